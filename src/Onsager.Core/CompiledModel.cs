@@ -1,0 +1,132 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Onsager;
+
+/// <summary>Where and in what precision a member is compiled. Float64 by default (the laws, steppers and rollouts need it).</summary>
+public sealed record CompileOptions(ScalarType DType = ScalarType.Float64, Device? Device = null)
+{
+    public static CompileOptions Default { get; } = new();
+    public Device ResolvedDevice => Device ?? CPU;
+}
+
+/// <summary>
+/// A member compiled to tensors: a TorchSharp module that owns the learnable parameters. All functions take and
+/// return tensors of layout (batch, field, x[, y]); <see cref="Snapshot"/> gives the value back with the learned numbers.
+/// </summary>
+public sealed class CompiledModel : nn.Module
+{
+    private readonly CompiledPiece<Energy> energy;
+    private readonly CompiledOperator<Dissipation>? dissipation;
+    private readonly CompiledOperator<Conservation>? conservation;
+
+    public Model Structure { get; }
+    public Grid Grid => Structure.Grid;
+    public int Fields => Structure.Fields;
+    public ScalarType DType { get; }
+    public Device Device { get; }
+
+    internal CompiledModel(Model model, CompileOptions options) : base("onsager")
+    {
+        Structure = model;
+        DType = options.DType;
+        Device = options.ResolvedDevice;
+        var store = new ParameterStore(DType, Device);
+        energy = EnergyCompiler.Compile(model.Energy, model.Grid, store);
+        if (model.Dissipation is not null) dissipation = OperatorCompiler.Compile(model.Dissipation, model.Grid, model.Fields, store, "M");
+        if (model.Conservation is not null) conservation = OperatorCompiler.Compile(model.Conservation, model.Grid, model.Fields, store, "W");
+        foreach (var (name, p) in store.Parameters) register_parameter(name, p);
+    }
+
+    /// <summary>True when dE has a closed form for every term (else autograd is used).</summary>
+    public bool HasClosedFormDerivative => energy.Closed is not null;
+
+    public bool HasDissipation => dissipation is not null;
+    public bool HasConservation => conservation is not null;
+
+    /// <summary>E(u) per sample, (batch).</summary>
+    public Tensor Energy(Tensor u) => energy.Value(Check(u));
+
+    /// <summary>dE = (1/h) grad_u E, in closed form where known, else by autograd.</summary>
+    public Tensor VariationalDerivative(Tensor u, bool createGraph = false) =>
+        energy.Closed is not null ? energy.Closed(Check(u)) : AutogradDerivative(u, createGraph);
+
+    /// <summary>The closed form of dE, or null when a term has none.</summary>
+    public Tensor? ClosedFormDerivative(Tensor u) => energy.Closed?.Invoke(Check(u));
+
+    /// <summary>dE by autograd: (1/h) grad_u sum_batch E(u).</summary>
+    public Tensor AutogradDerivative(Tensor u, bool createGraph = false)
+    {
+        Check(u);
+        bool leaf = !u.requires_grad;
+        var x = leaf ? u.detach().requires_grad_(true) : u;
+        using var enabled = enable_grad();
+        var e = energy.Value(x).sum();
+        var g = autograd.grad([e], [x], retain_graph: createGraph, create_graph: createGraph)[0];
+        return createGraph ? g / Grid.CellVolume : g.detach() / Grid.CellVolume;
+    }
+
+    /// <summary>M(u) g (zero when the member has no dissipation).</summary>
+    public Tensor Dissipation(Tensor u, Tensor g) => dissipation is null ? zeros_like(g) : dissipation.Apply(u, g);
+
+    /// <summary>W(u) g (zero when the member has no conservation).</summary>
+    public Tensor Conservation(Tensor u, Tensor g) => conservation is null ? zeros_like(g) : conservation.Apply(u, g);
+
+    /// <summary>K(u) g = (M(u) + W(u)) g.</summary>
+    public Tensor Operator(Tensor u, Tensor g) => Dissipation(u, g) + Conservation(u, g);
+
+    /// <summary>f(u) = -(M + W) dE(u).</summary>
+    public Tensor Rhs(Tensor u, bool createGraph = false) => -Operator(u, VariationalDerivative(u, createGraph));
+
+    /// <summary>The discrete L2 product &lt;a, b&gt;_h per sample.</summary>
+    public Tensor Inner(Tensor a, Tensor b) => (a * b).flatten(1).sum(1) * Grid.CellVolume;
+
+    /// <summary>dE/dt = &lt;dE, f&gt;_h per sample.</summary>
+    public Tensor EnergyRate(Tensor u) { var d = VariationalDerivative(u); return Inner(d, -Operator(u, d)); }
+
+    /// <summary>&lt;dE, M dE&gt;_h per sample: the dissipation rate, so dE/dt = -DissipationRate.</summary>
+    public Tensor DissipationRate(Tensor u) { var d = VariationalDerivative(u); return Inner(d, Dissipation(u, d)); }
+
+    /// <summary>Mass h sum u per field, (batch, field).</summary>
+    public Tensor Mass(Tensor u) => Check(u).flatten(2).sum(2) * Grid.CellVolume;
+
+    /// <summary>d/dt of the mass per field along f: (batch, field).</summary>
+    public Tensor MassFlux(Tensor u) => Mass(Rhs(u));
+
+    /// <summary>The member as a value with the current (learned) numbers.</summary>
+    public Model Snapshot() => Structure with
+    {
+        Energy = energy.Snapshot(),
+        Dissipation = dissipation?.Snapshot(),
+        Conservation = conservation?.Snapshot()
+    };
+
+    private Tensor Check(Tensor u)
+    {
+        var expected = Grid.Shape(1, Fields).Skip(1).ToArray();
+        if (u.dim() != expected.Length + 1 || !u.shape.Skip(1).SequenceEqual(expected))
+            throw new ArgumentException($"Expected a state of shape (batch, {string.Join(", ", expected)}), got ({string.Join(", ", u.shape)}).");
+        return u;
+    }
+}
+
+/// <summary>Pure functions of members: compile a value to tensors, and the vector field of the class.</summary>
+public static class Dynamics
+{
+    /// <summary>Compile a member to a TorchSharp module (float64 on CPU unless told otherwise).</summary>
+    public static CompiledModel Compile(Model model, CompileOptions? options = null) => new(model, options ?? CompileOptions.Default);
+
+    /// <summary>Back to a value with the learned numbers.</summary>
+    public static Model Snapshot(CompiledModel compiled) => compiled.Snapshot();
+
+    public static Tensor Rhs(CompiledModel m, Tensor u) => m.Rhs(u);
+    public static Tensor Energy(CompiledModel m, Tensor u) => m.Energy(u);
+    public static Tensor VariationalDerivative(CompiledModel m, Tensor u) => m.VariationalDerivative(u);
+
+    /// <summary>A tensor of states from a flat array, shaped for <paramref name="model"/>'s grid and fields.</summary>
+    public static Tensor State(Model model, double[] values, long batch = 1, CompileOptions? options = null)
+    {
+        var o = options ?? CompileOptions.Default;
+        return tensor(values, o.DType, o.ResolvedDevice).reshape(model.Grid.Shape(batch, model.Fields));
+    }
+}

@@ -1,0 +1,102 @@
+using System.Collections.Immutable;
+
+namespace Onsager;
+
+/// <summary>
+/// The dissipative operator M(u): symmetric positive semi-definite by construction. No constructor here can leave
+/// the cone (memo L1, L2): sums, positive scalings, S M S with S diagonal and congruences L^T M L only.
+/// </summary>
+public abstract record Dissipation
+{
+    private Dissipation() { }
+
+    /// <summary>Fourier multiplier theta_k^2, one theta per rfft mode (same on every field).</summary>
+    public sealed record Multiplier(ParamArray Theta) : Dissipation;
+
+    /// <summary>L2 mobility diag(m(u_i)), m &gt;= 0 (Allen-Cahn type relaxation; not mass conserving).</summary>
+    public sealed record Mobility(NonNegative M) : Dissipation;
+
+    /// <summary>sum over axes of D+^T diag(m(u at half points)) D+: H^-1 type, conserves mass (Cahn-Hilliard).</summary>
+    public sealed record Divergence(NonNegative M) : Dissipation;
+
+    /// <summary>B B^T with B = sum_j b_j S^j (j = 0..) along an axis, constant coefficients.</summary>
+    public sealed record Banded(ParamArray B, int Axis = 0) : Dissipation;
+
+    public sealed record Sum(ImmutableArray<Dissipation> Terms) : Dissipation
+    {
+        public bool Equals(Sum? other) => other is not null && Terms.SequenceEqual(other.Terms);
+        public override int GetHashCode() => Terms.Aggregate(5, (h, t) => h * 31 + t.GetHashCode());
+    }
+
+    /// <summary>c M, c &gt; 0.</summary>
+    public sealed record Scaled(Param C, Dissipation Inner) : Dissipation
+    {
+        public Param C { get; init; } = Param.RequirePositive(C, "A dissipation scaling") > 0 ? C : C;
+    }
+
+    /// <summary>S M S with S = diag(s(u_i)), s &gt;= 0 (memo L2: positive scaling that keeps symmetry).</summary>
+    public sealed record Weighted(NonNegative S, Dissipation Inner) : Dissipation;
+
+    /// <summary>L^T M L (the inner operator sees the state mapped by a field selection, else the state itself).</summary>
+    public sealed record Congruence(Linear L, Dissipation Inner) : Dissipation;
+
+    /// <summary>A user's own operator promised symmetric PSD: the laws check it.</summary>
+    public sealed record Custom(ICustomOperator Operator) : Dissipation;
+
+    public static Dissipation operator +(Dissipation a, Dissipation b) => new Sum(Flatten(a).Concat(Flatten(b)).ToImmutableArray());
+
+    private static IEnumerable<Dissipation> Flatten(Dissipation d) => d is Sum s ? s.Terms : [d];
+
+    public sealed override string ToString() => Formula.Of(this);
+}
+
+/// <summary>
+/// The conservative operator W(u): antisymmetric by construction (memo L1, L2): sums, real scalings, congruences.
+/// </summary>
+public abstract record Conservation
+{
+    private Conservation() { }
+
+    /// <summary>Fourier multiplier i phi_k with an odd symbol, one phi per rfft mode (same on every field).</summary>
+    public sealed record Multiplier(ParamArray Phi) : Conservation;
+
+    /// <summary>sum_j c_j (S^j - S^-j) / h^Order along an axis (transport, Airy: D1 = [1/2] order 1, D3 = [-1, 1/2] order 3).</summary>
+    public sealed record Stencil(ParamArray C, int Order, int Axis = 0) : Conservation;
+
+    /// <summary>(diag(b(u)) D1 + D1 diag(b(u)))/2: state-dependent transport (Burgers b = 2u/3, KdV b = 4u).</summary>
+    public sealed record Advection(Scalar B, int Axis = 0) : Conservation;
+
+    /// <summary>A - A^T with A = sum_j a_j S^j (j = 1..) along an axis.</summary>
+    public sealed record Banded(ParamArray A, int Axis = 0) : Conservation;
+
+    /// <summary>The block [[0, -I], [I, 0]] on fields (Q, P): q_t = dE/dp, p_t = -dE/dq.</summary>
+    public sealed record Symplectic(int Q, int P) : Conservation;
+
+    /// <summary>The block [[0, D], [D, 0]] on fields (A, B) with D antisymmetric (central or spectral derivative).</summary>
+    public sealed record Coupling(int A, int B, DifferenceKind D = DifferenceKind.Central, int Axis = 0) : Conservation
+    {
+        public DifferenceKind D { get; init; } = D is DifferenceKind.Central or DifferenceKind.Spectral or DifferenceKind.Third
+            ? D : throw new ArgumentException("The coupling block needs an antisymmetric derivative (central, third or spectral).");
+    }
+
+    public sealed record Sum(ImmutableArray<Conservation> Terms) : Conservation
+    {
+        public bool Equals(Sum? other) => other is not null && Terms.SequenceEqual(other.Terms);
+        public override int GetHashCode() => Terms.Aggregate(7, (h, t) => h * 31 + t.GetHashCode());
+    }
+
+    /// <summary>c W, any real c.</summary>
+    public sealed record Scaled(Param C, Conservation Inner) : Conservation;
+
+    /// <summary>L^T W L.</summary>
+    public sealed record Congruence(Linear L, Conservation Inner) : Conservation;
+
+    /// <summary>A user's own operator promised antisymmetric: the laws check it.</summary>
+    public sealed record Custom(ICustomOperator Operator) : Conservation;
+
+    public static Conservation operator +(Conservation a, Conservation b) => new Sum(Flatten(a).Concat(Flatten(b)).ToImmutableArray());
+
+    private static IEnumerable<Conservation> Flatten(Conservation c) => c is Sum s ? s.Terms : [c];
+
+    public sealed override string ToString() => Formula.Of(this);
+}

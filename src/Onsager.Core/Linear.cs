@@ -1,0 +1,37 @@
+namespace Onsager;
+
+/// <summary>Linear maps used in congruences L^T K L and in the derivative-coupling block.</summary>
+public abstract record Linear
+{
+    private Linear() { }
+
+    /// <summary>A finite-difference or spectral derivative along an axis.</summary>
+    public sealed record Difference(DifferenceKind Kind, int Axis = 0) : Linear;
+
+    /// <summary>Picks one field out of <paramref name="Fields"/>; its transpose embeds it back.</summary>
+    public sealed record Select(int Field, int Fields) : Linear
+    {
+        public int Field { get; init; } = Field >= 0 && Field < Fields ? Field : throw new ArgumentException($"Field {Field} is not one of {Fields}.");
+    }
+
+    /// <summary>Outer after Inner.</summary>
+    public sealed record Compose(Linear Outer, Linear Inner) : Linear;
+
+    public static Linear Forward(int axis = 0) => new Difference(DifferenceKind.Forward, axis);
+    public static Linear Central(int axis = 0) => new Difference(DifferenceKind.Central, axis);
+
+    public sealed override string ToString() => Formula.Of(this);
+}
+
+/// <summary>Difference operators on the periodic grid (memo notation).</summary>
+public enum DifferenceKind
+{
+    /// <summary>D+ = (S - I)/h.</summary>
+    Forward,
+    /// <summary>D1 = (S - S^T)/(2h), antisymmetric.</summary>
+    Central,
+    /// <summary>D3 = (S^2 - 2S + 2S^T - S^T^2)/(2h^3), antisymmetric.</summary>
+    Third,
+    /// <summary>Spectral first derivative (Nyquist mode dropped), antisymmetric.</summary>
+    Spectral,
+}
