@@ -10,6 +10,13 @@ public static class Formula
     private static string Fld(int field, int fields) => fields > 1 ? $"_{field}" : "";
     private static string U(int field) => field == 0 ? "u" : $"u{field}";
 
+    private static string Poly(ParamArray c, string v)
+    {
+        var parts = c.Values.Select((x, j) => (x, j)).Where(t => t.x != 0)
+            .Select(t => t.j == 0 ? N(t.x) : t.j == 1 ? $"{N(t.x)} {v}" : $"{N(t.x)} {v}^{t.j}").ToList();
+        return parts.Count == 0 ? "0" : string.Join(" + ", parts).Replace("+ -", "- ");
+    }
+
     public static string Of(Model m)
     {
         var ops = new List<string>();
@@ -45,7 +52,7 @@ public static class Formula
     {
         EnergyTerm.Quadratic q => $"{P(q.A)}/2 {U(q.Field)}^2",
         EnergyTerm.Gradient g => $"{P(g.Kappa)}/2 |{(g.Derivative == Derivative.Forward ? "D+" : "grad")} {U(g.Field)}|^2",
-        EnergyTerm.Polynomial p => "(" + string.Join(" + ", p.Coefficients.Values.Select((c, j) => j == 0 ? N(c) : j == 1 ? $"{N(c)} {U(p.Field)}" : $"{N(c)} {U(p.Field)}^{j}")) + ")",
+        EnergyTerm.Polynomial p => "(" + Poly(p.Coefficients, U(p.Field)) + ")",
         EnergyTerm.LocalNetwork n => $"F({U(n.Field)})",
         EnergyTerm.InputConvex c => $"C_convex({U(c.Field)})",
         EnergyTerm.Circulant c => $"1/2 {U(c.Field)} C(k) {U(c.Field)}",
@@ -98,7 +105,7 @@ public static class Formula
     public static string Of(Scalar s, string v) => s switch
     {
         Scalar.Constant c => P(c.C),
-        Scalar.Polynomial p => string.Join(" + ", p.Coefficients.Values.Select((c, j) => j == 0 ? N(c) : j == 1 ? $"{N(c)} {v}" : $"{N(c)} {v}^{j}")),
+        Scalar.Polynomial p => Poly(p.Coefficients, v),
         Scalar.Net => $"b_net({v})",
         _ => throw new InvalidOperationException()
     };

@@ -1,0 +1,109 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Onsager.Cli;
+
+/// <summary>The `onsager` command. <see cref="Run"/> is the whole program, callable in-process by tests.</summary>
+public static class CliApp
+{
+    private static readonly HashSet<string> Flags = ["json", "help", "no-known"];
+
+    public const string Usage = """
+        onsager: learn and simulate members of the generalized Onsager class du/dt = -(M + W) dE/du
+
+        commands:
+          verify [--random N] [--seed S] [--json] [--no-known]
+              Run every law of the class on the known-truth members and on N seeded random members
+              (default N = 200). Prints a table (law, checks, violations, worst margin) and a last line
+              'violations: V of C checks'; exit code 1 if V > 0.
+          describe --model builtin:NAME
+              Print a known-truth member's formula (NAME: allen-cahn, cahn-hilliard, heat, kdv, burgers,
+              kdv-burgers, wave, cahn-hilliard-degenerate).
+          help
+        """;
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancel = default)
+    {
+        try
+        {
+            var a = Arguments.Parse(args, Flags);
+            return a.Command switch
+            {
+                "verify" => Verify(a, stdout, stderr, cancel),
+                "describe" => Describe(a, stdout),
+                "help" or "--help" or "-h" => Help(stdout),
+                _ => throw new UsageException($"Unknown command '{a.Command}'.")
+            };
+        }
+        catch (UsageException e)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            stderr.WriteLine();
+            stderr.WriteLine(Usage);
+            return 2;
+        }
+        catch (ArgumentException e)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+        catch (OperationCanceledException)
+        {
+            stderr.WriteLine("cancelled");
+            return 130;
+        }
+    }
+
+    private static int Help(TextWriter stdout) { stdout.WriteLine(Usage); return 0; }
+
+    private static int Describe(Arguments a, TextWriter stdout)
+    {
+        a.Only("model");
+        var model = ModelReference.Resolve(a.Text("model") ?? throw new UsageException("describe needs --model builtin:NAME."));
+        stdout.WriteLine(model.Describe());
+        stdout.WriteLine($"grid: {model.Grid}, fields: {model.Fields}");
+        return 0;
+    }
+
+    private static int Verify(Arguments a, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    {
+        a.Only("random", "seed", "json", "no-known");
+        var options = new VerificationOptions(RandomMembers: a.Int("random", 200, 0), Seed: a.Int("seed", 0), KnownMembers: !a.Flag("no-known"));
+        var progress = new Progress<VerificationProgress>(p =>
+        {
+            if (p.Done == p.Total || p.Done % 50 == 0) stderr.WriteLine($"verify: {p.Done}/{p.Total} members");
+        });
+        var report = Verification.Run(options, progress, cancel);
+        if (a.Flag("json"))
+        {
+            var json = new JsonObject
+            {
+                ["checks"] = report.Checks,
+                ["violations"] = report.Violations,
+                ["members"] = report.Members,
+                ["seconds"] = Math.Round(report.Elapsed.TotalSeconds, 2),
+                ["laws"] = new JsonArray(report.Laws.Select(l => (JsonNode)new JsonObject
+                {
+                    ["name"] = l.Name,
+                    ["checks"] = l.Checks,
+                    ["violations"] = l.Violations,
+                    ["worstMargin"] = double.IsFinite(l.WorstMargin) ? l.WorstMargin : double.MaxValue,
+                    ["firstViolation"] = l.FirstViolation,
+                }).ToArray()),
+            };
+            stdout.WriteLine(json.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
+        }
+        else
+        {
+            stdout.WriteLine($"{"law",-40} {"checks",9} {"violations",10} {"worst margin",13}");
+            foreach (var l in report.Laws)
+                stdout.WriteLine($"{l.Name,-40} {l.Checks,9} {l.Violations,10} {l.WorstMargin.ToString("G3", CultureInfo.InvariantCulture),13}");
+            foreach (var l in report.Laws.Where(l => l.FirstViolation is not null))
+                stdout.WriteLine($"  first violation of {l.Name}: {l.FirstViolation}");
+            stdout.WriteLine($"members: {report.Members} ({options.RandomMembers} random from seed {options.Seed}), time: {report.Elapsed.TotalSeconds:F1} s");
+            stdout.WriteLine($"violations: {report.Violations} of {report.Checks} checks");
+        }
+        return report.Passed ? 0 : 1;
+    }
+}

@@ -1,0 +1,67 @@
+using System.Text.Json;
+using Onsager.Cli;
+using Xunit;
+
+namespace Onsager.Tests;
+
+public class CliTests
+{
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var o = new StringWriter(); var e = new StringWriter();
+        int code = CliApp.Run(args, o, e);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    [Fact]
+    public void VerifyPrintsATableAndALastLine()
+    {
+        var (code, output, _) = Run("verify", "--random", "3", "--seed", "7");
+        Assert.Equal(0, code);
+        var lines = output.Trim().Split('\n');
+        Assert.Matches(@"^violations: 0 of \d+ checks$", lines[^1].Trim());
+        Assert.Contains("energy-law", output);
+    }
+
+    [Fact]
+    public void VerifyJsonListsAtLeastFifteenLaws()
+    {
+        var (code, output, _) = Run("verify", "--random", "2", "--json", "--no-known");
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(output);
+        var root = doc.RootElement;
+        Assert.True(root.GetProperty("checks").GetInt32() > 0);
+        Assert.Equal(0, root.GetProperty("violations").GetInt32());
+        var laws = root.GetProperty("laws").EnumerateArray().ToList();
+        Assert.True(laws.Count >= 15);
+        foreach (var l in laws)
+        {
+            Assert.False(string.IsNullOrEmpty(l.GetProperty("name").GetString()));
+            l.GetProperty("checks").GetInt32();
+            l.GetProperty("violations").GetInt32();
+            l.GetProperty("worstMargin").GetDouble();
+        }
+    }
+
+    [Fact]
+    public void BadUsageExitsWithTwoAndSaysWhy()
+    {
+        var (code, _, err) = Run("verify", "--random", "many");
+        Assert.Equal(2, code);
+        Assert.Contains("--random expects an integer", err);
+        (code, _, err) = Run("verify", "--bogus", "1");
+        Assert.Equal(2, code);
+        Assert.Contains("Unknown option --bogus", err);
+        (code, _, err) = Run("frobnicate");
+        Assert.Equal(2, code);
+        Assert.Contains("Unknown command", err);
+    }
+
+    [Fact]
+    public void DescribePrintsABuiltinFormula()
+    {
+        var (code, output, _) = Run("describe", "--model", "builtin:allen-cahn");
+        Assert.Equal(0, code);
+        Assert.StartsWith("du/dt = -(diag(1)) dE", output);
+    }
+}
