@@ -41,6 +41,15 @@ public sealed record Arguments(string Command, IReadOnlyList<string> Positional,
         return x;
     }
 
+    public double Double(string name, double fallback, bool positive = false)
+    {
+        if (!Options.TryGetValue(name, out var v) || v is null) return fallback;
+        if (!double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var x) || !double.IsFinite(x))
+            throw new UsageException($"--{name} expects a number, got '{v}'.");
+        if (positive && x <= 0) throw new UsageException($"--{name} must be positive, got {v}.");
+        return x;
+    }
+
     public void Only(params string[] allowed)
     {
         foreach (var k in Options.Keys)

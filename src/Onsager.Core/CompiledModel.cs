@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -37,6 +38,42 @@ public sealed class CompiledModel : nn.Module
         if (model.Conservation is not null) conservation = OperatorCompiler.Compile(model.Conservation, model.Grid, model.Fields, store, "W");
         foreach (var (name, p) in store.Parameters) register_parameter(name, p);
     }
+
+    internal ImmutableArray<EnergyPart> EnergyParts => energy.Parts;
+
+    /// <summary>L u: the L2 gradient of the energy's quadratic part 1/2 &lt;u, L u&gt;_h (zero when it has none).</summary>
+    public Tensor LinearPart(Tensor u)
+    {
+        Tensor acc = zeros_like(u);
+        foreach (var p in energy.Parts.Where(p => p.Kind == PartKind.Quadratic)) acc = acc + p.Linear!(u);
+        return acc;
+    }
+
+    /// <summary>The Fourier symbol of L (real, rfft layout) on a one-field member when every quadratic part is a multiplier; else null.</summary>
+    public Tensor? LinearSymbol()
+    {
+        if (Fields != 1) return null;
+        var quad = energy.Parts.Where(p => p.Kind == PartKind.Quadratic).ToList();
+        if (quad.Any(p => p.Symbol is null)) return null;
+        Tensor acc = zeros(Spectral.ModeCount(Grid), DType, Device);
+        foreach (var p in quad) acc = acc + p.Symbol!();
+        return acc;
+    }
+
+    /// <summary>The complex Fourier symbol of K = M + W on a one-field member when both are state-independent multipliers; else null.</summary>
+    public Tensor? OperatorSymbol()
+    {
+        if (Fields != 1) return null;
+        if (dissipation is not null && dissipation.Symbol is null) return null;
+        if (conservation is not null && conservation.Symbol is null) return null;
+        Tensor acc = complex(zeros(Spectral.ModeCount(Grid), DType, Device), zeros(Spectral.ModeCount(Grid), DType, Device));
+        if (dissipation is not null) acc = acc + dissipation.Symbol!();
+        if (conservation is not null) acc = acc + conservation.Symbol!();
+        return acc;
+    }
+
+    /// <summary>The Casimir shifts (one per field) of the energy.</summary>
+    internal ImmutableArray<double> Shift => Structure.Energy.Shift;
 
     /// <summary>True when dE has a closed form for every term (else autograd is used).</summary>
     public bool HasClosedFormDerivative => energy.Closed is not null;
@@ -94,12 +131,7 @@ public sealed class CompiledModel : nn.Module
     public Tensor MassFlux(Tensor u) => Mass(Rhs(u));
 
     /// <summary>The member as a value with the current (learned) numbers.</summary>
-    public Model Snapshot() => Structure with
-    {
-        Energy = energy.Snapshot(),
-        Dissipation = dissipation?.Snapshot(),
-        Conservation = conservation?.Snapshot()
-    };
+    public Model Snapshot() => new(Grid, Fields, energy.Snapshot(), dissipation?.Snapshot(), conservation?.Snapshot());   // the constructor re-validates
 
     private Tensor Check(Tensor u)
     {

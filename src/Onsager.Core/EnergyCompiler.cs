@@ -4,7 +4,29 @@ using static TorchSharp.torch;
 namespace Onsager;
 
 /// <summary>A compiled energy piece: value per sample, its L2 gradient where the form is known, and its value back.</summary>
-internal sealed record CompiledPiece<T>(Func<Tensor, Tensor> Value, Func<Tensor, Tensor>? Closed, Func<T> Snapshot);
+internal sealed record CompiledPiece<T>(Func<Tensor, Tensor> Value, Func<Tensor, Tensor>? Closed, Func<T> Snapshot)
+{
+    /// <summary>The structural parts the discrete gradient treats separately (quadratic, site-separable, general).</summary>
+    public ImmutableArray<EnergyPart> Parts { get; init; } = [];
+}
+
+/// <summary>How a part of the energy enters the discrete gradient.</summary>
+internal enum PartKind { Quadratic, Density, General }
+
+/// <summary>
+/// One structural part of an energy. Quadratic: E = 1/2 &lt;u, L u&gt;_h with <see cref="Linear"/> = L u (and its Fourier
+/// symbol on <see cref="Field"/> when L is a multiplier). Density: E = h sum F(u_field) with <see cref="Density"/> = F
+/// applied sitewise. General: only <see cref="Value"/>.
+/// </summary>
+internal sealed record EnergyPart(PartKind Kind, int Field, Func<Tensor, Tensor> Value,
+                                  Func<Tensor, Tensor>? Linear = null, Func<Tensor, Tensor>? Density = null, Func<Tensor>? Symbol = null)
+{
+    public EnergyPart Scale(Func<Tensor> c) => new(Kind, Field, u => c() * Value(u),
+        Linear is null ? null : u => c() * Linear(u), Density is null ? null : s => c() * Density(s), Symbol is null ? null : () => c() * Symbol());
+
+    public EnergyPart Scale(double c) => c == 1 ? this : new(Kind, Field, u => c * Value(u),
+        Linear is null ? null : u => c * Linear(u), Density is null ? null : s => c * Density(s), Symbol is null ? null : () => c * Symbol());
+}
 
 /// <summary>Compiles energies. Every piece uses the same L2 scaling: E is a functional of u, dE = (1/h) grad_u E.</summary>
 internal static class EnergyCompiler
@@ -52,63 +74,71 @@ internal static class EnergyCompiler
                 return d;
             };
 
-        return new(Value, closed, () => new Energy(anchors.Select(a => a.Snapshot()).ToImmutableArray(), terms.Select(t => t.Snapshot()).ToImmutableArray())
-        { Factor = factor, Offset = offset, Shift = shift });
+        return new CompiledPiece<Energy>(Value, closed, () => new Energy(anchors.Select(a => a.Snapshot()).ToImmutableArray(), terms.Select(t => t.Snapshot()).ToImmutableArray())
+        { Factor = factor, Offset = offset, Shift = shift })
+        {
+            Parts = anchors.SelectMany(a => a.Parts).Concat(terms.SelectMany(t => t.Parts)).Select(p => p.Scale(factor)).ToImmutableArray()
+        };
     }
+
+    /// <summary>A site-separable piece integral F(u_f): value, closed derivative (if given) and its density part.</summary>
+    private static CompiledPiece<T> DensityPiece<T>(int f, Grid grid, Func<Tensor, Tensor> density, Func<Tensor, Tensor>? derivative, Func<T> snapshot)
+    {
+        Tensor Value(Tensor u) => Integrate(density(Field(u, f)), grid);
+        Func<Tensor, Tensor>? closed = derivative is null ? null : u => OnField(u, f, derivative(Field(u, f)));
+        return new CompiledPiece<T>(Value, closed, snapshot) { Parts = [new EnergyPart(PartKind.Density, f, Value, Density: density)] };
+    }
+
+    /// <summary>A quadratic piece 1/2 &lt;u_f, L u_f&gt;_h given L on the field and, where it is a multiplier, its symbol.</summary>
+    private static CompiledPiece<T> QuadraticPiece<T>(int f, Grid grid, Func<Tensor, Tensor> l, Func<Tensor>? symbol, Func<T> snapshot)
+    {
+        Tensor Value(Tensor u) { var s = Field(u, f); return 0.5 * Integrate(s * l(s), grid); }
+        Tensor Linear(Tensor u) => OnField(u, f, l(Field(u, f)));
+        return new CompiledPiece<T>(Value, Linear, snapshot) { Parts = [new EnergyPart(PartKind.Quadratic, f, Value, Linear: Linear, Symbol: symbol)] };
+    }
+
+    private static CompiledPiece<T> GeneralPiece<T>(Func<Tensor, Tensor> value, Func<Tensor, Tensor>? closed, Func<T> snapshot) =>
+        new(value, closed, snapshot) { Parts = [new EnergyPart(PartKind.General, -1, value)] };
 
     private static CompiledPiece<Anchor> CompileAnchor(Anchor a, Grid grid, ParameterStore store, string name)
     {
+        int modes = Spectral.ModeCount(grid);
         switch (a)
         {
             case Anchor.Quadratic q:
             {
                 var h = store.Scalar(q.A, Constraint.Positive, name + ".a");
-                int f = q.Field;
-                return new(u => 0.5 * h.Get() * Integrate(Field(u, f).square(), grid),
-                           u => OnField(u, f, h.Get() * Field(u, f)),
-                           () => q with { A = h.Snapshot() });
+                return QuadraticPiece<Anchor>(q.Field, grid, s => h.Get() * s, () => h.Get() * ones(modes, store.DType, store.Device), () => q with { A = h.Snapshot() });
             }
             case Anchor.Quartic q:
             {
                 var h = store.Scalar(q.A, Constraint.Positive, name + ".a");
-                int f = q.Field;
-                return new(u => h.Get() * Integrate(Field(u, f).pow(4), grid),
-                           u => OnField(u, f, 4 * h.Get() * Field(u, f).pow(3)),
-                           () => q with { A = h.Snapshot() });
+                return DensityPiece<Anchor>(q.Field, grid, s => h.Get() * s.pow(4), s => 4 * h.Get() * s.pow(3), () => q with { A = h.Snapshot() });
             }
             case Anchor.DoubleWell d:
             {
                 var h = store.Scalar(d.A, Constraint.Positive, name + ".a");
                 var w = store.Scalar(d.Well, Constraint.Free, name + ".well");
-                int f = d.Field;
-                return new(u => h.Get() * Integrate((Field(u, f).square() - w.Get().square()).square(), grid),
-                           u => { var s = Field(u, f); return OnField(u, f, 4 * h.Get() * s * (s.square() - w.Get().square())); },
-                           () => d with { A = h.Snapshot(), Well = w.Snapshot() });
+                return DensityPiece<Anchor>(d.Field, grid, s => h.Get() * (s.square() - w.Get().square()).square(),
+                                            s => 4 * h.Get() * s * (s.square() - w.Get().square()),
+                                            () => d with { A = h.Snapshot(), Well = w.Snapshot() });
             }
             case Anchor.CoerciveNetwork c:
             {
                 var h = store.Scalar(c.A, Constraint.Positive, name + ".a");
                 var cubic = store.Array(c.Cubic, Constraint.Free, name + ".cubic");
                 var (g, snap) = Pointwise.CompileNetwork(c.G, store, name + ".G");
-                int f = c.Field;
-                return new(u =>
+                return DensityPiece<Anchor>(c.Field, grid, s =>
                 {
-                    var s = Field(u, f);
                     var k = cubic.Get();
-                    var density = h.Get() * s.pow(4) + s * (k[0] + s * (k[1] + s * k[2])) + g(s.unsqueeze(-1));
-                    return Integrate(density, grid);
+                    return h.Get() * s.pow(4) + s * (k[0] + s * (k[1] + s * k[2])) + g(s.unsqueeze(-1));
                 }, null, () => c with { A = h.Snapshot(), Cubic = cubic.Snapshot(), G = snap() });
             }
             case Anchor.SineNetwork sn:
             {
                 var h = store.Scalar(sn.A, Constraint.Positive, name + ".a");
                 var (g, snap) = Pointwise.CompileNetwork(sn.G, store, name + ".G");
-                int f = sn.Field;
-                return new(u =>
-                {
-                    var s = Field(u, f);
-                    return Integrate(0.5 * h.Get() * s.square() + g(s.unsqueeze(-1)), grid);
-                }, null, () => sn with { A = h.Snapshot(), G = snap() });
+                return DensityPiece<Anchor>(sn.Field, grid, s => 0.5 * h.Get() * s.square() + g(s.unsqueeze(-1)), null, () => sn with { A = h.Snapshot(), G = snap() });
             }
             default: throw new NotSupportedException(a.GetType().Name);
         }
@@ -142,23 +172,20 @@ internal static class EnergyCompiler
 
     internal static CompiledPiece<EnergyTerm> CompileTerm(EnergyTerm t, Grid grid, ParameterStore store, string name)
     {
+        int modes = Spectral.ModeCount(grid);
         switch (t)
         {
             case EnergyTerm.Quadratic q:
             {
                 var h = store.Scalar(q.A, Constraint.Positive, name + ".a");
-                int f = q.Field;
-                return new(u => 0.5 * h.Get() * Integrate(Field(u, f).square(), grid),
-                           u => OnField(u, f, h.Get() * Field(u, f)),
-                           () => q with { A = h.Snapshot() });
+                return QuadraticPiece<EnergyTerm>(q.Field, grid, s => h.Get() * s, () => h.Get() * ones(modes, store.DType, store.Device), () => q with { A = h.Snapshot() });
             }
             case EnergyTerm.Gradient gr:
             {
                 var k = store.Scalar(gr.Kappa, Constraint.Positive, name + ".kappa");
-                int f = gr.Field;
-                return new(u => 0.5 * k.Get() * GradientEnergy(Field(u, f), grid, gr.Derivative),
-                           u => OnField(u, f, k.Get() * GradientDerivative(Field(u, f), grid, gr.Derivative)),
-                           () => gr with { Kappa = k.Snapshot() });
+                var symbol = Symbols.Laplacian(grid, gr.Derivative == Derivative.Forward ? DifferenceKind.Forward : DifferenceKind.Spectral);
+                return QuadraticPiece<EnergyTerm>(gr.Field, grid, s => k.Get() * GradientDerivative(s, grid, gr.Derivative),
+                    () => k.Get() * tensor(symbol, store.DType, store.Device), () => gr with { Kappa = k.Snapshot() });
             }
             case EnergyTerm.Polynomial p:
             {
@@ -166,44 +193,39 @@ internal static class EnergyCompiler
                 int n = p.Coefficients.Length;
                 var lower = store.Array(p.Coefficients with { Values = p.Coefficients.Values.RemoveAt(n - 1) }, Constraint.Free, name + ".c");
                 var lead = store.Scalar(p.Coefficients.Learned ? new Param.Learned(p.Coefficients[^1]) : new Param.Fixed(p.Coefficients[^1]), Constraint.Positive, name + ".lead");
-                int f = p.Field;
                 Tensor Coefficients() => n == 1 ? lead.Get().reshape(1) : cat([lower.Get(), lead.Get().reshape(1)]);
-                return new(u => Integrate(Pointwise.Horner(Coefficients(), Field(u, f), n), grid),
-                           u =>
-                           {
-                               if (n == 1) return zeros_like(u);
-                               var c = Coefficients();
-                               var dc = c.narrow(0, 1, n - 1) * arange(1, n, c.dtype, c.device);
-                               return OnField(u, f, Pointwise.Horner(dc, Field(u, f), n - 1));
-                           },
-                           () => p with { Coefficients = p.Coefficients.With(lower.Snapshot().Values.Add(lead.Snapshot().Value)) });
+                return DensityPiece<EnergyTerm>(p.Field, grid, s => Pointwise.Horner(Coefficients(), s, n),
+                    s =>
+                    {
+                        if (n == 1) return zeros_like(s);
+                        var c = Coefficients();
+                        var dc = c.narrow(0, 1, n - 1) * arange(1, n, c.dtype, c.device);
+                        return Pointwise.Horner(dc, s, n - 1);
+                    },
+                    () => p with { Coefficients = p.Coefficients.With(lower.Snapshot().Values.Add(lead.Snapshot().Value)) });
             }
             case EnergyTerm.LocalNetwork ln:
             {
                 var (g, snap) = Pointwise.CompileNetwork(ln.G, store, name + ".G");
-                int f = ln.Field;
-                return new(u => Integrate(g(Field(u, f).unsqueeze(-1)), grid), null, () => ln with { G = snap() });
+                return DensityPiece<EnergyTerm>(ln.Field, grid, s => g(s.unsqueeze(-1)), null, () => ln with { G = snap() });
             }
             case EnergyTerm.InputConvex ic:
             {
                 var c = Pointwise.CompileConvex(ic, store, name);
-                int f = ic.Field;
-                return new(u => Integrate(c.Apply(Field(u, f)), grid), null, () => c.Snapshot());
+                return DensityPiece<EnergyTerm>(ic.Field, grid, c.Apply, null, () => c.Snapshot());
             }
             case EnergyTerm.Circulant ci:
             {
                 var sym = store.Array(ci.Symbol, Constraint.Positive, name + ".symbol");
-                int f = ci.Field;
-                Tensor Cu(Tensor s) => Spectral.ApplyReal(s.unsqueeze(1), Spectral.Expand(sym.Get(), grid, false), grid).squeeze(1);
-                return new(u => { var s = Field(u, f); return 0.5 * Integrate(s * Cu(s), grid); },
-                           u => OnField(u, f, Cu(Field(u, f))),
-                           () => ci with { Symbol = sym.Snapshot() });
+                return QuadraticPiece<EnergyTerm>(ci.Field, grid,
+                    s => Spectral.ApplyReal(s.unsqueeze(1), Spectral.Expand(sym.Get(), grid, false), grid).squeeze(1),
+                    () => Spectral.Expand(sym.Get(), grid, false), () => ci with { Symbol = sym.Snapshot() });
             }
             case EnergyTerm.LowModes lm:
             {
                 var (g, snap) = Pointwise.CompileNetwork(lm.G, store, name + ".V");
                 int f = lm.Field, n = grid.Points[0];
-                return new(u =>
+                return GeneralPiece<EnergyTerm>(u =>
                 {
                     var hat = fft.rfft(Field(u, f), dim: -1).narrow(-1, 1, lm.Modes) / n;
                     var features = cat([hat.real, hat.imag], -1);
@@ -214,19 +236,19 @@ internal static class EnergyCompiler
             {
                 var c = store.Scalar(sc.C, Constraint.Positive, name + ".scale");
                 var inner = CompileTerm(sc.Term, grid, store, name + ".inner");
-                return new(u => c.Get() * inner.Value(u),
+                return new CompiledPiece<EnergyTerm>(u => c.Get() * inner.Value(u),
                            inner.Closed is null ? null : u => c.Get() * inner.Closed(u),
-                           () => new EnergyTerm.Scaled(c.Snapshot(), inner.Snapshot()));
+                           () => new EnergyTerm.Scaled(c.Snapshot(), inner.Snapshot())) { Parts = inner.Parts.Select(x => x.Scale(c.Get)).ToImmutableArray() };
             }
             case EnergyTerm.Sum s:
             {
                 var parts = s.Terms.Select((x, i) => CompileTerm(x, grid, store, $"{name}.{i}")).ToList();
-                return new(u => parts.Select(p => p.Value(u)).Aggregate((a, b) => a + b),
+                return new CompiledPiece<EnergyTerm>(u => parts.Select(p => p.Value(u)).Aggregate((a, b) => a + b),
                            parts.All(p => p.Closed is not null) ? u => parts.Select(p => p.Closed!(u)).Aggregate((a, b) => a + b) : null,
-                           () => new EnergyTerm.Sum(parts.Select(p => p.Snapshot()).ToImmutableArray()));
+                           () => new EnergyTerm.Sum(parts.Select(p => p.Snapshot()).ToImmutableArray())) { Parts = parts.SelectMany(p => p.Parts).ToImmutableArray() };
             }
             case EnergyTerm.Custom cu:
-                return new(u => cu.Term.Energy(u, grid),
+                return GeneralPiece<EnergyTerm>(u => cu.Term.Energy(u, grid),
                            cu.Term.HasVariationalDerivative ? u => cu.Term.VariationalDerivative(u, grid)
                                ?? throw new InvalidOperationException($"The custom term '{cu.Term.Formula}' promised a closed-form derivative and returned none.") : null,
                            () => cu);

@@ -71,7 +71,7 @@ public static class Formula
         Dissipation.Banded b => $"B B^T[{b.B.Length}]",
         Dissipation.Sum s => string.Join(" + ", s.Terms.Select(Of)),
         Dissipation.Scaled s => $"{P(s.C)} ({Of(s.Inner)})",
-        Dissipation.Weighted w => $"S ({Of(w.Inner)}) S, S = {Of(w.S, "u")}",
+        Dissipation.Weighted w => $"[{Of(w.S, "u")}] ({Of(w.Inner)}) [{Of(w.S, "u")}]",
         Dissipation.Congruence c => $"{Of(c.L)}^T ({Of(c.Inner)}) {Of(c.L)}",
         Dissipation.Custom c => c.Operator.Formula,
         _ => throw new InvalidOperationException()
@@ -83,7 +83,7 @@ public static class Formula
         Conservation.Stencil s => s.Order == 1 && s.C.Length == 1 && s.C[0] == 0.5 ? "D1"
                                 : s.Order == 3 && s.C.Length == 2 && s.C[0] == -1 && s.C[1] == 0.5 ? "D3"
                                 : $"sum c_j (S^j - S^-j)/h^{s.Order}",
-        Conservation.Advection a => $"(b D1 + D1 b)/2, b = {Of(a.B, "u")}",
+        Conservation.Advection a => $"(b D1 + D1 b)/2 [b = {Of(a.B, "u")}]",
         Conservation.Banded b => $"A - A^T[{b.A.Length}]",
         Conservation.Symplectic s => $"[[0,-I],[I,0]]({s.Q},{s.P})",
         Conservation.Coupling c => $"[[0,{c.D}],[{c.D},0]]({c.A},{c.B})",

@@ -8,7 +8,7 @@ namespace Onsager;
 /// The outcome of one law over its checks. A margin is |error| / tolerance (or the shortfall of an inequality over its
 /// tolerance): a check is violated when its margin exceeds 1. <see cref="WorstMargin"/> is the largest margin seen.
 /// </summary>
-public sealed record LawResult(string Name, int Checks, int Violations, double WorstMargin, string? FirstViolation = null)
+public sealed record LawResult(string Name, int Checks, int Violations, double WorstMargin, string? FirstViolation = null, int Unconverged = 0)
 {
     public bool Passed => Violations == 0;
 
@@ -16,8 +16,10 @@ public sealed record LawResult(string Name, int Checks, int Violations, double W
     public static ImmutableArray<LawResult> Summarize(IEnumerable<LawResult> results) =>
         results.GroupBy(r => r.Name)
                .Select(g => new LawResult(g.Key, g.Sum(r => r.Checks), g.Sum(r => r.Violations),
-                                          g.Max(r => r.WorstMargin), g.Select(r => r.FirstViolation).FirstOrDefault(v => v is not null)))
+                                          g.Max(r => r.WorstMargin), g.Select(r => r.FirstViolation).FirstOrDefault(v => v is not null),
+                                          g.Sum(r => r.Unconverged)))
                .OrderBy(r => Laws.Names.IndexOf(r.Name) is var i && i >= 0 ? i : int.MaxValue)
+               .ThenBy(r => r.Name, StringComparer.Ordinal)
                .ToImmutableArray();
 }
 
@@ -119,7 +121,7 @@ public static class Laws
         {
             Model = model;
             Options = o;
-            Rng = new Random(HashCode.Combine(o.Seed, model.Grid.Sites, model.Fields));
+            Rng = new Random(unchecked(o.Seed * 1000003 + model.Grid.Sites * 131 + model.Fields));   // fixed mix: reproducible across processes
             Compiled = Dynamics.Compile(model);
             N = model.Fields * model.Grid.Sites;
             Sqrt = Math.Sqrt(N);

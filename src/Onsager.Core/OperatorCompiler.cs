@@ -4,7 +4,11 @@ using static TorchSharp.torch;
 namespace Onsager;
 
 /// <summary>A compiled operator g -> K(u) g, (batch, field, x[, y]) in and out, with the way back to its value.</summary>
-internal sealed record CompiledOperator<T>(Func<Tensor, Tensor, Tensor> Apply, Func<T> Snapshot);
+internal sealed record CompiledOperator<T>(Func<Tensor, Tensor, Tensor> Apply, Func<T> Snapshot)
+{
+    /// <summary>The operator's complex Fourier symbol (rfft layout) when it is a state-independent multiplier on a one-field member; else null.</summary>
+    public Func<Tensor>? Symbol { get; init; }
+}
 
 /// <summary>Compiles dissipations (symmetric PSD) and conservations (antisymmetric) into tensor functions.</summary>
 internal static class OperatorCompiler
@@ -46,6 +50,33 @@ internal static class OperatorCompiler
         return acc ?? zeros_like(g);
     }
 
+    // ---- symbols ----
+
+    /// <summary>The value of a constant non-negative function (for symbols), else null.</summary>
+    private static Func<Tensor>? ConstantOf(NonNegative s, CompiledFunction<NonNegative> f) =>
+        s is NonNegative.Constant ? () => f.Apply(ones(1, float64)).squeeze() : null;
+
+    /// <summary>sum_j c_j (S^j - S^-j): symbol 2 i sum_j c_j sin(j theta).</summary>
+    private static Tensor OddCirculantSymbol(Grid grid, Tensor c, int axis, ParameterStore store)
+    {
+        var theta = tensor(Symbols.Angles(grid, axis), store.DType, store.Device);
+        Tensor? acc = null;
+        for (int j = 0; j < c.shape[0]; j++)
+        {
+            var t = 2 * c[j] * (theta * (j + 1)).sin();
+            acc = acc is null ? t : acc + t;
+        }
+        return complex(zeros_like(acc!), acc!);
+    }
+
+    /// <summary>L^T K L for a difference L: |d(k)|^2 times the inner symbol.</summary>
+    private static Func<Tensor>? CongruenceSymbol(Linear l, Func<Tensor>? inner, Grid grid, ParameterStore store)
+    {
+        if (inner is null || l is not Linear.Difference d) return null;
+        var mag = tensor(Symbols.Difference(grid, d.Kind, d.Axis).Select(z => z.Magnitude * z.Magnitude).ToArray(), store.DType, store.Device);
+        return () => inner() * Symbols.Real(mag);
+    }
+
     // ---- dissipation ----
 
     public static CompiledOperator<Dissipation> Compile(Dissipation d, Grid grid, int fields, ParameterStore store, string name)
@@ -56,12 +87,14 @@ internal static class OperatorCompiler
             {
                 var theta = store.Array(m.Theta, Constraint.Free, name + ".theta");
                 return new((u, g) => Spectral.ApplyReal(g, Spectral.Expand(theta.Get(), grid, false).square(), grid),
-                           () => m with { Theta = theta.Snapshot() });
+                           () => m with { Theta = theta.Snapshot() }) { Symbol = () => Symbols.Real(Spectral.Expand(theta.Get(), grid, false).square()) };
             }
             case Dissipation.Mobility mo:
             {
                 var f = Pointwise.Compile(mo.M, store, name + ".m");
-                return new((u, g) => f.Apply(u) * g, () => new Dissipation.Mobility(f.Snapshot()));
+                var c = ConstantOf(mo.M, f);
+                return new((u, g) => f.Apply(u) * g, () => new Dissipation.Mobility(f.Snapshot()))
+                { Symbol = c is null ? null : () => Symbols.Real(c() * ones(Spectral.ModeCount(grid), store.DType, store.Device)) };
             }
             case Dissipation.Divergence dv:
             {
@@ -75,39 +108,53 @@ internal static class OperatorCompiler
                         acc = acc is null ? t : acc + t;
                     }
                     return acc!;
-                }, () => new Dissipation.Divergence(f.Snapshot()));
+                }, () => new Dissipation.Divergence(f.Snapshot()))
+                {
+                    Symbol = ConstantOf(dv.M, f) is { } c ? () => Symbols.Real(c() * tensor(Symbols.Laplacian(grid, DifferenceKind.Forward), store.DType, store.Device)) : null
+                };
             }
             case Dissipation.Banded b:
             {
                 var c = store.Array(b.B, Constraint.Free, name + ".b");
                 int n = b.B.Length;
                 return new((u, g) => Circulant(Circulant(g, c.Get(), n, 0, b.Axis, true), c.Get(), n, 0, b.Axis, false),
-                           () => b with { B = c.Snapshot() });
+                           () => b with { B = c.Snapshot() })
+                {
+                    Symbol = () =>
+                    {
+                        var s = Symbols.ToTensor(Symbols.Circulant(grid, c.Get().detach().cpu().data<double>().ToArray(), 0, b.Axis), store.DType, store.Device);
+                        return Symbols.Real(s.abs().square());
+                    }
+                };
             }
             case Dissipation.Sum s:
             {
                 var parts = s.Terms.Select((t, i) => Compile(t, grid, fields, store, $"{name}.{i}")).ToList();
                 return new((u, g) => parts.Select(p => p.Apply(u, g)).Aggregate((a, b) => a + b),
-                           () => new Dissipation.Sum(parts.Select(p => p.Snapshot()).ToImmutableArray()));
+                           () => new Dissipation.Sum(parts.Select(p => p.Snapshot()).ToImmutableArray()))
+                { Symbol = parts.All(p => p.Symbol is not null) ? () => parts.Select(p => p.Symbol!()).Aggregate((a, b) => a + b) : null };
             }
             case Dissipation.Scaled sc:
             {
                 var c = store.Scalar(sc.C, Constraint.Positive, name + ".scale");
                 var inner = Compile(sc.Inner, grid, fields, store, name + ".inner");
-                return new((u, g) => c.Get() * inner.Apply(u, g), () => new Dissipation.Scaled(c.Snapshot(), inner.Snapshot()));
+                return new((u, g) => c.Get() * inner.Apply(u, g), () => new Dissipation.Scaled(c.Snapshot(), inner.Snapshot()))
+                { Symbol = inner.Symbol is null ? null : () => c.Get() * inner.Symbol() };
             }
             case Dissipation.Weighted w:
             {
                 var s = Pointwise.Compile(w.S, store, name + ".s");
                 var inner = Compile(w.Inner, grid, fields, store, name + ".inner");
                 return new((u, g) => { var su = s.Apply(u); return su * inner.Apply(u, su * g); },
-                           () => new Dissipation.Weighted(s.Snapshot(), inner.Snapshot()));
+                           () => new Dissipation.Weighted(s.Snapshot(), inner.Snapshot()))
+                { Symbol = ConstantOf(w.S, s) is { } c && inner.Symbol is not null ? () => c().square() * inner.Symbol() : null };
             }
             case Dissipation.Congruence c:
             {
                 var inner = Compile(c.Inner, grid, Structure.OutputFields(c.L, fields), store, name + ".inner");
                 return new((u, g) => ApplyLinearTranspose(c.L, inner.Apply(MapState(c.L, u), ApplyLinear(c.L, g, grid)), grid, fields),
-                           () => new Dissipation.Congruence(c.L, inner.Snapshot()));
+                           () => new Dissipation.Congruence(c.L, inner.Snapshot()))
+                { Symbol = CongruenceSymbol(c.L, inner.Symbol, grid, store) };
             }
             case Dissipation.Custom cu:
                 return new((u, g) => cu.Operator.Apply(u, g, grid), () => cu);
@@ -125,7 +172,8 @@ internal static class OperatorCompiler
             {
                 var phi = store.Array(m.Phi, Constraint.Free, name + ".phi");
                 return new((u, g) => Spectral.ApplyImaginary(g, Spectral.Expand(phi.Get(), grid, true), grid),
-                           () => m with { Phi = phi.Snapshot() });
+                           () => m with { Phi = phi.Snapshot() })
+                { Symbol = () => { var p = Spectral.Expand(phi.Get(), grid, true); return complex(zeros_like(p), p); } };
             }
             case Conservation.Stencil st:
             {
@@ -133,7 +181,7 @@ internal static class OperatorCompiler
                 double scale = Math.Pow(grid.Spacing(st.Axis), -st.Order);
                 int n = st.C.Length;
                 return new((u, g) => scale * (Circulant(g, c.Get(), n, 1, st.Axis, false) - Circulant(g, c.Get(), n, 1, st.Axis, true)),
-                           () => st with { C = c.Snapshot() });
+                           () => st with { C = c.Snapshot() }) { Symbol = () => scale * OddCirculantSymbol(grid, c.Get(), st.Axis, store) };
             }
             case Conservation.Advection a:
             {
@@ -149,7 +197,7 @@ internal static class OperatorCompiler
                 var c = store.Array(ba.A, Constraint.Free, name + ".a");
                 int n = ba.A.Length;
                 return new((u, g) => Circulant(g, c.Get(), n, 1, ba.Axis, false) - Circulant(g, c.Get(), n, 1, ba.Axis, true),
-                           () => ba with { A = c.Snapshot() });
+                           () => ba with { A = c.Snapshot() }) { Symbol = () => OddCirculantSymbol(grid, c.Get(), ba.Axis, store) };
             }
             case Conservation.Symplectic sy:
                 return new((u, g) =>
@@ -170,19 +218,22 @@ internal static class OperatorCompiler
             {
                 var parts = s.Terms.Select((t, i) => Compile(t, grid, fields, store, $"{name}.{i}")).ToList();
                 return new((u, g) => parts.Select(p => p.Apply(u, g)).Aggregate((a, b) => a + b),
-                           () => new Conservation.Sum(parts.Select(p => p.Snapshot()).ToImmutableArray()));
+                           () => new Conservation.Sum(parts.Select(p => p.Snapshot()).ToImmutableArray()))
+                { Symbol = parts.All(p => p.Symbol is not null) ? () => parts.Select(p => p.Symbol!()).Aggregate((a, b) => a + b) : null };
             }
             case Conservation.Scaled sc:
             {
                 var c = store.Scalar(sc.C, Constraint.Free, name + ".scale");
                 var inner = Compile(sc.Inner, grid, fields, store, name + ".inner");
-                return new((u, g) => c.Get() * inner.Apply(u, g), () => new Conservation.Scaled(c.Snapshot(), inner.Snapshot()));
+                return new((u, g) => c.Get() * inner.Apply(u, g), () => new Conservation.Scaled(c.Snapshot(), inner.Snapshot()))
+                { Symbol = inner.Symbol is null ? null : () => c.Get() * inner.Symbol() };
             }
             case Conservation.Congruence c:
             {
                 var inner = Compile(c.Inner, grid, Structure.OutputFields(c.L, fields), store, name + ".inner");
                 return new((u, g) => ApplyLinearTranspose(c.L, inner.Apply(MapState(c.L, u), ApplyLinear(c.L, g, grid)), grid, fields),
-                           () => new Conservation.Congruence(c.L, inner.Snapshot()));
+                           () => new Conservation.Congruence(c.L, inner.Snapshot()))
+                { Symbol = CongruenceSymbol(c.L, inner.Symbol, grid, store) };
             }
             case Conservation.Custom cu:
                 return new((u, g) => cu.Operator.Apply(u, g, grid), () => cu);

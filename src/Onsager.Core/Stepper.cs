@@ -1,0 +1,73 @@
+namespace Onsager;
+
+/// <summary>Where the discrete-gradient step evaluates its operator Kbar.</summary>
+public enum Freeze
+{
+    /// <summary>Kbar = K(u^n): linear in the unknown (the default; cheapest).</summary>
+    Start,
+    /// <summary>Kbar = K((u^n + u^{n+1})/2): symmetric in time, so the step is reversible when M is absent.</summary>
+    Midpoint,
+}
+
+/// <summary>How the implicit equation of the discrete-gradient step is solved.</summary>
+public enum NonlinearSolver
+{
+    /// <summary>Linearly implicit Picard: P v_{j+1} = u - dt Kbar (L u/2 + dbarE_N(u, v_j)), P = I + dt/2 Kbar L.</summary>
+    Picard,
+    /// <summary>Newton on R(v) = v - u + dt Kbar dbarE(u, v), Jacobian-free (GMRES), preconditioned by P where P is diagonal in Fourier space.</summary>
+    Newton,
+}
+
+/// <summary>Options of the discrete-gradient step. A step that does not reach <see cref="Tolerance"/> within
+/// <see cref="MaxIterations"/> is split into two half steps (a composition of DG steps still dissipates), at most
+/// <see cref="MaxSplits"/> times, and then fails with an error.</summary>
+public sealed record DgOptions(NonlinearSolver Solver = NonlinearSolver.Newton, double Tolerance = 1e-10, int MaxIterations = 40,
+                               Freeze Freeze = Freeze.Start, int MaxSplits = 8)
+{
+    public static DgOptions Default { get; } = new();
+}
+
+/// <summary>Time steppers as values. Any of them steps any compiled member; the vector field, the stepper and the
+/// step-size logic are separate pieces (as in Diffrax).</summary>
+public abstract record Stepper
+{
+    private Stepper() { }
+
+    /// <summary>Explicit Euler (the reference's step; no discrete energy guarantee).</summary>
+    public sealed record Euler : Stepper;
+    /// <summary>Heun (explicit RK2).</summary>
+    public sealed record Heun : Stepper;
+    /// <summary>Strong-stability-preserving RK3 (Shu-Osher).</summary>
+    public sealed record SspRk3 : Stepper;
+    /// <summary>Classical RK4.</summary>
+    public sealed record Rk4 : Stepper;
+    /// <summary>The reference's SBDF1: the energy's linear part implicit, the rest explicit, K frozen at u^n.</summary>
+    public sealed record Sbdf1 : Stepper;
+    /// <summary>The discrete-gradient step u+ = u - dt Kbar dbarE(u, u+): E(u+) - E(u) = -dt &lt;dbarE, Mbar dbarE&gt;_h at any dt.</summary>
+    public sealed record DiscreteGradient(DgOptions Options) : Stepper
+    {
+        public DiscreteGradient() : this(DgOptions.Default) { }
+    }
+
+    /// <summary>The CLI names: euler, rk2, rk3, rk4, sbdf1, dg.</summary>
+    public string Name => this switch
+    {
+        Euler => "euler", Heun => "rk2", SspRk3 => "rk3", Rk4 => "rk4", Sbdf1 => "sbdf1", DiscreteGradient => "dg",
+        _ => throw new InvalidOperationException()
+    };
+
+    public static IReadOnlyList<string> Names { get; } = ["euler", "rk2", "rk3", "rk4", "sbdf1", "dg"];
+
+    public static Stepper Parse(string name, DgOptions? dg = null) => name switch
+    {
+        "euler" => new Euler(),
+        "rk2" or "heun" => new Heun(),
+        "rk3" => new SspRk3(),
+        "rk4" => new Rk4(),
+        "sbdf1" => new Sbdf1(),
+        "dg" => new DiscreteGradient(dg ?? DgOptions.Default),
+        _ => throw new ArgumentException($"Unknown scheme '{name}'. Schemes: {string.Join(", ", Names)}.")
+    };
+
+    public sealed override string ToString() => Name;
+}

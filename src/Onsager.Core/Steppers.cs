@@ -1,0 +1,235 @@
+using static TorchSharp.torch;
+
+namespace Onsager;
+
+/// <summary>The outcome of one step: the new state, the nonlinear solver's work and final relative residual,
+/// the substeps taken, and (for the discrete gradient) dt &lt;dbarE, Mbar dbarE&gt;_h per sample summed over substeps.</summary>
+public sealed record StepResult(Tensor State, int Iterations, double Residual, bool Converged, int Substeps, Tensor? Dissipated = null);
+
+/// <summary>A discrete-gradient solve that did not converge even after splitting: an error, never a silent continue.</summary>
+public sealed class StepFailedException(int step, double residual, int iterations, double dt)
+    : Exception($"Step {step}: the discrete-gradient solve did not converge (relative residual {residual:G3} after {iterations} iterations, dt = {dt:G3}, after splitting).")
+{
+    public int Step { get; } = step;
+    public double Residual { get; } = residual;
+}
+
+/// <summary>Time steppers applied to compiled members. Pure functions of (member, state, dt).</summary>
+public static class Steppers
+{
+    /// <summary>One step of size dt from u (batch, field, x[, y]). <paramref name="stepIndex"/> only labels errors.</summary>
+    public static StepResult Step(CompiledModel m, Stepper s, Tensor u, double dt, int stepIndex = 0)
+    {
+        if (!(dt > 0) || !double.IsFinite(dt)) throw new ArgumentException($"The step size must be positive and finite, got {dt}.");
+        using var noGrad = no_grad();
+        switch (s)
+        {
+            case Stepper.Euler: return Explicit(u + dt * m.Rhs(u));
+            case Stepper.Heun:
+            {
+                var k1 = m.Rhs(u); var k2 = m.Rhs(u + dt * k1);
+                return Explicit(u + 0.5 * dt * (k1 + k2));
+            }
+            case Stepper.SspRk3:
+            {
+                var u1 = u + dt * m.Rhs(u);
+                var u2 = 0.75 * u + 0.25 * (u1 + dt * m.Rhs(u1));
+                return Explicit(u / 3 + 2.0 / 3 * (u2 + dt * m.Rhs(u2)));
+            }
+            case Stepper.Rk4:
+            {
+                var k1 = m.Rhs(u); var k2 = m.Rhs(u + 0.5 * dt * k1); var k3 = m.Rhs(u + 0.5 * dt * k2); var k4 = m.Rhs(u + dt * k3);
+                return Explicit(u + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4));
+            }
+            case Stepper.Sbdf1: return Sbdf1(m, u, dt);
+            case Stepper.DiscreteGradient dg:
+            {
+                var r = DgSplit(m, dg.Options, u, dt, 0);
+                if (!r.Converged) throw new StepFailedException(stepIndex, r.Residual, r.Iterations, dt);
+                return r;
+            }
+            default: throw new NotSupportedException(s.GetType().Name);
+        }
+    }
+
+    /// <summary>Like <see cref="Step"/> but returns an unconverged discrete-gradient step instead of throwing (the laws count these).</summary>
+    public static StepResult TryStep(CompiledModel m, Stepper s, Tensor u, double dt)
+    {
+        using var noGrad = no_grad();
+        return s is Stepper.DiscreteGradient dg ? DgSplit(m, dg.Options, u, dt, 0) : Step(m, s, u, dt);
+    }
+
+    private static StepResult Explicit(Tensor v) => new(v, 0, 0, true, 1);
+
+    private static Tensor Broadcast(Tensor perSample, Tensor like) =>
+        perSample.reshape(new long[] { -1 }.Concat(Enumerable.Repeat(1L, (int)like.dim() - 1)).ToArray());
+
+    // ---------------------------------------------------------------- SBDF1
+
+    /// <summary>(I + dt K(u) L) u+ = u - dt K(u) (dE(u) - L u): diagonal in Fourier space for multiplier members, else GMRES.</summary>
+    private static StepResult Sbdf1(CompiledModel m, Tensor u, double dt)
+    {
+        var nonlinear = m.VariationalDerivative(u) - m.LinearPart(u);
+        var b = u - dt * m.Operator(u, nonlinear);
+        var solved = SolveLinear(m, u, b, dt, u, 1e-12);
+        return new StepResult(solved.X, solved.Iterations, solved.RelativeResidual, solved.Converged, 1);
+    }
+
+    /// <summary>Solves (I + c K(state) L) x = b; spectral when K and L are multipliers, else GMRES.</summary>
+    private static Gmres.Result SolveLinear(CompiledModel m, Tensor state, Tensor b, double c, Tensor guess, double tol)
+    {
+        var k = m.OperatorSymbol();
+        var l = m.LinearSymbol();
+        if (k is not null && l is not null)
+        {
+            var p = 1 + c * k * l;
+            return new Gmres.Result(ApplySymbolInverse(m.Grid, b, p), 0, 0, true);
+        }
+        return Gmres.Solve(x => x + c * m.Operator(state, m.LinearPart(x)), b, guess, tol, restart: 40, maxIterations: 160,
+                           precondition: Preconditioner(m, c));
+    }
+
+    private static Func<Tensor, Tensor>? Preconditioner(CompiledModel m, double c)
+    {
+        var k = m.OperatorSymbol();
+        var l = m.LinearSymbol();
+        if (k is null || l is null) return null;
+        var p = 1 + c * k * l;
+        return z => ApplySymbolInverse(m.Grid, z, p);
+    }
+
+    private static Tensor ApplySymbolInverse(Grid g, Tensor b, Tensor p)
+    {
+        var dims = g.Dimensions == 1 ? new long[] { 2 } : new long[] { 2, 3 };
+        var sizes = g.Points.Select(x => (long)x).ToArray();
+        var shaped = g.Dimensions == 1 ? p : p.reshape(g.Points[0], g.Points[1] / 2 + 1);
+        return fft.irfftn(fft.rfftn(b, dim: dims) / shaped, s: sizes, dim: dims);
+    }
+
+    // ---------------------------------------------------------------- discrete gradient
+
+    private static StepResult DgSplit(CompiledModel m, DgOptions o, Tensor u, double dt, int depth)
+    {
+        var r = DgSolve(m, o, u, dt);
+        if (r.Converged || depth >= o.MaxSplits) return r;
+        var first = DgSplit(m, o, u, dt / 2, depth + 1);
+        if (!first.Converged) return first;
+        var second = DgSplit(m, o, first.State, dt / 2, depth + 1);
+        return new StepResult(second.State, r.Iterations + first.Iterations + second.Iterations, second.Residual, second.Converged,
+                              first.Substeps + second.Substeps, first.Dissipated! + second.Dissipated!);
+    }
+
+    private static Tensor Kbar(CompiledModel m, DgOptions o, Tensor u, Tensor v, Tensor g) =>
+        m.Operator(o.Freeze == Freeze.Start ? u : 0.5 * (u + v), g);
+
+    private static Tensor Residual(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt) =>
+        v - u + dt * Kbar(m, o, u, v, DiscreteGradient.Of(m, u, v));
+
+    /// <summary>Relative residual: |R| over the size of its terms |u| + |v| + dt |Kbar dbarE| (so stiff members are judged fairly).</summary>
+    private static double RelativeResidual(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt)
+    {
+        var flow = dt * Kbar(m, o, u, v, DiscreteGradient.Of(m, u, v));
+        var r = v - u + flow;
+        return Norm(r) / (Norm(u) + Norm(v) + Norm(flow) + 1e-300);
+    }
+
+    /// <summary>Members up to this many unknowns per sample get Newton with a dense finite-difference Jacobian.</summary>
+    public const int DenseNewtonLimit = 1024;
+
+    private static double Norm(Tensor t) => t.norm().item<double>();
+
+    private static StepResult DgSolve(CompiledModel m, DgOptions o, Tensor u, double dt)
+    {
+        // Predictor: the linearly implicit step with dbarE_N frozen at u where that is a cheap Fourier solve, else u itself.
+        bool spectral = m.OperatorSymbol() is not null && m.LinearSymbol() is not null;
+        var v = spectral || o.Solver == NonlinearSolver.Picard ? PicardUpdate(m, o, u, u, dt) ?? u : u;
+        int it = 1;
+        double res = RelativeResidual(m, o, u, v, dt);
+        bool dense = m.Fields * m.Grid.Sites <= DenseNewtonLimit;
+        for (; it < o.MaxIterations && res > o.Tolerance && double.IsFinite(res); it++)
+        {
+            Tensor? next = o.Solver == NonlinearSolver.Picard ? PicardUpdate(m, o, u, v, dt)
+                         : dense ? NewtonDenseUpdate(m, o, u, v, dt)
+                         : NewtonUpdate(m, o, u, v, dt, Norm(Residual(m, o, u, v, dt)));
+            if (next is null) break;
+            v = next;
+            res = RelativeResidual(m, o, u, v, dt);
+        }
+        bool ok = res <= o.Tolerance && double.IsFinite(res);
+        var dbar = DiscreteGradient.Of(m, u, v);
+        var mid = o.Freeze == Freeze.Start ? u : 0.5 * (u + v);
+        var dissipated = dt * m.Inner(dbar, m.Dissipation(mid, dbar));
+        return new StepResult(v, it, res, ok, 1, dissipated);
+    }
+
+    private static StepResult Failed(CompiledModel m, DgOptions o, Tensor u, double dt, int it) =>
+        new(u, it, double.PositiveInfinity, false, 1, zeros(u.shape[0], u.dtype, u.device));
+
+    /// <summary>P v+ = u - dt Kbar (L u/2 + dbarE_N(u, v)), P = I + dt/2 Kbar L.</summary>
+    private static Tensor? PicardUpdate(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt)
+    {
+        var dbar = DiscreteGradient.Of(m, u, v);
+        var nonlinear = dbar - 0.5 * (m.LinearPart(u) + m.LinearPart(v));
+        var state = o.Freeze == Freeze.Start ? u : 0.5 * (u + v);
+        var b = u - dt * m.Operator(state, 0.5 * m.LinearPart(u) + nonlinear);
+        var solved = SolveLinear(m, state, b, dt / 2, v, Math.Min(1e-3, o.Tolerance * 1e-2));
+        return solved.Converged || solved.RelativeResidual < 1e-6 ? solved.X : null;
+    }
+
+    /// <summary>
+    /// One Newton step on R(v) with the dense Jacobian by central differences (all columns in one batched evaluation),
+    /// a direct solve per sample, and backtracking on |R|.
+    /// </summary>
+    private static Tensor? NewtonDenseUpdate(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt)
+    {
+        long b = u.shape[0];
+        int n = m.Fields * m.Grid.Sites;
+        var shape = u.shape;
+        var r = Residual(m, o, u, v, dt);
+        var flatV = v.reshape(b, 1, n);
+        var scale = flatV.abs().amax([2L], keepdim: true).clamp_min(1e-12) + u.reshape(b, 1, n).abs().amax([2L], keepdim: true);
+        var h = 1e-5 * scale;                                                     // (b, 1, 1)
+        var basis = eye(n, dtype: v.dtype, device: v.device).unsqueeze(0);      // (1, n, n): row j = e_j
+        var plus = (flatV + h * basis).reshape(new long[] { b * n }.Concat(shape.Skip(1)).ToArray());
+        var minus = (flatV - h * basis).reshape(new long[] { b * n }.Concat(shape.Skip(1)).ToArray());
+        var uu = u.reshape(b, 1, n).expand(b, n, n).reshape(new long[] { b * n }.Concat(shape.Skip(1)).ToArray());
+        var columns = (Residual(m, o, uu, plus, dt) - Residual(m, o, uu, minus, dt)).reshape(b, n, n) / (2 * h);   // [b, j, i] = dR_i/dv_j
+        var jac = columns.transpose(1, 2);
+        Tensor delta;
+        try { delta = linalg.solve(jac, -r.reshape(b, n, 1)).reshape(shape); }
+        catch (Exception) { return null; }
+        if (!delta.isfinite().all().item<bool>()) return null;
+        double r0 = Norm(r), step = 1;
+        for (int k = 0; k < 20; k++, step /= 2)
+        {
+            var cand = v + step * delta;
+            double rn = Norm(Residual(m, o, u, cand, dt));
+            if (double.IsFinite(rn) && rn < r0) return cand;
+        }
+        return null;
+    }
+
+    /// <summary>One Newton step on R(v) with Jacobian-vector products by finite differences, GMRES, and backtracking.</summary>
+    private static Tensor? NewtonUpdate(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt, double residualNorm)
+    {
+        var r = Residual(m, o, u, v, dt);
+        double vn = Norm(v) + Norm(u) + 1e-300;
+        Tensor J(Tensor w)
+        {
+            double wn = Norm(w);
+            if (wn == 0) return zeros_like(w);
+            double eps = 1e-7 * vn / wn;
+            return (Residual(m, o, u, v + eps * w, dt) - r) / eps;
+        }
+        var solved = Gmres.Solve(J, -r, null, 1e-4, restart: 30, maxIterations: 120, precondition: Preconditioner(m, dt / 2));
+        var delta = solved.X;
+        double step = 1;
+        for (int k = 0; k < 12; k++, step /= 2)
+        {
+            var cand = v + step * delta;
+            double rn = Norm(Residual(m, o, u, cand, dt));
+            if (double.IsFinite(rn) && rn < residualNorm) return cand;
+        }
+        return null;
+    }
+}
