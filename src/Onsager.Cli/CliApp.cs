@@ -78,7 +78,8 @@ public static class CliApp
         if (a.Text("scheme") is not null || a.Text("dt") is not null)
         {
             // The discrete laws of one scheme at one step size (the algebra's laws are not repeated).
-            var stepper = Stepper.Parse(a.Text("scheme") ?? "dg");
+            // dg is judged at c eps (issue 3), so its solve runs to round-off (DgOptions.Laws).
+            var stepper = Stepper.Parse(a.Text("scheme") ?? "dg", DgOptions.Laws);
             double dt = a.Double("dt", 1e-3, positive: true);
             options = options with { Schemes = [(stepper, dt)], AlgebraLaws = false };
         }

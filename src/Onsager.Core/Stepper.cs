@@ -25,6 +25,9 @@ public sealed record DgOptions(NonlinearSolver Solver = NonlinearSolver.Newton, 
                                Freeze Freeze = Freeze.Start, int MaxSplits = 8)
 {
     public static DgOptions Default { get; } = new();
+
+    /// <summary>What the laws use: the identity and "no rise" are judged at c eps, so the solve goes to round-off.</summary>
+    public static DgOptions Laws { get; } = new(Tolerance: 1e-14, MaxIterations: 60, Freeze: Freeze.Midpoint);
 }
 
 /// <summary>Time steppers as values. Any of them steps any compiled member; the vector field, the stepper and the
@@ -66,6 +69,7 @@ public abstract record Stepper
         "rk4" => new Rk4(),
         "sbdf1" => new Sbdf1(),
         "dg" => new DiscreteGradient(dg ?? DgOptions.Default),
+        "dg-laws" => new DiscreteGradient(DgOptions.Laws),
         _ => throw new ArgumentException($"Unknown scheme '{name}'. Schemes: {string.Join(", ", Names)}.")
     };
 

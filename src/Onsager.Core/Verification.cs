@@ -9,7 +9,7 @@ public sealed record VerificationOptions(int RandomMembers = 200, int Seed = 0, 
 {
     /// <summary>The discrete laws of the DG scheme at dt in {1e-3, 1, 1e3} (issue 3; opt in with <see cref="Schemes"/>).</summary>
     public static ImmutableArray<(Stepper, double)> DefaultSchemes { get; } =
-        [(new Stepper.DiscreteGradient(), 1e-3), (new Stepper.DiscreteGradient(), 1.0), (new Stepper.DiscreteGradient(), 1e3)];
+        [(new Stepper.DiscreteGradient(DgOptions.Laws), 1e-3), (new Stepper.DiscreteGradient(DgOptions.Laws), 1.0), (new Stepper.DiscreteGradient(DgOptions.Laws), 1e3)];
 
     public ImmutableArray<(Stepper Stepper, double Dt)> EffectiveSchemes => Schemes.IsDefault ? [] : Schemes;
 }

@@ -1,0 +1,111 @@
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Onsager.Tests;
+
+public class SteppersTests
+{
+    private static readonly Grid G = Grid.Periodic(2 * Math.PI, 48);
+
+    public static readonly TheoryData<string, double> DissipatingAtAnyStep = new()
+    {
+        { "allen-cahn", 1e-3 }, { "allen-cahn", 1 }, { "allen-cahn", 1e3 },
+        { "heat", 1e-3 }, { "heat", 1 }, { "heat", 1e3 },
+        { "burgers", 1e-3 }, { "burgers", 1 }, { "burgers", 1e3 },
+        { "kdv-burgers", 1e-3 }, { "kdv-burgers", 1e3 },
+        { "wave", 1e-3 }, { "wave", 1 }, { "wave", 1e3 },
+        { "kdv", 1e-3 }, { "kdv", 1 },
+        { "cahn-hilliard", 1e-3 },
+    };
+
+    [Theory, MemberData(nameof(DissipatingAtAnyStep))]
+    public void DiscreteGradientKeepsItsIdentityAndNeverRaisesTheEnergy(string name, double dt)
+    {
+        var results = SchemeLaws.Check(KnownMembers.Get(name, G), new Stepper.DiscreteGradient(DgOptions.Laws), dt, seed: 3);
+        Assert.NotEmpty(results);
+        Assert.All(results, r => Assert.True(r.Passed, $"{name} dt={dt}: {r.Name}: {r.FirstViolation}"));
+        Assert.Contains(results, r => r.Name.StartsWith("step-identity"));
+    }
+
+    [Fact]
+    public void ExplicitEulerAtLargeStepsRaisesTheEnergySoTheLawCanFail()
+    {
+        var results = SchemeLaws.Check(KnownMembers.AllenCahn(G), new Stepper.Euler(), 1.0, seed: 1);
+        Assert.True(results.Single(r => r.Name.StartsWith("step-no-energy-rise")).Violations > 0);
+        // with M absent explicit Euler raises E at every step size
+        var kdv = SchemeLaws.Check(KnownMembers.KdV(G), new Stepper.Euler(), 1e-4, seed: 1);
+        Assert.True(kdv.Single(r => r.Name.StartsWith("step-no-energy-rise")).Violations > 0);
+    }
+
+    [Fact]
+    public void DiscreteGradientWithMidpointOperatorIsSecondOrder()
+    {
+        double ratio = SchemeLaws.ConvergenceRatio(KnownMembers.AllenCahn(Grid.Periodic(2 * Math.PI, 32), spectral: true), 1e-3, seed: 2);
+        Assert.InRange(ratio, 3.5, 4.6);
+        ratio = SchemeLaws.ConvergenceRatio(KnownMembers.KdVBurgers(Grid.Periodic(2 * Math.PI, 32)), 1e-3, seed: 2);
+        Assert.InRange(ratio, 3.5, 4.6);
+    }
+
+    [Fact]
+    public void ExplicitSchemesHaveTheirOrders()
+    {
+        var model = KnownMembers.Burgers(Grid.Periodic(2 * Math.PI, 32));
+        using var m = Dynamics.Compile(model);
+        var u0 = RandomMembers.States(new Random(1), model.Grid, 1, 1, 0.5);
+        Tensor Run(Stepper s, double h, int n) { var u = u0; for (int i = 0; i < n; i++) u = Steppers.Step(m, s, u, h).State; return u; }
+        var reference = Run(new Stepper.Rk4(), 1e-4, 800);
+        foreach (var (s, order) in new (Stepper, double)[] { (new Stepper.Euler(), 1), (new Stepper.Heun(), 2), (new Stepper.SspRk3(), 3), (new Stepper.Rk4(), 4) })
+        {
+            double e1 = (Run(s, 4e-3, 20) - reference).norm().item<double>(), e2 = (Run(s, 2e-3, 40) - reference).norm().item<double>();
+            Assert.InRange(Math.Log2(e1 / e2), order - 0.4, order + 0.6);
+        }
+    }
+
+    [Fact]
+    public void Sbdf1TreatsTheLinearPartImplicitly()
+    {
+        // stiff heat equation in multiplier form: SBDF1 at dt = 1 stays bounded and decays; explicit Euler blows up
+        var g = Grid.Periodic(2 * Math.PI, 64);
+        var model = ModelBuilder.On(g).Energy(e => e.QuadraticAnchor(1).Gradient(1)).Dissipation(d => d.Multiplier(1, learned: false)).Build();
+        using var m = Dynamics.Compile(model);
+        Assert.NotNull(m.OperatorSymbol());
+        Assert.NotNull(m.LinearSymbol());
+        var u = RandomMembers.States(new Random(2), g, 1, 1, 1.0);
+        var e0 = m.Energy(u).item<double>();
+        var v = Steppers.Step(m, new Stepper.Sbdf1(), u, 1.0).State;
+        Assert.True(m.Energy(v).item<double>() < e0);
+        var w = Steppers.Step(m, new Stepper.Euler(), u, 1.0).State;
+        Assert.True(m.Energy(w).item<double>() > e0);
+    }
+
+    [Fact]
+    public void AStepThatCannotConvergeIsAnErrorNamingTheStepAndResidual()
+    {
+        using var m = Dynamics.Compile(KnownMembers.AllenCahn(G));
+        var u = RandomMembers.States(new Random(3), G, 1, 1, 1.0);
+        var hopeless = new Stepper.DiscreteGradient(new DgOptions(Tolerance: 1e-30, MaxIterations: 2, MaxSplits: 1));
+        var e = Assert.Throws<StepFailedException>(() => Steppers.Step(m, hopeless, u, 0.1, stepIndex: 7));
+        Assert.Equal(7, e.Step);
+        Assert.Contains("Step 7", e.Message);
+        Assert.Contains("residual", e.Message);
+        Assert.Throws<ArgumentException>(() => Steppers.Step(m, new Stepper.Euler(), u, -1));
+        Assert.Throws<ArgumentException>(() => Stepper.Parse("leapfrog"));
+    }
+
+    [Fact]
+    public void DiscreteGradientSatisfiesItsDefiningIdentity()
+    {
+        foreach (var name in new[] { "allen-cahn", "kdv", "wave" })
+        {
+            var model = KnownMembers.Get(name, G);
+            using var m = Dynamics.Compile(model);
+            var u = RandomMembers.States(new Random(4), G, model.Fields, 2, 1.0);
+            var v = RandomMembers.States(new Random(5), G, model.Fields, 2, 1.0);
+            var lhs = m.Inner(DiscreteGradient.Of(m, u, v), v - u).data<double>();
+            var rhs = (m.Energy(v) - m.Energy(u)).data<double>();
+            for (int i = 0; i < 2; i++) Assert.True(Math.Abs(lhs[i] - rhs[i]) < 1e-10 * (1 + Math.Abs(rhs[i])), $"{name}: {lhs[i]} vs {rhs[i]}");
+            var same = DiscreteGradient.Of(m, u, u);
+            Assert.True((same - m.VariationalDerivative(u)).abs().max().item<double>() < 1e-9 * (1 + m.VariationalDerivative(u).abs().max().item<double>()));
+        }
+    }
+}
