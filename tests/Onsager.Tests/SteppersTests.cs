@@ -109,3 +109,47 @@ public class SteppersTests
         }
     }
 }
+
+public class SimulatorTests
+{
+    [Fact]
+    public async Task RolloutsReportEnergyDissipationAndMassAndTheEnergyFalls()
+    {
+        var model = KnownMembers.CahnHilliard(Grid.Periodic(2 * Math.PI, 32));
+        var sim = new Simulator(model, new Stepper.DiscreteGradient());
+        var reports = new List<RolloutProgress>();
+        var traj = await sim.RunAsync(Simulator.RandomInitial(model, 2, 1, 0.5), 2, 1e-2, 20, saveEvery: 5, new SyncProgress<RolloutProgress>(reports.Add));
+        Assert.Equal(new long[] { 2, 5, 1, 32 }, traj.Shape);
+        Assert.Equal(new[] { 0, 0.05, 0.1, 0.15, 0.2 }, traj.Times.Select(t => Math.Round(t, 12)));
+        for (int b = 0; b < 2; b++)
+            for (int f = 1; f < 5; f++)
+            {
+                Assert.True(traj.Energy[b, f] <= traj.Energy[b, f - 1]);
+                Assert.True(traj.DissipationRate[b, f] >= 0);
+                Assert.Equal(traj.Mass[b, 0, 0], traj.Mass[b, f, 0], 10);
+            }
+        Assert.Equal(4, reports.Count);
+        Assert.Equal(20, traj.Statistics.Steps);
+    }
+
+    [Fact]
+    public async Task CancellationStopsARollout()
+    {
+        var model = KnownMembers.AllenCahn(Grid.Periodic(2 * Math.PI, 32));
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            new Simulator(model, new Stepper.Rk4()).RunAsync(Simulator.RandomInitial(model, 1, 0), 1, 1e-4, 10, cancellationToken: cts.Token));
+    }
+
+    [Fact]
+    public void NaNInitialStatesAreRefused()
+    {
+        var model = KnownMembers.Heat(Grid.Periodic(1, 8));
+        using var m = Dynamics.Compile(model);
+        var u = Dynamics.State(model, Enumerable.Repeat(double.NaN, 8).ToArray());
+        Assert.Contains("NaN", Assert.Throws<ArgumentException>(() => Rollout.Run(m, new Stepper.Euler(), u, 0.1, 3)).Message);
+    }
+
+    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T> { public void Report(T value) => report(value); }
+}

@@ -1,0 +1,68 @@
+using System.Collections.Immutable;
+using static TorchSharp.torch;
+
+namespace Onsager;
+
+/// <summary>Solver statistics of a rollout.</summary>
+public sealed record SolverStatistics(int Steps, long Iterations, double WorstResidual, int Substeps);
+
+/// <summary>
+/// A rollout of a batch of initial states: the saved frames (batch, frame, field, x[, y]) in float64, their times,
+/// and per frame the energy, the dissipation rate &lt;dE, M dE&gt;_h and the mass per field.
+/// </summary>
+public sealed record Trajectory(double[] States, long[] Shape, ImmutableArray<double> Times, double[,] Energy, double[,] DissipationRate,
+                                double[,,] Mass, SolverStatistics Statistics);
+
+/// <summary>Progress of a rollout.</summary>
+public sealed record RolloutProgress(int Step, int Steps, double Time, double MeanEnergy);
+
+/// <summary>Rolls compiled members forward with any stepper (pure apart from progress reports).</summary>
+public static class Rollout
+{
+    /// <param name="saveEvery">Save a frame every this many steps (the initial state is frame 0).</param>
+    public static Trajectory Run(CompiledModel m, Stepper stepper, Tensor u0, double dt, int steps, int saveEvery = 1,
+                                 IProgress<RolloutProgress>? progress = null, CancellationToken cancel = default)
+    {
+        if (steps < 0) throw new ArgumentException($"The number of steps must be non-negative, got {steps}.");
+        if (saveEvery < 1) throw new ArgumentException($"saveEvery must be at least 1, got {saveEvery}.");
+        if (!u0.isfinite().all().item<bool>()) throw new ArgumentException("The initial state contains NaN or Inf.");
+        var frames = new List<Tensor>();
+        var times = new List<double>();
+        long iterations = 0; double worst = 0; int substeps = 0;
+        var u = u0.to(ScalarType.Float64).detach();
+        void Save(double t) { frames.Add(u.clone()); times.Add(t); }
+        Save(0);
+        for (int n = 1; n <= steps; n++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            using (var scope = NewDisposeScope())
+            {
+                var r = Steppers.Step(m, stepper, u, dt, n);
+                iterations += r.Iterations; worst = Math.Max(worst, r.Residual); substeps += r.Substeps;
+                if (!r.State.isfinite().all().item<bool>()) throw new StepFailedException(n, double.NaN, r.Iterations, dt);
+                u = r.State.MoveToOuterDisposeScope();
+            }
+            if (n % saveEvery == 0 || n == steps)
+            {
+                Save(n * dt);
+                progress?.Report(new RolloutProgress(n, steps, n * dt, m.Energy(u).mean().item<double>()));
+            }
+        }
+        var stack = TorchSharp.torch.stack(frames, 1);                          // (batch, frame, field, x[, y])
+        long batch = stack.shape[0]; int count = frames.Count, fields = m.Fields;
+        var energy = new double[batch, count]; var rate = new double[batch, count]; var mass = new double[batch, count, fields];
+        for (int f = 0; f < count; f++)
+        {
+            var e = m.Energy(frames[f]).data<double>().ToArray();
+            var d = m.DissipationRate(frames[f]).data<double>().ToArray();
+            var ms = m.Mass(frames[f]).data<double>().ToArray();
+            for (int b = 0; b < batch; b++)
+            {
+                energy[b, f] = e[b]; rate[b, f] = d[b];
+                for (int k = 0; k < fields; k++) mass[b, f, k] = ms[b * fields + k];
+            }
+        }
+        return new Trajectory(stack.contiguous().data<double>().ToArray(), stack.shape, times.ToImmutableArray(), energy, rate, mass,
+                              new SolverStatistics(steps, iterations, worst, substeps));
+    }
+}
