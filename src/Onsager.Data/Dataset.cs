@@ -180,6 +180,7 @@ public static class NpzLayout
             .ToImmutableSortedDictionary(kv => kv.Key["pde_info/".Length..], kv => kv.Value.AsDoubles()[0], StringComparer.Ordinal);
         var notes = a.Where(kv => kv.Key.StartsWith("pde_info/") && kv.Value.Data is string[] { Length: 1 })
             .ToImmutableSortedDictionary(kv => kv.Key["pde_info/".Length..], kv => ((string[])kv.Value.Data)[0], StringComparer.Ordinal);
+        Validation.DomainLength(path, coords, scalars);
         var coefs = a.Keys.Where(k => k.StartsWith("coef/u_ic/")).Select(k => k["coef/u_ic/".Length..]).ToImmutableArray();
         return new Hdf5.FileMeta(path, u.Shape, u.Data is double[], t, coords.ToImmutable(), scalars, notes, coefs);
     }

@@ -104,8 +104,9 @@ public static class Hdf5
                     if (child is not IH5Dataset d) continue;
                     if (d.Type.Class == H5DataTypeClass.FloatingPoint && d.Space.Dimensions.Length == 0) scalars[child.Name] = d.Read<double>();
                     else if (d.Type.Class == H5DataTypeClass.FixedPoint && d.Space.Dimensions.Length == 0) scalars[child.Name] = d.Read<long>();
-                    else if (d.Type.Class == H5DataTypeClass.String && d.Space.Dimensions.Length == 0) notes[child.Name] = d.Read<string>();
+                    else if (d.Type.Class is H5DataTypeClass.String or H5DataTypeClass.VariableLength && d.Space.Dimensions.Length == 0) notes[child.Name] = d.Read<string>();
                 }
+            Validation.DomainLength(path, coords, scalars);
             var coefNames = ImmutableArray<string>.Empty;
             if (f.LinkExists("coef/u_ic"))
                 coefNames = f.Group("coef").Group("u_ic").Children().OfType<IH5Dataset>().Select(d => d.Name).Order(StringComparer.Ordinal).ToImmutableArray();
@@ -188,6 +189,20 @@ internal static class Validation
         for (int j = 1; j < x.Length; j++)
             if (!double.IsFinite(x[j]) || Math.Abs(x[j] - j * h) > 1e-6 * h)
                 throw new DatasetException(path, $"'{name}' is not a uniform periodic grid x_j = j L / N: x_{j} = {x[j]:G9}, expected {j * h:G9}");
+    }
+
+    /// <summary>When pde_info records the domain length L, each axis must satisfy N * spacing = L (x_j = j L / N, not j L / (N - 1)).</summary>
+    public static void DomainLength(string path, IReadOnlyList<double[]> coords, IReadOnlyDictionary<string, double> scalars)
+    {
+        if (!scalars.TryGetValue("L", out var l) || !(l > 0)) return;
+        string[] names = ["x_coord", "y_coord"];
+        for (int a = 0; a < coords.Count; a++)
+        {
+            var x = coords[a];
+            double span = x.Length * (x[1] - x[0]);
+            if (Math.Abs(span - l) > 1e-6 * l)
+                throw new DatasetException(path, $"'{names[a]}' is not the periodic grid x_j = j L / N of pde_info/L = {l:G9}: N * spacing = {span:G9}");
+        }
     }
 
     /// <summary>Throws at the first NaN or infinity with its (sample, frame, site..., field) index.</summary>
