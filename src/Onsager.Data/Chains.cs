@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Onsager.Data;
 
@@ -81,29 +82,38 @@ public static class Chains
     private static void Forces<TF>(TF force, ReadOnlySpan<double> r, Span<double> fPad) where TF : struct, IBondForce
     {
         int n = r.Length, w = Vector<double>.Count, i = 0;
-        var dst = fPad[1..];
-        for (; i + w <= n; i += w) force.Force(new Vector<double>(r[i..])).CopyTo(dst[i..]);
-        for (; i < n; i++) dst[i] = force.Force(r[i]);
+        ref double rr = ref MemoryMarshal.GetReference(r);
+        ref double ff = ref Unsafe.Add(ref MemoryMarshal.GetReference(fPad), 1);
+        for (; i + w <= n; i += w) force.Force(Vector.LoadUnsafe(ref rr, (nuint)i)).StoreUnsafe(ref ff, (nuint)i);
+        for (; i < n; i++) Unsafe.Add(ref ff, i) = force.Force(Unsafe.Add(ref rr, i));
         fPad[0] = fPad[n];
     }
 
     // p_i += h (F(r_i) - F(r_{i-1})) = h (fPad[i + 1] - fPad[i])
     private static void Kick(Span<double> pPad, ReadOnlySpan<double> fPad, double h, int n)
     {
+        if (pPad.Length < n || fPad.Length < n + 1) throw new ArgumentException("Chain work arrays have the wrong length.");
         int w = Vector<double>.Count, i = 0;
         var hv = new Vector<double>(h);
+        ref double pp = ref MemoryMarshal.GetReference(pPad);
+        ref double f0 = ref MemoryMarshal.GetReference(fPad);
+        ref double f1 = ref Unsafe.Add(ref f0, 1);
         for (; i + w <= n; i += w)
-            (new Vector<double>(pPad[i..]) + hv * (new Vector<double>(fPad[(i + 1)..]) - new Vector<double>(fPad[i..]))).CopyTo(pPad[i..]);
+            (Vector.LoadUnsafe(ref pp, (nuint)i) + hv * (Vector.LoadUnsafe(ref f1, (nuint)i) - Vector.LoadUnsafe(ref f0, (nuint)i))).StoreUnsafe(ref pp, (nuint)i);
         for (; i < n; i++) pPad[i] += h * (fPad[i + 1] - fPad[i]);
     }
 
     // r_i += h (p_{i+1} - p_i), pPad[n] = p_0
     private static void Drift(Span<double> r, ReadOnlySpan<double> pPad, double h, int n)
     {
+        if (r.Length < n || pPad.Length < n + 1) throw new ArgumentException("Chain work arrays have the wrong length.");
         int w = Vector<double>.Count, i = 0;
         var hv = new Vector<double>(h);
+        ref double rr = ref MemoryMarshal.GetReference(r);
+        ref double p0 = ref MemoryMarshal.GetReference(pPad);
+        ref double p1 = ref Unsafe.Add(ref p0, 1);
         for (; i + w <= n; i += w)
-            (new Vector<double>(r[i..]) + hv * (new Vector<double>(pPad[(i + 1)..]) - new Vector<double>(pPad[i..]))).CopyTo(r[i..]);
+            (Vector.LoadUnsafe(ref rr, (nuint)i) + hv * (Vector.LoadUnsafe(ref p1, (nuint)i) - Vector.LoadUnsafe(ref p0, (nuint)i))).StoreUnsafe(ref rr, (nuint)i);
         for (; i < n; i++) r[i] += h * (pPad[i + 1] - pPad[i]);
     }
 

@@ -63,7 +63,7 @@ public sealed record KdVRecipe(int Points = 256, double FrameDt = 1e-3, int Fram
 }
 
 /// <summary>ac2d: Allen-Cahn 2D, IC 5 plane waves with distinct (kx, ky) in {-5..5}^2 \ (0,0), rescaled to [-1, 1].</summary>
-public sealed record AllenCahn2DRecipe(int Points = 128, double Eps = 0.1, double FrameDt = 1e-3, int FrameCount = 101, int Substeps = 4) : Recipe
+public sealed record AllenCahn2DRecipe(int Points = 128, double Eps = 0.1, double FrameDt = 1e-3, int FrameCount = 101, int Substeps = 2) : Recipe
 {
     public override string Key => "ac2d";
     public override int Frames => FrameCount;
