@@ -37,7 +37,7 @@ public abstract record Recipe
 }
 
 /// <summary>ac: Allen-Cahn 1D, IC 3 sines (wavenumbers 1..10) rescaled to span [-1, 1].</summary>
-public sealed record AllenCahnRecipe(int Points = 256, double Eps = 0.1, double FrameDt = 1e-3, int FrameCount = 101, int Substeps = 10) : Recipe
+public sealed record AllenCahnRecipe(int Points = 256, double Eps = 0.1, double FrameDt = 1e-3, int FrameCount = 101, int Substeps = 4) : Recipe
 {
     public override string Key => "ac";
     public override int Frames => FrameCount;
@@ -50,7 +50,7 @@ public sealed record AllenCahnRecipe(int Points = 256, double Eps = 0.1, double 
 }
 
 /// <summary>kdv: u_t + 6 u u_x + u_xxx = 0, IC 3 sines (wavenumbers 1..6) normalised to unit std.</summary>
-public sealed record KdVRecipe(int Points = 256, double FrameDt = 1e-3, int FrameCount = 101, int Substeps = 10) : Recipe
+public sealed record KdVRecipe(int Points = 256, double FrameDt = 1e-3, int FrameCount = 101, int Substeps = 4) : Recipe
 {
     public override string Key => "kdv";
     public override int Frames => FrameCount;

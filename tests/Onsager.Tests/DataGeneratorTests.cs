@@ -87,6 +87,22 @@ public class DataGeneratorTests
     }
 
     [Fact]
+    public void DefaultInternalStepsAreConvergedOverTheWholeRun()
+    {
+        var ac = new AllenCahnRecipe();
+        var acIc = Generators.Sample(ac with { FrameCount = 2 }, 3, 0).Values.Take(256).Select(x => (double)x).ToArray();
+        var a1 = Solvers.AllenCahn1D(acIc, 2 * Math.PI, 0.1, ac.FrameDt, ac.FrameCount, ac.Substeps);
+        var a4 = Solvers.AllenCahn1D(acIc, 2 * Math.PI, 0.1, ac.FrameDt, ac.FrameCount, 4 * ac.Substeps);
+        double ea = a1.Zip(a4).Max(t => Math.Abs(t.First - t.Second));
+        var kdv = new KdVRecipe();
+        var kIc = Generators.Sample(kdv with { FrameCount = 2 }, 3, 0).Values.Take(256).Select(x => (double)x).ToArray();
+        var k1 = Solvers.KdV(kIc, 2 * Math.PI, kdv.FrameDt, kdv.FrameCount, kdv.Substeps);
+        var k4 = Solvers.KdV(kIc, 2 * Math.PI, kdv.FrameDt, kdv.FrameCount, 4 * kdv.Substeps);
+        double ek = k1.Zip(k4).Max(t => Math.Abs(t.First - t.Second));
+        Assert.True(ea < 1e-6 && ek < 1e-6, $"time-step error over T = 0.1: ac {ea}, kdv {ek}");
+    }
+
+    [Fact]
     public void UnknownDatasetsAndBadSizesAreRefused()
     {
         Assert.Throws<ArgumentException>(() => Recipes.Get("nope"));
