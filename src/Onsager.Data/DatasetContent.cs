@@ -37,9 +37,9 @@ public sealed record DatasetContent(
             ["equation"] = r.Equation,
             ["fields"] = string.Join(",", r.FieldNames),
             ["known_member"] = r.KnownMember ?? "",
-            ["generator"] = "Onsager.Data " + r,
-            ["first_sample"] = block.Start.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["generator"] = $"Onsager.Data {r.GetType().Name}",
         });
-        return new DatasetContent(block.Values, [.. shape], times, coords, coefs, r.Scalars, notes);
+        var scalars = r.Scalars.SetItem("seed", block.Seed).SetItem("first_sample", block.Start).SetItem("frames", r.Frames);
+        return new DatasetContent(block.Values, [.. shape], times, coords, coefs, scalars, notes);
     }
 }

@@ -7,7 +7,7 @@ namespace Onsager.Data;
 public sealed record Trajectory(long Index, float[] Values, ImmutableArray<double[]> Coefficients);
 
 /// <summary>Trajectories [Start, Start + Count) of a recipe, values sample-major in the file layout.</summary>
-public sealed record GeneratedBlock(Recipe Recipe, long Start, int Count, float[] Values, ImmutableArray<double[,]> Coefficients);
+public sealed record GeneratedBlock(Recipe Recipe, long Seed, long Start, int Count, float[] Values, ImmutableArray<double[,]> Coefficients);
 
 public sealed record GenerationProgress(long Done, long Total, TimeSpan Elapsed);
 
@@ -72,7 +72,7 @@ public static class Generators
             Parallel.For(0, count, po, i => Place(Sample(recipe, seed, start + i)));
         }
         cancel.ThrowIfCancellationRequested();
-        return new GeneratedBlock(recipe, start, count, values, coefs);
+        return new GeneratedBlock(recipe, seed, start, count, values, coefs);
     }
 
     // ---- initial conditions ----
