@@ -9,7 +9,7 @@ public static class CliApp
 {
     private static readonly HashSet<string> Flags = ["json", "help", "no-known"];
 
-    public const string Usage = """
+    public static readonly string Usage = """
         onsager: learn and simulate members of the generalized Onsager class du/dt = -(M + W) dE/du
 
         commands:
@@ -22,6 +22,7 @@ public static class CliApp
           describe --model builtin:NAME
               Print a known-truth member's formula (NAME: allen-cahn, cahn-hilliard, heat, kdv, burgers,
               kdv-burgers, wave, cahn-hilliard-degenerate).
+        """ + "\n" + GenerateCommand.Usage + "\n" + InspectCommand.Usage + "\n" + """
           help
         """;
 
@@ -34,6 +35,8 @@ public static class CliApp
             {
                 "verify" => Verify(a, stdout, stderr, cancel),
                 "describe" => Describe(a, stdout),
+                "generate" => GenerateCommand.Run(a, stdout, stderr, cancel),
+                "inspect" => InspectCommand.Run(a, stdout, stderr, cancel),
                 "help" or "--help" or "-h" => Help(stdout),
                 _ => throw new UsageException($"Unknown command '{a.Command}'.")
             };

@@ -1,0 +1,405 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using PureHDF.VOL.Native;
+
+namespace Onsager.Data;
+
+public enum DatasetFormat { Hdf5, Hdf5Shards, Npz }
+
+/// <summary>One file of a dataset and the samples [FirstSample, FirstSample + Samples) it holds.</summary>
+public sealed record DatasetShard(string Path, long FirstSample, long Samples);
+
+/// <summary>The reference split by trajectory: test = last 10 % in file order; train (70 %) and validation (20 %) drawn seeded from the rest.</summary>
+public sealed record DatasetSplit(ImmutableArray<int> Train, ImmutableArray<int> Validation, ImmutableArray<int> Test);
+
+/// <summary>
+/// A dataset's validated metadata (immutable): one HDF5 file, a folder of HDF5 shards with the same layout, or an .npz.
+/// Open with <see cref="Open"/>; read values with <see cref="DatasetReader"/>.
+/// </summary>
+public sealed record Dataset(
+    string Path,
+    DatasetFormat Format,
+    ImmutableArray<DatasetShard> Shards,
+    ImmutableArray<long> Shape,
+    ImmutableArray<double> Times,
+    ImmutableArray<ImmutableArray<double>> Coordinates,
+    ImmutableSortedDictionary<string, double> Scalars,
+    ImmutableSortedDictionary<string, string> Notes,
+    ImmutableArray<string> CoefficientNames)
+{
+    public long Samples => Shape[0];
+    public int Frames => (int)Shape[1];
+    public int Fields => (int)Shape[^1];
+    public ImmutableArray<int> Points => Shape.Skip(2).Take(Shape.Length - 3).Select(x => (int)x).ToImmutableArray();
+    /// <summary>Values per trajectory (frames x sites x fields).</summary>
+    public long SampleSize => Shape.Skip(1).Aggregate(1L, (a, b) => a * b);
+    /// <summary>Values per frame (sites x fields).</summary>
+    public long FrameSize => Shape.Skip(2).Aggregate(1L, (a, b) => a * b);
+    public double Dt => Times.Length > 1 ? Times[1] - Times[0] : Scalars.GetValueOrDefault("dt", double.NaN);
+    /// <summary>Domain lengths L = N * spacing per axis.</summary>
+    public ImmutableArray<double> Lengths => Coordinates.Select(x => x.Length * (x[1] - x[0])).ToImmutableArray();
+    public double DomainLength => Lengths[0];
+    public Grid Grid => new(Lengths, Points);
+    public string Name => Notes.TryGetValue("name", out var n) && n.Length > 0 ? n : System.IO.Path.GetFileNameWithoutExtension(Path);
+    public string? KnownMember => Notes.TryGetValue("known_member", out var k) && k.Length > 0 ? k : null;
+    public ImmutableArray<string> FieldNames => Notes.TryGetValue("fields", out var f) && f.Split(',').Length == Fields
+        ? [.. f.Split(',')] : Enumerable.Range(0, Fields).Select(i => $"field{i}").ToImmutableArray();
+
+    public DatasetSplit ReferenceSplit(int seed = 0) => Split(checked((int)Samples), seed);
+
+    /// <summary>
+    /// Test = the last floor(n/10) trajectories in file order; validation = round(0.2 n) drawn with a seeded shuffle of the
+    /// rest, train = the remainder (about 70 %). Index lists are sorted.
+    /// </summary>
+    public static DatasetSplit Split(int samples, int seed = 0)
+    {
+        if (samples < 3) throw new ArgumentException($"A split needs at least 3 trajectories, got {samples}.");
+        int test = Math.Max(1, samples / 10);
+        int validation = Math.Max(1, (int)Math.Round(0.2 * samples));
+        int rest = samples - test;
+        if (validation >= rest) validation = rest - 1;
+        var order = Enumerable.Range(0, rest).ToArray();
+        var rng = Rng.For("split", seed, samples);
+        for (int i = rest - 1; i > 0; i--) { int j = rng.NextInt(0, i); (order[i], order[j]) = (order[j], order[i]); }
+        return new DatasetSplit(
+            order.Skip(validation).Order().ToImmutableArray(),
+            order.Take(validation).Order().ToImmutableArray(),
+            Enumerable.Range(rest, test).ToImmutableArray());
+    }
+
+    /// <summary>
+    /// Opens and validates a dataset: metadata always; with <paramref name="checkValues"/> every value is scanned for NaN
+    /// and infinity (streamed, sample block by block). Throws <see cref="DatasetException"/> naming the file and the problem.
+    /// </summary>
+    public static Dataset Open(string path, bool checkValues = true, CancellationToken cancel = default)
+    {
+        Dataset d;
+        if (Directory.Exists(path)) d = OpenShards(path);
+        else if (!File.Exists(path)) throw new DatasetException(path, "file or folder not found");
+        else if (IsZip(path)) d = OpenNpz(path);
+        else d = OpenHdf5(path);
+        if (checkValues)
+        {
+            using var reader = new DatasetReader(d);
+            reader.CheckFinite(cancel);
+        }
+        return d;
+    }
+
+    private static bool IsZip(string path)
+    {
+        using var s = File.OpenRead(path);
+        Span<byte> b = stackalloc byte[4];
+        return s.ReadAtLeast(b, 4, false) == 4 && b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4;
+    }
+
+    private static Dataset FromMeta(string path, DatasetFormat format, IReadOnlyList<Hdf5.FileMeta> metas)
+    {
+        var first = metas[0];
+        var shards = ImmutableArray.CreateBuilder<DatasetShard>();
+        long total = 0;
+        foreach (var m in metas)
+        {
+            if (m.Shape.Length != first.Shape.Length || !m.Shape.Skip(1).SequenceEqual(first.Shape.Skip(1)))
+                throw new DatasetException(m.Path, $"shard shape ({string.Join(", ", m.Shape)}) disagrees with {first.Path} ({string.Join(", ", first.Shape)}) beyond the sample axis");
+            if (!m.Times.SequenceEqual(first.Times)) throw new DatasetException(m.Path, $"'t_coord' disagrees with {first.Path}");
+            for (int a = 0; a < m.Coordinates.Length; a++)
+                if (!m.Coordinates[a].SequenceEqual(first.Coordinates[a])) throw new DatasetException(m.Path, $"grid coordinates disagree with {first.Path}");
+            shards.Add(new DatasetShard(m.Path, total, m.Shape[0]));
+            total += m.Shape[0];
+        }
+        var shape = first.Shape.SetItem(0, total);
+        return new Dataset(path, format, shards.ToImmutable(), shape, [.. first.Times],
+            first.Coordinates.Select(c => c.ToImmutableArray()).ToImmutableArray(), first.Scalars, first.Notes, first.CoefficientNames);
+    }
+
+    private static Dataset OpenHdf5(string path)
+    {
+        using var f = Hdf5.Open(path);
+        return FromMeta(path, DatasetFormat.Hdf5, [Hdf5.ReadMeta(f, path)]);
+    }
+
+    private static Dataset OpenShards(string folder)
+    {
+        var files = Directory.GetFiles(folder).Where(f => f.EndsWith(".h5") || f.EndsWith(".hdf5")).Order(StringComparer.Ordinal).ToList();
+        if (files.Count == 0) throw new DatasetException(folder, "folder holds no shard files (*.h5)");
+        var metas = files.Select(p => { using var f = Hdf5.Open(p); return Hdf5.ReadMeta(f, p); }).ToList();
+        return FromMeta(folder, DatasetFormat.Hdf5Shards, metas);
+    }
+
+    private static Dataset OpenNpz(string path)
+    {
+        var arrays = Npy.ReadNpz(path);
+        var meta = NpzLayout.Meta(path, arrays);
+        return FromMeta(path, DatasetFormat.Npz, [meta]);
+    }
+
+    public override string ToString() =>
+        $"{Name}: {Format} '{Path}', shape ({string.Join(", ", Shape)}), dt {Dt:G6}, grid {Grid}";
+}
+
+/// <summary>The reference layout inside an .npz: u_sol_all, t_coord, x_coord[, y_coord], coef/u_ic/NAME, pde_info/NAME.</summary>
+public static class NpzLayout
+{
+    public static void Write(string path, DatasetContent c)
+    {
+        var entries = new List<KeyValuePair<string, NpyArray>>
+        {
+            new("u_sol_all", new NpyArray([.. c.Shape], c.Values)),
+            new("t_coord", NpyArray.Of(c.Times, c.Times.Length)),
+            new("x_coord", NpyArray.Of(c.Coordinates[0], c.Coordinates[0].Length)),
+        };
+        if (c.Coordinates.Length > 1) entries.Add(new("y_coord", NpyArray.Of(c.Coordinates[1], c.Coordinates[1].Length)));
+        foreach (var (name, m) in c.Coefficients)
+            entries.Add(new($"coef/u_ic/{name}", NpyArray.Of(m.Cast<double>().ToArray(), m.GetLength(0), m.GetLength(1))));
+        foreach (var (name, x) in c.Scalars) entries.Add(new($"pde_info/{name}", NpyArray.Scalar(x)));
+        foreach (var (name, s) in c.Notes) entries.Add(new($"pde_info/{name}", NpyArray.Text(s)));
+        Npy.WriteNpz(path, entries);
+    }
+
+    internal static Hdf5.FileMeta Meta(string path, ImmutableSortedDictionary<string, NpyArray> a)
+    {
+        if (!a.TryGetValue("u_sol_all", out var u)) throw new DatasetException(path, "missing dataset 'u_sol_all'");
+        if (u.Data is not (float[] or double[])) throw new DatasetException(path, $"unsupported dtype of 'u_sol_all': {u.Descr} (expected float32 or float64)");
+        if (u.Shape.Length is not (4 or 5)) throw new DatasetException(path, $"wrong rank of 'u_sol_all': {u.Shape.Length}");
+        if (!a.TryGetValue("t_coord", out var tArr)) throw new DatasetException(path, "missing dataset 't_coord'");
+        var t = tArr.AsDoubles();
+        if (t.Length != u.Shape[1]) throw new DatasetException(path, $"'t_coord' has {t.Length} entries but 'u_sol_all' has {u.Shape[1]} frames");
+        Validation.UniformTimes(path, t);
+        string[] names = u.Shape.Length == 4 ? ["x_coord"] : ["x_coord", "y_coord"];
+        var coords = ImmutableArray.CreateBuilder<double[]>();
+        for (int i = 0; i < names.Length; i++)
+        {
+            if (!a.TryGetValue(names[i], out var xa)) throw new DatasetException(path, $"missing dataset '{names[i]}'");
+            var x = xa.AsDoubles();
+            if (x.Length != u.Shape[2 + i]) throw new DatasetException(path, $"'{names[i]}' has {x.Length} entries but axis {2 + i} of 'u_sol_all' has {u.Shape[2 + i]}");
+            Validation.PeriodicGrid(path, names[i], x);
+            coords.Add(x);
+        }
+        var scalars = a.Where(kv => kv.Key.StartsWith("pde_info/") && kv.Value.Data is not string[] && kv.Value.Count == 1)
+            .ToImmutableSortedDictionary(kv => kv.Key["pde_info/".Length..], kv => kv.Value.AsDoubles()[0], StringComparer.Ordinal);
+        var notes = a.Where(kv => kv.Key.StartsWith("pde_info/") && kv.Value.Data is string[] { Length: 1 })
+            .ToImmutableSortedDictionary(kv => kv.Key["pde_info/".Length..], kv => ((string[])kv.Value.Data)[0], StringComparer.Ordinal);
+        Validation.DomainLength(path, coords, scalars);
+        var coefs = a.Keys.Where(k => k.StartsWith("coef/u_ic/")).Select(k => k["coef/u_ic/".Length..]).ToImmutableArray();
+        return new Hdf5.FileMeta(path, u.Shape, u.Data is double[], t, coords.ToImmutable(), scalars, notes, coefs);
+    }
+}
+
+/// <summary>
+/// Reads values of a <see cref="Dataset"/>: windows of consecutive frames, whole trajectories, IC coefficients. HDF5 data
+/// is read from disk on demand (hyperslabs), never all at once; an .npz is held in memory. Thread-safe (reads are serialised).
+/// </summary>
+public sealed class DatasetReader : IDisposable
+{
+    public Dataset Dataset { get; }
+    private readonly NativeFile?[] files;
+    private readonly Hdf5.FileMeta?[] metas;
+    private readonly ImmutableSortedDictionary<string, NpyArray>? npz;
+    private readonly object gate = new();
+
+    public DatasetReader(Dataset dataset)
+    {
+        Dataset = dataset;
+        files = new NativeFile?[dataset.Shards.Length];
+        metas = new Hdf5.FileMeta?[dataset.Shards.Length];
+        if (dataset.Format == DatasetFormat.Npz) npz = Npy.ReadNpz(dataset.Path);
+    }
+
+    public static DatasetReader Open(string path, bool checkValues = false) => new(Dataset.Open(path, checkValues));
+
+    private (DatasetShard Shard, int Index) Locate(long sample)
+    {
+        if (sample < 0 || sample >= Dataset.Samples) throw new ArgumentOutOfRangeException(nameof(sample), $"Sample {sample} outside [0, {Dataset.Samples}).");
+        for (int i = 0; i < Dataset.Shards.Length; i++)
+        {
+            var s = Dataset.Shards[i];
+            if (sample < s.FirstSample + s.Samples) return (s, i);
+        }
+        throw new InvalidOperationException("unreachable");
+    }
+
+    /// <summary>Frames [frame, frame + count) of one trajectory, layout (frames, sites..., fields).</summary>
+    public float[] ReadFrames(long sample, int frame, int count)
+    {
+        if (frame < 0 || count < 1 || frame + count > Dataset.Frames)
+            throw new ArgumentOutOfRangeException(nameof(frame), $"Frames {frame}..{frame + count - 1} outside [0, {Dataset.Frames}).");
+        return ReadSamples(sample, 1, frame, count);
+    }
+
+    /// <summary>A window of <paramref name="length"/> consecutive frames (the reference trains on 11).</summary>
+    public float[] ReadWindow(long sample, int start, int length = 11) => ReadFrames(sample, start, length);
+
+    public float[] ReadTrajectory(long sample) => ReadFrames(sample, 0, Dataset.Frames);
+
+    /// <summary>Samples [sample, sample + count) (within one shard or across shards), frames [frame, frame + frames).</summary>
+    public float[] ReadSamples(long sample, int count, int frame, int frames)
+    {
+        if (count < 1) throw new ArgumentOutOfRangeException(nameof(count));
+        var result = new float[count * frames * Dataset.FrameSize];
+        long done = 0;
+        while (done < count)
+        {
+            var (shard, index) = Locate(sample + done);
+            long local = sample + done - shard.FirstSample;
+            long take = Math.Min(count - done, shard.Samples - local);
+            float[] block;
+            if (npz is not null)
+            {
+                var all = npz["u_sol_all"].AsFloats();
+                block = new float[take * frames * Dataset.FrameSize];
+                for (long s = 0; s < take; s++)
+                    Array.Copy(all, (local + s) * Dataset.SampleSize + frame * Dataset.FrameSize, block, s * frames * Dataset.FrameSize, frames * Dataset.FrameSize);
+            }
+            else
+            {
+                lock (gate)
+                {
+                    var f = files[index] ??= Hdf5.Open(shard.Path);
+                    var meta = metas[index] ??= Hdf5.ReadMeta(f, shard.Path);
+                    block = Hdf5.ReadBlock(f, meta, local, take, frame, frames);
+                }
+            }
+            block.CopyTo(result, done * frames * Dataset.FrameSize);
+            done += take;
+        }
+        return result;
+    }
+
+    /// <summary>A window of consecutive frames of one trajectory.</summary>
+    public sealed record Window(long Sample, int Start, float[] Values);
+
+    /// <summary>
+    /// Streams every window of <paramref name="length"/> consecutive frames (start frames 0, stride, 2 stride, ...) of the
+    /// given trajectories, reading one trajectory at a time from disk.
+    /// </summary>
+    public IEnumerable<Window> Windows(IEnumerable<long> samples, int length = 11, int stride = 1)
+    {
+        if (length < 1 || length > Dataset.Frames) throw new ArgumentOutOfRangeException(nameof(length), $"Window length {length} outside [1, {Dataset.Frames}].");
+        if (stride < 1) throw new ArgumentOutOfRangeException(nameof(stride));
+        long frameSize = Dataset.FrameSize;
+        foreach (var s in samples)
+        {
+            var trajectory = ReadTrajectory(s);
+            for (int start = 0; start + length <= Dataset.Frames; start += stride)
+                yield return new Window(s, start, trajectory.AsSpan((int)(start * frameSize), (int)(length * frameSize)).ToArray());
+        }
+    }
+
+    /// <summary>Scans every value for NaN or infinity in blocks of at most ~32 MB; throws with the first bad index.</summary>
+    public void CheckFinite(CancellationToken cancel = default)
+    {
+        long perBlock = Math.Max(1, (32L << 20) / 4 / Dataset.SampleSize);
+        foreach (var shard in Dataset.Shards)
+            for (long s = 0; s < shard.Samples; s += perBlock)
+            {
+                cancel.ThrowIfCancellationRequested();
+                int take = (int)Math.Min(perBlock, shard.Samples - s);
+                var block = ReadSamples(shard.FirstSample + s, take, 0, Dataset.Frames);
+                try { Validation.Finite(shard.Path, block, s, Dataset.Shape.SetItem(0, shard.Samples)); }
+                catch (DatasetException e) when (Dataset.Shards.Length > 1)
+                {
+                    throw new DatasetException(e.File, e.Problem + $" (sample {shard.FirstSample + s} onwards of the whole dataset)");
+                }
+            }
+    }
+
+    /// <summary>An IC coefficient array coef/u_ic/NAME, (samples, length), concatenated over shards.</summary>
+    public double[,] Coefficient(string name)
+    {
+        if (npz is not null)
+        {
+            if (!npz.TryGetValue($"coef/u_ic/{name}", out var a)) throw new DatasetException(Dataset.Path, $"missing dataset 'coef/u_ic/{name}'");
+            var d = a.AsDoubles();
+            int rows = (int)a.Shape[0], cols = a.Shape.Length > 1 ? (int)a.Shape[1] : 1;
+            var m = new double[rows, cols];
+            for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) m[i, j] = d[i * cols + j];
+            return m;
+        }
+        var parts = new List<double[,]>();
+        lock (gate)
+            for (int i = 0; i < Dataset.Shards.Length; i++)
+            {
+                var f = files[i] ??= Hdf5.Open(Dataset.Shards[i].Path);
+                parts.Add(Hdf5.ReadCoefficient(f, Dataset.Shards[i].Path, name));
+            }
+        int width = parts[0].GetLength(1), total = parts.Sum(p => p.GetLength(0)), row = 0;
+        var result = new double[total, width];
+        foreach (var p in parts)
+        {
+            for (int i = 0; i < p.GetLength(0); i++, row++) for (int j = 0; j < width; j++) result[row, j] = p[i, j];
+        }
+        return result;
+    }
+
+    public void Dispose()
+    {
+        lock (gate)
+            for (int i = 0; i < files.Length; i++) { files[i]?.Dispose(); files[i] = null; }
+    }
+}
+
+/// <summary>What <see cref="DatasetWriter.Generate"/> wrote.</summary>
+public sealed record WriteResult(string Path, DatasetFormat Format, ImmutableArray<string> Files, long Samples, long Bytes, TimeSpan Elapsed);
+
+/// <summary>Generates a recipe's dataset into a file (HDF5 or .npz) or, when larger than one shard, a folder of HDF5 shards.</summary>
+public static class DatasetWriter
+{
+    /// <summary>The largest shard (bytes of u_sol_all).</summary>
+    public const long DefaultShardBytes = 256L << 20;
+
+    public static WriteResult Generate(Recipe recipe, long samples, long seed, string path, GenerationOptions? options = null,
+        IProgress<GenerationProgress>? progress = null, CancellationToken cancel = default, long shardBytes = DefaultShardBytes)
+    {
+        if (samples < 1) throw new ArgumentException($"Need at least one sample, got {samples}.");
+        var clock = Stopwatch.StartNew();
+        long bytesPerSample = (long)recipe.Frames * recipe.Grid.Sites * recipe.Fields * sizeof(float);
+        bool npz = path.EndsWith(".npz", StringComparison.OrdinalIgnoreCase);
+        long perShard = Math.Max(1, shardBytes / bytesPerSample);
+        if (npz || samples <= perShard)
+        {
+            if (samples * bytesPerSample > Array.MaxLength) throw new ArgumentException($"{samples} samples ({samples * bytesPerSample >> 20} MB) are too many for one file; write HDF5 shards instead of .npz.");
+            var block = Generators.Generate(recipe, seed, 0, (int)samples, options, progress, cancel);
+            var content = DatasetContent.From(block);
+            if (npz) NpzLayout.Write(path, content); else Hdf5.Write(path, content);
+            return new WriteResult(path, npz ? DatasetFormat.Npz : DatasetFormat.Hdf5, [path], samples, new FileInfo(path).Length, clock.Elapsed);
+        }
+        var full = System.IO.Path.GetFullPath(path.TrimEnd('/'));
+        if (File.Exists(full)) throw new ArgumentException($"'{path}' is a file, but {samples} samples need a folder of shards ({perShard} samples each).");
+        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any(e => !System.IO.Path.GetFileName(e).StartsWith("shard-")))
+            throw new ArgumentException($"'{path}' is a folder with other files than shards; refusing to replace it.");
+        var parent = System.IO.Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(parent);
+        var tmp = System.IO.Path.Combine(parent, $".{System.IO.Path.GetFileName(full)}.tmp-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(tmp);
+        var names = new List<string>();
+        try
+        {
+            int shardCount = (int)((samples + perShard - 1) / perShard);
+            for (int s = 0; s < shardCount; s++)
+            {
+                long start = s * perShard;
+                int count = (int)Math.Min(perShard, samples - start);
+                var block = Generators.Generate(recipe, seed, start, count, options, progress, cancel, progressOffset: start, progressTotal: samples);
+                var name = $"shard-{s:D5}.h5";
+                Hdf5.Write(System.IO.Path.Combine(tmp, name), DatasetContent.From(block));
+                names.Add(name);
+            }
+            if (Directory.Exists(full))
+            {
+                var old = full + $".old-{Guid.NewGuid():N}";
+                Directory.Move(full, old);
+                Directory.Move(tmp, full);
+                Directory.Delete(old, true);
+            }
+            else Directory.Move(tmp, full);
+        }
+        catch
+        {
+            try { Directory.Delete(tmp, true); } catch (IOException) { }
+            throw;
+        }
+        var files = names.Select(n => System.IO.Path.Combine(full, n)).ToImmutableArray();
+        return new WriteResult(full, DatasetFormat.Hdf5Shards, files, samples, files.Sum(f => new FileInfo(f).Length), clock.Elapsed);
+    }
+}

@@ -1,0 +1,220 @@
+using System.Collections.Immutable;
+using PureHDF;
+using PureHDF.Selections;
+using PureHDF.VOL.Native;
+
+namespace Onsager.Data;
+
+/// <summary>HDF5 files in the reference layout through PureHDF (pure managed).</summary>
+public static class Hdf5
+{
+    public static readonly byte[] Signature = [0x89, (byte)'H', (byte)'D', (byte)'F', 0x0D, 0x0A, 0x1A, 0x0A];
+
+    /// <summary>Writes the content atomically (temporary file in the same folder, then moved over the target).</summary>
+    public static void Write(string path, DatasetContent c)
+    {
+        if (c.Values.LongLength != c.Samples * c.SampleSize) throw new ArgumentException("Values do not match the shape.");
+        var file = new H5File
+        {
+            ["u_sol_all"] = new H5Dataset(c.Values, fileDims: c.Shape.Select(x => (ulong)x).ToArray()),
+            ["t_coord"] = c.Times,
+            ["x_coord"] = c.Coordinates[0],
+        };
+        if (c.Coordinates.Length > 1) file["y_coord"] = c.Coordinates[1];
+        var uic = new H5Group();
+        foreach (var (name, values) in c.Coefficients) uic[name] = values;
+        file["coef"] = new H5Group { ["u_ic"] = uic };
+        var info = new H5Group();
+        foreach (var (name, value) in c.Scalars) info[name] = value;
+        foreach (var (name, value) in c.Notes) info[name] = value;
+        file["pde_info"] = info;
+        Atomic.WriteFile(path, s => file.Write(s));
+    }
+
+    /// <summary>Checks the signature and the superblock's end-of-file address against the file length.</summary>
+    public static void CheckContainer(string path)
+    {
+        if (!File.Exists(path)) throw new DatasetException(path, "file not found");
+        using var s = File.OpenRead(path);
+        var head = new byte[64];
+        int n = s.ReadAtLeast(head, head.Length, false);
+        if (n < 8 || !head.AsSpan(0, 8).SequenceEqual(Signature))
+            throw new DatasetException(path, n == 0 ? "empty file, not HDF5" : "not an HDF5 file (no HDF5 signature at offset 0)");
+        if (n < 12) throw new DatasetException(path, "truncated HDF5 file (superblock incomplete)");
+        int version = head[8];
+        int offsets, eofAt;
+        switch (version)
+        {
+            case 0: case 1:
+                offsets = head[13];
+                eofAt = 24 + (version == 1 ? 4 : 0) + 2 * offsets;
+                break;
+            case 2: case 3:
+                offsets = head[9];
+                eofAt = 12 + 2 * offsets;
+                break;
+            default: throw new DatasetException(path, $"unsupported HDF5 superblock version {version}");
+        }
+        if (offsets is not (2 or 4 or 8) || n < eofAt + offsets) throw new DatasetException(path, "truncated or corrupt HDF5 superblock");
+        ulong eof = 0;
+        for (int i = 0; i < offsets; i++) eof |= (ulong)head[eofAt + i] << (8 * i);
+        if ((ulong)s.Length < eof) throw new DatasetException(path, $"truncated HDF5 file: {s.Length} bytes on disk, the superblock says {eof}");
+    }
+
+    /// <summary>The metadata of one HDF5 file, validated (values are not read).</summary>
+    internal sealed record FileMeta(string Path, ImmutableArray<long> Shape, bool Float64, double[] Times, ImmutableArray<double[]> Coordinates,
+        ImmutableSortedDictionary<string, double> Scalars, ImmutableSortedDictionary<string, string> Notes, ImmutableArray<string> CoefficientNames);
+
+    internal static NativeFile Open(string path)
+    {
+        CheckContainer(path);
+        try { return H5File.OpenRead(path); }
+        catch (Exception e) when (e is not DatasetException) { throw new DatasetException(path, $"cannot be read as HDF5: {e.Message}", e); }
+    }
+
+    internal static FileMeta ReadMeta(NativeFile f, string path)
+    {
+        try
+        {
+            if (!f.LinkExists("u_sol_all")) throw new DatasetException(path, "missing dataset 'u_sol_all'");
+            var u = f.Dataset("u_sol_all");
+            if (u.Type.Class != H5DataTypeClass.FloatingPoint || u.Type.Size is not (4 or 8))
+                throw new DatasetException(path, $"unsupported dtype of 'u_sol_all': {u.Type.Class} of {u.Type.Size} bytes (expected float32 or float64)");
+            var dims = u.Space.Dimensions.Select(x => (long)x).ToImmutableArray();
+            if (dims.Length is not (4 or 5))
+                throw new DatasetException(path, $"wrong rank of 'u_sol_all': {dims.Length} (shape ({string.Join(", ", dims)})); expected (samples, frames, N, fields) or (samples, frames, Nx, Ny, fields)");
+            if (dims.Any(d => d < 1)) throw new DatasetException(path, $"empty axis in 'u_sol_all' shape ({string.Join(", ", dims)})");
+            var t = ReadVector(f, path, "t_coord");
+            if (t.Length != dims[1]) throw new DatasetException(path, $"'t_coord' has {t.Length} entries but 'u_sol_all' has {dims[1]} frames");
+            Validation.UniformTimes(path, t);
+            var coords = ImmutableArray.CreateBuilder<double[]>();
+            string[] names = dims.Length == 4 ? ["x_coord"] : ["x_coord", "y_coord"];
+            for (int a = 0; a < names.Length; a++)
+            {
+                var x = ReadVector(f, path, names[a]);
+                if (x.Length != dims[2 + a]) throw new DatasetException(path, $"'{names[a]}' has {x.Length} entries but axis {2 + a} of 'u_sol_all' has {dims[2 + a]}");
+                Validation.PeriodicGrid(path, names[a], x);
+                coords.Add(x);
+            }
+            var scalars = ImmutableSortedDictionary.CreateBuilder<string, double>(StringComparer.Ordinal);
+            var notes = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+            if (f.LinkExists("pde_info"))
+                foreach (var child in f.Group("pde_info").Children())
+                {
+                    if (child is not IH5Dataset d) continue;
+                    if (d.Type.Class == H5DataTypeClass.FloatingPoint && d.Space.Dimensions.Length == 0) scalars[child.Name] = d.Read<double>();
+                    else if (d.Type.Class == H5DataTypeClass.FixedPoint && d.Space.Dimensions.Length == 0) scalars[child.Name] = d.Read<long>();
+                    else if (d.Type.Class is H5DataTypeClass.String or H5DataTypeClass.VariableLength && d.Space.Dimensions.Length == 0) notes[child.Name] = d.Read<string>();
+                }
+            Validation.DomainLength(path, coords, scalars);
+            var coefNames = ImmutableArray<string>.Empty;
+            if (f.LinkExists("coef/u_ic"))
+                coefNames = f.Group("coef").Group("u_ic").Children().OfType<IH5Dataset>().Select(d => d.Name).Order(StringComparer.Ordinal).ToImmutableArray();
+            return new FileMeta(path, dims, u.Type.Size == 8, t, coords.ToImmutable(), scalars.ToImmutable(), notes.ToImmutable(), coefNames);
+        }
+        catch (Exception e) when (e is not DatasetException)
+        {
+            throw new DatasetException(path, $"cannot be read as a dataset: {e.Message}", e);
+        }
+    }
+
+    private static double[] ReadVector(NativeFile f, string path, string name)
+    {
+        if (!f.LinkExists(name)) throw new DatasetException(path, $"missing dataset '{name}'");
+        var d = f.Dataset(name);
+        if (d.Space.Dimensions.Length != 1) throw new DatasetException(path, $"wrong rank of '{name}': {d.Space.Dimensions.Length}, expected 1");
+        if (d.Type.Class != H5DataTypeClass.FloatingPoint || d.Type.Size is not (4 or 8))
+            throw new DatasetException(path, $"unsupported dtype of '{name}': {d.Type.Class} of {d.Type.Size} bytes (expected float64)");
+        return d.Type.Size == 8 ? d.Read<double[]>() : d.Read<float[]>().Select(x => (double)x).ToArray();
+    }
+
+    /// <summary>Reads samples [sample, sample + samples) and frames [frame, frame + frames) of u_sol_all as float32.</summary>
+    internal static float[] ReadBlock(NativeFile f, FileMeta meta, long sample, long samples, long frame, long frames)
+    {
+        var u = f.Dataset("u_sol_all");
+        int rank = meta.Shape.Length;
+        var starts = new ulong[rank]; var blocks = new ulong[rank];
+        starts[0] = (ulong)sample; blocks[0] = (ulong)samples;
+        starts[1] = (ulong)frame; blocks[1] = (ulong)frames;
+        for (int a = 2; a < rank; a++) blocks[a] = (ulong)meta.Shape[a];
+        var selection = new HyperslabSelection(rank, starts, blocks);
+        ulong count = blocks.Aggregate(1UL, (a, b) => a * b);
+        try
+        {
+            if (!meta.Float64) return u.Read<float[]>(fileSelection: selection, memoryDims: [count]);
+            return u.Read<double[]>(fileSelection: selection, memoryDims: [count]).Select(x => (float)x).ToArray();
+        }
+        catch (Exception e) when (e is not DatasetException)
+        {
+            throw new DatasetException(meta.Path, $"cannot read samples {sample}..{sample + samples - 1}, frames {frame}..{frame + frames - 1}: {e.Message}", e);
+        }
+    }
+
+    internal static double[,] ReadCoefficient(NativeFile f, string path, string name)
+    {
+        if (!f.LinkExists($"coef/u_ic/{name}")) throw new DatasetException(path, $"missing dataset 'coef/u_ic/{name}'");
+        var d = f.Group("coef").Group("u_ic").Dataset(name);
+        var dims = d.Space.Dimensions;
+        var flat = d.Read<double[]>();
+        int rows = dims.Length > 0 ? (int)dims[0] : 1, cols = dims.Length > 1 ? (int)dims[1] : 1;
+        var m = new double[rows, cols];
+        for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) m[i, j] = flat[i * cols + j];
+        return m;
+    }
+}
+
+/// <summary>Checks shared by every format.</summary>
+internal static class Validation
+{
+    public static void UniformTimes(string path, double[] t)
+    {
+        if (t.Length < 2) return;
+        double dt = t[1] - t[0];
+        if (!(dt > 0) || !double.IsFinite(dt)) throw new DatasetException(path, $"'t_coord' does not increase: t[0] = {t[0]}, t[1] = {t[1]}");
+        for (int i = 1; i < t.Length; i++)
+        {
+            double d = t[i] - t[i - 1];
+            if (!double.IsFinite(t[i]) || Math.Abs(d - dt) > 1e-6 * dt + 1e-12 * Math.Abs(t[i]))
+                throw new DatasetException(path, $"non-uniform 't_coord': step {i - 1}->{i} is {d:G6}, the first step is {dt:G6}");
+        }
+    }
+
+    /// <summary>x_j = j L / N: starts at 0, uniform spacing; L = N * spacing.</summary>
+    public static void PeriodicGrid(string path, string name, double[] x)
+    {
+        if (x.Length < 2) throw new DatasetException(path, $"'{name}' needs at least 2 points");
+        double h = x[1] - x[0];
+        if (!(h > 0)) throw new DatasetException(path, $"'{name}' is not a uniform periodic grid: it does not increase");
+        if (Math.Abs(x[0]) > 1e-9 * h) throw new DatasetException(path, $"'{name}' is not a uniform periodic grid x_j = j L / N: x_0 = {x[0]:G6}, expected 0");
+        for (int j = 1; j < x.Length; j++)
+            if (!double.IsFinite(x[j]) || Math.Abs(x[j] - j * h) > 1e-6 * h)
+                throw new DatasetException(path, $"'{name}' is not a uniform periodic grid x_j = j L / N: x_{j} = {x[j]:G9}, expected {j * h:G9}");
+    }
+
+    /// <summary>When pde_info records the domain length L, each axis must satisfy N * spacing = L (x_j = j L / N, not j L / (N - 1)).</summary>
+    public static void DomainLength(string path, IReadOnlyList<double[]> coords, IReadOnlyDictionary<string, double> scalars)
+    {
+        if (!scalars.TryGetValue("L", out var l) || !(l > 0)) return;
+        string[] names = ["x_coord", "y_coord"];
+        for (int a = 0; a < coords.Count; a++)
+        {
+            var x = coords[a];
+            double span = x.Length * (x[1] - x[0]);
+            if (Math.Abs(span - l) > 1e-6 * l)
+                throw new DatasetException(path, $"'{names[a]}' is not the periodic grid x_j = j L / N of pde_info/L = {l:G9}: N * spacing = {span:G9}");
+        }
+    }
+
+    /// <summary>Throws at the first NaN or infinity with its (sample, frame, site..., field) index.</summary>
+    public static void Finite(string path, ReadOnlySpan<float> values, long firstSample, ImmutableArray<long> shape)
+    {
+        int bad = -1;
+        for (int i = 0; i < values.Length; i++) if (!float.IsFinite(values[i])) { bad = i; break; }
+        if (bad < 0) return;
+        var index = new long[shape.Length];
+        long rest = bad;
+        for (int a = shape.Length - 1; a >= 1; a--) { index[a] = rest % shape[a]; rest /= shape[a]; }
+        index[0] = firstSample + rest;
+        throw new DatasetException(path, $"{(float.IsNaN(values[bad]) ? "NaN" : "Inf")} in 'u_sol_all' at index ({string.Join(", ", index)})");
+    }
+}

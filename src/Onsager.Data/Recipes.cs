@@ -1,0 +1,265 @@
+using System.Collections.Immutable;
+
+namespace Onsager.Data;
+
+/// <summary>How one coefficient array of the random initial condition is stored: coef/u_ic/NAME with shape (samples, Length).</summary>
+public sealed record CoefficientSpec(string Name, int Length);
+
+/// <summary>
+/// A dataset recipe: a closed hierarchy, one record per dataset. A recipe is pure data; <see cref="Generators.Sample"/>
+/// turns (recipe, seed, index) into a trajectory.
+/// </summary>
+public abstract record Recipe
+{
+    private protected Recipe() { }
+
+    /// <summary>CLI name of the dataset.</summary>
+    public abstract string Key { get; }
+    public abstract int Frames { get; }
+    /// <summary>Spacing of the saved frames (the model's time step).</summary>
+    public abstract double Dt { get; }
+    public abstract Grid Grid { get; }
+    public virtual int Fields => 1;
+    public virtual ImmutableArray<string> FieldNames => ["u"];
+    public abstract string Equation { get; }
+    public abstract ImmutableArray<CoefficientSpec> Coefficients { get; }
+    /// <summary>Numerical scalars of the run (stored in pde_info).</summary>
+    public abstract ImmutableSortedDictionary<string, double> Scalars { get; }
+    /// <summary>The Onsager.KnownMembers name whose energy this data should follow, if any.</summary>
+    public virtual string? KnownMember => null;
+
+    protected static ImmutableSortedDictionary<string, double> S(params (string, double)[] xs) =>
+        xs.ToImmutableSortedDictionary(x => x.Item1, x => x.Item2, StringComparer.Ordinal);
+
+    protected static ImmutableArray<CoefficientSpec> Coefs(params (string, int)[] xs) => xs.Select(x => new CoefficientSpec(x.Item1, x.Item2)).ToImmutableArray();
+
+    protected const double TwoPi = 2 * Math.PI;
+}
+
+/// <summary>ac: Allen-Cahn 1D, IC 3 sines (wavenumbers 1..10) rescaled to span [-1, 1].</summary>
+public sealed record AllenCahnRecipe(int Points = 256, double Eps = 0.1, double FrameDt = 1e-3, int FrameCount = 101, int Substeps = 4) : Recipe
+{
+    public override string Key => "ac";
+    public override int Frames => FrameCount;
+    public override double Dt => FrameDt;
+    public override Grid Grid => Grid.Periodic(TwoPi, Points);
+    public override string Equation => "u_t = u_xx + (u - u^3)/eps^2";
+    public override ImmutableArray<CoefficientSpec> Coefficients => Coefs(("k", 3), ("amplitude", 3), ("phase", 3), ("rescale", 2));
+    public override ImmutableSortedDictionary<string, double> Scalars => S(("eps", Eps), ("dt", FrameDt), ("internal_dt", FrameDt / Substeps), ("L", TwoPi), ("N", Points));
+    public override string? KnownMember => "allen-cahn";
+}
+
+/// <summary>kdv: u_t + 6 u u_x + u_xxx = 0, IC 3 sines (wavenumbers 1..6) normalised to unit std.</summary>
+public sealed record KdVRecipe(int Points = 256, double FrameDt = 1e-3, int FrameCount = 101, int Substeps = 4) : Recipe
+{
+    public override string Key => "kdv";
+    public override int Frames => FrameCount;
+    public override double Dt => FrameDt;
+    public override Grid Grid => Grid.Periodic(TwoPi, Points);
+    public override string Equation => "u_t + 6 u u_x + u_xxx = 0";
+    public override ImmutableArray<CoefficientSpec> Coefficients => Coefs(("k", 3), ("amplitude", 3), ("phase", 3));
+    public override ImmutableSortedDictionary<string, double> Scalars => S(("dt", FrameDt), ("internal_dt", FrameDt / Substeps), ("L", TwoPi), ("N", Points));
+    public override string? KnownMember => "kdv";
+}
+
+/// <summary>ac2d: Allen-Cahn 2D, IC 5 plane waves with distinct (kx, ky) in {-5..5}^2 \ (0,0), rescaled to [-1, 1].</summary>
+public sealed record AllenCahn2DRecipe(int Points = 128, double Eps = 0.1, double FrameDt = 1e-3, int FrameCount = 101, int Substeps = 2) : Recipe
+{
+    public override string Key => "ac2d";
+    public override int Frames => FrameCount;
+    public override double Dt => FrameDt;
+    public override Grid Grid => Grid.Periodic(TwoPi, TwoPi, Points, Points);
+    public override string Equation => "u_t = u_xx + u_yy + (u - u^3)/eps^2";
+    public override ImmutableArray<CoefficientSpec> Coefficients => Coefs(("kx", 5), ("ky", 5), ("amplitude", 5), ("phase", 5), ("rescale", 2));
+    public override ImmutableSortedDictionary<string, double> Scalars => S(("eps", Eps), ("dt", FrameDt), ("internal_dt", FrameDt / Substeps), ("L", TwoPi), ("N", Points));
+}
+
+/// <summary>
+/// A chain recipe (fput, fene): slow field u0 = 3 sines (wavenumbers 1..6, unit std), r_n = eps^2 u0(eps n),
+/// rdot_n = -c eps^3 u0'(eps n), Verlet in lab time t = tau / eps^3, co-moving reconstruction on <c>Points</c> grid points.
+/// </summary>
+public abstract record ChainRecipe(int Sites, int Points, double SoundSpeed, double FrameDt, int FrameCount, int SlowSteps, int VerletPerSlow) : Recipe
+{
+    public override int Frames => FrameCount;
+    public override double Dt => FrameDt;
+    public double Epsilon => TwoPi / Sites;
+    /// <summary>Slow-time step (tau).</summary>
+    public double SlowStep => FrameDt / SlowSteps;
+    /// <summary>Verlet step in lab time.</summary>
+    public double LabStep => SlowStep / Math.Pow(Epsilon, 3) / VerletPerSlow;
+    public override Grid Grid => Grid.Periodic(TwoPi, Points);
+    public override ImmutableArray<CoefficientSpec> Coefficients => Coefs(("k", 3), ("amplitude", 3), ("phase", 3), ("attempts", 1));
+    /// <summary>Samples rejected this many times in a row abort the run with an error.</summary>
+    public const int MaxAttempts = 1000;
+
+    /// <summary>The least number of Verlet steps per slow step with c * dt_chain &lt; 1.</summary>
+    public static int AutoVerletSteps(int sites, double frameDt, int slowSteps, double c)
+    {
+        double lab = frameDt / slowSteps / Math.Pow(TwoPi / sites, 3);
+        return (int)Math.Floor(c * lab) + 1;
+    }
+
+    public abstract IBondForceFactory Force { get; }
+    /// <summary>True when the sample must be rejected (checked on every saved frame's strains and reconstructed field).</summary>
+    public abstract bool Reject(ReadOnlySpan<double> strains, ReadOnlySpan<double> u);
+}
+
+/// <summary>Makes the bond force of a chain recipe (kept as data so the Verlet loop is specialised per force type).</summary>
+public abstract record IBondForceFactory
+{
+    private protected IBondForceFactory() { }
+    public sealed record Fput(double C2, double Alpha) : IBondForceFactory;
+    public sealed record Fene(double H, double R) : IBondForceFactory;
+}
+
+/// <summary>fput: FPUT chain, 128 sites, F(r) = c^2 r + alpha r^2, 50 Verlet steps per slow step of 1e-3, reject max |u| &gt; 20.</summary>
+public sealed record FputRecipe(int Sites = 128, int Points = 256, double C = 1, double Alpha = 1, double FrameDt = 1e-2, int FrameCount = 101,
+    int SlowSteps = 10, int VerletPerSlow = 50, double MaxAbs = 20)
+    : ChainRecipe(Sites, Points, C, FrameDt, FrameCount, SlowSteps, VerletPerSlow)
+{
+    public override string Key => "fput";
+    public override string Equation => "FPUT chain F(r) = c^2 r + alpha r^2; slow limit u_tau + u u_xi + u_xixixi/24 = 0";
+    public override ImmutableSortedDictionary<string, double> Scalars => S(("c", C), ("alpha", Alpha), ("sites", Sites), ("eps", Epsilon),
+        ("dt", FrameDt), ("slow_dt", SlowStep), ("lab_dt", LabStep), ("max_abs_u", MaxAbs), ("L", TwoPi), ("N", Points));
+    public override IBondForceFactory Force => new IBondForceFactory.Fput(C * C, Alpha);
+    public override bool Reject(ReadOnlySpan<double> strains, ReadOnlySpan<double> u)
+    {
+        foreach (var x in u) if (!(Math.Abs(x) <= MaxAbs)) return true;
+        return false;
+    }
+}
+
+/// <summary>fene: FENE chain, 209 sites, F(r) = H r / (1 - (r/R)^2), R = 50 eps^2, reject max |r|/R &gt; 0.9.</summary>
+public sealed record FeneRecipe(int Sites = 209, int Points = 256, double H = 1, double RFactor = 50, double FrameDt = 5e-3, int FrameCount = 101,
+    int SlowSteps = 10, int VerletPerSlow = 0, double MaxRatio = 0.9)
+    : ChainRecipe(Sites, Points, Math.Sqrt(H), FrameDt, FrameCount, SlowSteps,
+        VerletPerSlow > 0 ? VerletPerSlow : AutoVerletSteps(Sites, FrameDt, SlowSteps, Math.Sqrt(H)))
+{
+    public override string Key => "fene";
+    public double R => RFactor * Epsilon * Epsilon;
+    public override string Equation => "FENE chain F(r) = H r / (1 - (r/R)^2), R = 50 eps^2; no exact meso-scale equation";
+    public override ImmutableSortedDictionary<string, double> Scalars => S(("H", H), ("R", R), ("sites", Sites), ("eps", Epsilon),
+        ("dt", FrameDt), ("slow_dt", SlowStep), ("lab_dt", LabStep), ("verlet_per_slow", base.VerletPerSlow), ("max_ratio", MaxRatio), ("L", TwoPi), ("N", Points));
+    public override IBondForceFactory Force => new IBondForceFactory.Fene(H, R);
+    public override bool Reject(ReadOnlySpan<double> strains, ReadOnlySpan<double> u)
+    {
+        double r = R;
+        foreach (var x in strains) if (!(Math.Abs(x) / r <= MaxRatio)) return true;
+        return false;
+    }
+}
+
+/// <summary>ch: Cahn-Hilliard N = 128, eps = 0.1, mean in {0, 0.2} plus 0.05 Gaussian noise per grid point, stabilised SBDF2 dt = 1e-4.</summary>
+public sealed record CahnHilliardRecipe(int Points = 128, double Eps = 0.1, double FrameDt = 5e-2, int FrameCount = 101, int Substeps = 500,
+    double Stabilizer = 2, double Noise = 0.05) : Recipe
+{
+    public override string Key => "ch";
+    public override int Frames => FrameCount;
+    public override double Dt => FrameDt;
+    public override Grid Grid => Grid.Periodic(TwoPi, Points);
+    public override string Equation => "u_t = d_xx (u^3 - u - eps^2 u_xx)";
+    public override ImmutableArray<CoefficientSpec> Coefficients => Coefs(("mean", 1), ("noise_std", 1));
+    public override ImmutableSortedDictionary<string, double> Scalars => S(("eps", Eps), ("dt", FrameDt), ("internal_dt", FrameDt / Substeps),
+        ("stabilizer", Stabilizer), ("L", TwoPi), ("N", Points));
+    public override string? KnownMember => "cahn-hilliard";
+}
+
+/// <summary>burgers: u_t + u u_x = nu u_xx, nu = 0.1, IC random modes |k| &lt;= 4 at unit std.</summary>
+public sealed record BurgersRecipe(int Points = 256, double Nu = 0.1, double FrameDt = 1e-2, int FrameCount = 101, int Substeps = 10, int MaxMode = 4) : Recipe
+{
+    public override string Key => "burgers";
+    public override int Frames => FrameCount;
+    public override double Dt => FrameDt;
+    public override Grid Grid => Grid.Periodic(TwoPi, Points);
+    public override string Equation => "u_t + u u_x = nu u_xx";
+    public override ImmutableArray<CoefficientSpec> Coefficients => Coefs(("cos", MaxMode), ("sin", MaxMode));
+    public override ImmutableSortedDictionary<string, double> Scalars => S(("nu", Nu), ("dt", FrameDt), ("internal_dt", FrameDt / Substeps), ("L", TwoPi), ("N", Points));
+    public override string? KnownMember => "burgers";
+}
+
+/// <summary>kdv-burgers: u_t + 6 u u_x + u_xxx = nu u_xx, nu = 0.05, IC a sum of two solitons (c/2) sech^2(sqrt(c)(x - x_j)/2), c in [4, 16].</summary>
+public sealed record KdVBurgersRecipe(int Points = 256, double Nu = 0.05, double FrameDt = 1e-3, int FrameCount = 101, int Substeps = 10,
+    int Solitons = 2, double MinSpeed = 4, double MaxSpeed = 16) : Recipe
+{
+    public override string Key => "kdv-burgers";
+    public override int Frames => FrameCount;
+    public override double Dt => FrameDt;
+    public override Grid Grid => Grid.Periodic(TwoPi, Points);
+    public override string Equation => "u_t + 6 u u_x + u_xxx = nu u_xx";
+    public override ImmutableArray<CoefficientSpec> Coefficients => Coefs(("speed", Solitons), ("position", Solitons));
+    public override ImmutableSortedDictionary<string, double> Scalars => S(("nu", Nu), ("dt", FrameDt), ("internal_dt", FrameDt / Substeps), ("L", TwoPi), ("N", Points));
+    public override string? KnownMember => "kdv-burgers";
+}
+
+/// <summary>wave: damped wave q_tt = q_xx - gamma q_t stored as the fields (v = q_x, p = q_t), exact in Fourier space.</summary>
+public sealed record DampedWaveRecipe(int Points = 256, double Gamma = 0.1, double FrameDt = 1e-2, int FrameCount = 101, int MaxMode = 8) : Recipe
+{
+    public override string Key => "wave";
+    public override int Frames => FrameCount;
+    public override double Dt => FrameDt;
+    public override Grid Grid => Grid.Periodic(TwoPi, Points);
+    public override int Fields => 2;
+    public override ImmutableArray<string> FieldNames => ["v", "p"];
+    public override string Equation => "q_tt = q_xx - gamma q_t; stored fields v = q_x, p = q_t: v_t = p_x, p_t = v_x - gamma p";
+    public override ImmutableArray<CoefficientSpec> Coefficients => Coefs(("q_cos", MaxMode), ("q_sin", MaxMode), ("p_cos", MaxMode), ("p_sin", MaxMode));
+    public override ImmutableSortedDictionary<string, double> Scalars => S(("gamma", Gamma), ("dt", FrameDt), ("L", TwoPi), ("N", Points));
+    public override string? KnownMember => "wave";
+}
+
+/// <summary>heat: u_t = nu u_xx, nu = 0.1, IC random modes |k| &lt;= 8 at unit std, exact in Fourier space.</summary>
+public sealed record HeatRecipe(int Points = 256, double Nu = 0.1, double FrameDt = 1e-2, int FrameCount = 101, int MaxMode = 8) : Recipe
+{
+    public override string Key => "heat";
+    public override int Frames => FrameCount;
+    public override double Dt => FrameDt;
+    public override Grid Grid => Grid.Periodic(TwoPi, Points);
+    public override string Equation => "u_t = nu u_xx";
+    public override ImmutableArray<CoefficientSpec> Coefficients => Coefs(("cos", MaxMode), ("sin", MaxMode));
+    public override ImmutableSortedDictionary<string, double> Scalars => S(("nu", Nu), ("dt", FrameDt), ("L", TwoPi), ("N", Points));
+    public override string? KnownMember => "heat";
+}
+
+/// <summary>The recipes by CLI name, with the documented defaults.</summary>
+public static class Recipes
+{
+    public static ImmutableArray<string> Names { get; } = ["ac", "kdv", "ac2d", "fput", "fene", "ch", "burgers", "kdv-burgers", "wave", "heat"];
+
+    public static Recipe Get(string key) => key switch
+    {
+        "ac" => new AllenCahnRecipe(),
+        "kdv" => new KdVRecipe(),
+        "ac2d" => new AllenCahn2DRecipe(),
+        "fput" => new FputRecipe(),
+        "fene" => new FeneRecipe(),
+        "ch" => new CahnHilliardRecipe(),
+        "burgers" => new BurgersRecipe(),
+        "kdv-burgers" => new KdVBurgersRecipe(),
+        "wave" => new DampedWaveRecipe(),
+        "heat" => new HeatRecipe(),
+        _ => throw new ArgumentException($"Unknown dataset '{key}'. Known: {string.Join(", ", Names)}.")
+    };
+
+    /// <summary>The recipe with another frame count and/or number of grid points (per axis).</summary>
+    public static Recipe With(Recipe r, int? frames = null, int? points = null)
+    {
+        if (frames is < 2) throw new ArgumentException($"A dataset needs at least 2 frames, got {frames}.");
+        if (points is int p && (p < 8 || (p & (p - 1)) != 0))
+            throw new ArgumentException($"Grid points must be a power of two of at least 8 (the FFT is radix 2), got {p}.");
+        int F(int x) => frames ?? x;
+        int P(int x) => points ?? x;
+        return r switch
+        {
+            AllenCahnRecipe a => a with { FrameCount = F(a.FrameCount), Points = P(a.Points) },
+            KdVRecipe a => a with { FrameCount = F(a.FrameCount), Points = P(a.Points) },
+            AllenCahn2DRecipe a => a with { FrameCount = F(a.FrameCount), Points = P(a.Points) },
+            FputRecipe a => a with { FrameCount = F(a.FrameCount), Points = P(a.Points) },
+            FeneRecipe a => a with { FrameCount = F(a.FrameCount), Points = P(a.Points) },
+            CahnHilliardRecipe a => a with { FrameCount = F(a.FrameCount), Points = P(a.Points) },
+            BurgersRecipe a => a with { FrameCount = F(a.FrameCount), Points = P(a.Points) },
+            KdVBurgersRecipe a => a with { FrameCount = F(a.FrameCount), Points = P(a.Points) },
+            DampedWaveRecipe a => a with { FrameCount = F(a.FrameCount), Points = P(a.Points) },
+            HeatRecipe a => a with { FrameCount = F(a.FrameCount), Points = P(a.Points) },
+            _ => throw new ArgumentException($"Unknown recipe {r.GetType().Name}.")
+        };
+    }
+}
