@@ -230,15 +230,9 @@ public static class Laws
         // Negative diagonal entries (a mobility negative at a few sites) are found by basis probes, every time.
         if (c.N <= c.Options.BasisProbeLimit)
         {
-            int b = c.Options.Batch;
-            for (int s = 0; s < b; s++)
-            {
-                var u1 = c.U.narrow(0, s, 1);
-                var basis = eye(c.N, dtype: ScalarType.Float64).reshape(c.Model.Grid.Shape(c.N, c.Model.Fields));
-                var mb = op(u1.expand(basis.shape), basis);
-                var diag = (basis * mb).flatten(1).sum(1).data<double>().ToArray();
-                foreach (var v in diag) t.AtLeast(v, c.Tol(c.Sqrt * norm), $"{what}: negative diagonal entry");
-            }
+            for (int s = 0; s < c.Options.Batch; s++)
+                foreach (var v in Assemble(c, op, s).diagonal().data<double>().ToArray())
+                    t.AtLeast(v, c.Tol(c.Sqrt * norm), $"{what}: negative diagonal entry");
         }
         // Power iteration on (norm I - M) towards the lowest eigenvector.
         var z = c.Gaussian();
