@@ -86,10 +86,10 @@ public sealed class CompiledModel : nn.Module
 
     /// <summary>dE = (1/h) grad_u E, in closed form where known, else by autograd.</summary>
     public Tensor VariationalDerivative(Tensor u, bool createGraph = false) =>
-        energy.Closed is not null ? energy.Closed(Check(u)) : AutogradDerivative(u, createGraph);
+        energy.Closed is not null ? energy.Closed(Check(u)) : energy.Mixed is not null ? energy.Mixed(Check(u), createGraph) : AutogradDerivative(u, createGraph);
 
-    /// <summary>The closed form of dE, or null when a term has none.</summary>
-    public Tensor? ClosedFormDerivative(Tensor u) => energy.Closed?.Invoke(Check(u));
+    /// <summary>The closed form of dE (autograd only on the pieces that have none), or null when no piece has one.</summary>
+    public Tensor? ClosedFormDerivative(Tensor u) => energy.Closed?.Invoke(Check(u)) ?? energy.Mixed?.Invoke(Check(u), false);
 
     /// <summary>dE by autograd: (1/h) grad_u sum_batch E(u).</summary>
     public Tensor AutogradDerivative(Tensor u, bool createGraph = false)

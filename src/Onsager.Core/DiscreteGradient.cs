@@ -22,7 +22,7 @@ public static class DiscreteGradient
         var parts = m.EnergyParts;
         foreach (var p in parts.Where(p => p.Kind == PartKind.Quadratic)) acc = acc + p.Linear!(mid);
         foreach (var p in parts.Where(p => p.Kind == PartKind.Density))
-            acc = acc + EnergyCompiler.OnField(u, p.Field, Avf(p.Density!, u.select(1, p.Field), v.select(1, p.Field), createGraph));
+            acc = acc + EnergyCompiler.OnField(u, p.Field, Avf(p.Density!, p.DensityDerivative, u.select(1, p.Field), v.select(1, p.Field), createGraph));
         var shift = m.Shift;
         for (int f = 0; f < shift.Length; f++)
             if (shift[f] != 0) acc = acc + EnergyCompiler.OnField(u, f, full_like(u.select(1, f), shift[f]));
@@ -32,7 +32,7 @@ public static class DiscreteGradient
     }
 
     /// <summary>Sitewise (F(v) - F(u)) / (v - u), or F'(mid) where the difference is tiny.</summary>
-    private static Tensor Avf(Func<Tensor, Tensor> f, Tensor a, Tensor b, bool createGraph)
+    private static Tensor Avf(Func<Tensor, Tensor> f, Func<Tensor, Tensor>? derivative, Tensor a, Tensor b, bool createGraph)
     {
         var diff = b - a;
         var mid = 0.5 * (a + b);
@@ -40,7 +40,7 @@ public static class DiscreteGradient
         var small = diff.abs() < tau;
         var safe = where(small, ones_like(diff), diff);
         var quotient = (f(b) - f(a)) / safe;
-        var slope = PointwiseDerivative(f, mid, createGraph);
+        var slope = derivative is not null ? derivative(mid) : PointwiseDerivative(f, mid, createGraph);
         return where(small, slope, quotient);
     }
 

@@ -8,6 +8,9 @@ internal sealed record CompiledPiece<T>(Func<Tensor, Tensor> Value, Func<Tensor,
 {
     /// <summary>The structural parts the discrete gradient treats separately (quadratic, site-separable, general).</summary>
     public ImmutableArray<EnergyPart> Parts { get; init; } = [];
+
+    /// <summary>dE with the closed form where a piece has one and autograd on the rest only (energies; null when all are closed).</summary>
+    public Func<Tensor, bool, Tensor>? Mixed { get; init; }
 }
 
 /// <summary>How a part of the energy enters the discrete gradient.</summary>
@@ -19,13 +22,16 @@ internal enum PartKind { Quadratic, Density, General }
 /// applied sitewise. General: only <see cref="Value"/>.
 /// </summary>
 internal sealed record EnergyPart(PartKind Kind, int Field, Func<Tensor, Tensor> Value,
-                                  Func<Tensor, Tensor>? Linear = null, Func<Tensor, Tensor>? Density = null, Func<Tensor>? Symbol = null)
+                                  Func<Tensor, Tensor>? Linear = null, Func<Tensor, Tensor>? Density = null, Func<Tensor>? Symbol = null,
+                                  Func<Tensor, Tensor>? DensityDerivative = null)
 {
     public EnergyPart Scale(Func<Tensor> c) => new(Kind, Field, u => c() * Value(u),
-        Linear is null ? null : u => c() * Linear(u), Density is null ? null : s => c() * Density(s), Symbol is null ? null : () => c() * Symbol());
+        Linear is null ? null : u => c() * Linear(u), Density is null ? null : s => c() * Density(s), Symbol is null ? null : () => c() * Symbol(),
+        DensityDerivative is null ? null : s => c() * DensityDerivative(s));
 
     public EnergyPart Scale(double c) => c == 1 ? this : new(Kind, Field, u => c * Value(u),
-        Linear is null ? null : u => c * Linear(u), Density is null ? null : s => c * Density(s), Symbol is null ? null : () => c * Symbol());
+        Linear is null ? null : u => c * Linear(u), Density is null ? null : s => c * Density(s), Symbol is null ? null : () => c * Symbol(),
+        DensityDerivative is null ? null : s => c * DensityDerivative(s));
 }
 
 /// <summary>Compiles energies. Every piece uses the same L2 scaling: E is a functional of u, dE = (1/h) grad_u E.</summary>
@@ -74,9 +80,31 @@ internal static class EnergyCompiler
                 return d;
             };
 
+        // Networks and polynomials have closed forms; a low-mode term or a user term may not. Autograd then runs on those
+        // pieces alone, so the cost of the pointwise network stays one forward tangent pass (and one backward in training).
+        var known = pieces.Where(p => p.Closed is not null).Select(p => p.Closed!).ToList();
+        var open = pieces.Where(p => p.Closed is null).Select(p => p.Value).ToList();
+        Tensor Mixed(Tensor u, bool createGraph)
+        {
+            Tensor d;
+            using (var enabled = enable_grad())
+            {
+                var x = createGraph && u.requires_grad ? u : u.detach().requires_grad_(true);
+                var e = open.Select(v => v(x)).Aggregate((a, b) => a + b).sum();
+                d = autograd.grad([e], [x], retain_graph: createGraph, create_graph: createGraph)[0] / grid.CellVolume;
+                if (!createGraph) d = d.detach();
+            }
+            foreach (var k in known) d = d + k(u);
+            d = d * factor;
+            for (int f = 0; f < shift.Length; f++)
+                if (shift[f] != 0) d = d + OnField(u, f, full_like(Field(u, f), shift[f]));
+            return d;
+        }
+
         return new CompiledPiece<Energy>(Value, closed, () => new Energy(anchors.Select(a => a.Snapshot()).ToImmutableArray(), terms.Select(t => t.Snapshot()).ToImmutableArray())
         { Factor = factor, Offset = offset, Shift = shift })
         {
+            Mixed = closed is null && known.Count > 0 ? Mixed : null,
             Parts = anchors.SelectMany(a => a.Parts).Concat(terms.SelectMany(t => t.Parts)).Select(p => p.Scale(factor)).ToImmutableArray()
         };
     }
@@ -86,7 +114,7 @@ internal static class EnergyCompiler
     {
         Tensor Value(Tensor u) => Integrate(density(Field(u, f)), grid);
         Func<Tensor, Tensor>? closed = derivative is null ? null : u => OnField(u, f, derivative(Field(u, f)));
-        return new CompiledPiece<T>(Value, closed, snapshot) { Parts = [new EnergyPart(PartKind.Density, f, Value, Density: density)] };
+        return new CompiledPiece<T>(Value, closed, snapshot) { Parts = [new EnergyPart(PartKind.Density, f, Value, Density: density, DensityDerivative: derivative)] };
     }
 
     /// <summary>A quadratic piece 1/2 &lt;u_f, L u_f&gt;_h given L on the field and, where it is a multiplier, its symbol.</summary>
@@ -127,18 +155,26 @@ internal static class EnergyCompiler
             {
                 var h = store.Scalar(c.A, Constraint.Positive, name + ".a");
                 var cubic = store.Array(c.Cubic, Constraint.Free, name + ".cubic");
-                var (g, snap) = Pointwise.CompileNetwork(c.G, store, name + ".G");
+                var g = Pointwise.CompileScalarNetwork(c.G, store, name + ".G");
                 return DensityPiece<Anchor>(c.Field, grid, s =>
                 {
                     var k = cubic.Get();
-                    return h.Get() * s.pow(4) + s * (k[0] + s * (k[1] + s * k[2])) + g(s.unsqueeze(-1));
-                }, null, () => c with { A = h.Snapshot(), Cubic = cubic.Snapshot(), G = snap() });
+                    return h.Get() * s.pow(4) + s * (k[0] + s * (k[1] + s * k[2])) + g.Apply(s.unsqueeze(-1));
+                }, s =>
+                {
+                    var k = cubic.Get();
+                    return 4 * h.Get() * s.pow(3) + k[0] + s * (2 * k[1] + 3 * s * k[2]) + g.Derivative!(s);
+                }, () => c with { A = h.Snapshot(), Cubic = cubic.Snapshot(), G = g.Snapshot() });
             }
             case Anchor.SineNetwork sn:
             {
                 var h = store.Scalar(sn.A, Constraint.Positive, name + ".a");
-                var (g, snap) = Pointwise.CompileNetwork(sn.G, store, name + ".G");
-                return DensityPiece<Anchor>(sn.Field, grid, s => 0.5 * h.Get() * s.square() + g(s.unsqueeze(-1)), null, () => sn with { A = h.Snapshot(), G = snap() });
+                // Split into the quadratic a/2 s^2 (treated exactly and implicitly by DG and SBDF1) and the bounded density G.
+                var g = Pointwise.CompileScalarNetwork(sn.G, store, name + ".G");
+                var quad = QuadraticPiece<Anchor>(sn.Field, grid, s => h.Get() * s, () => h.Get() * ones(modes, store.DType, store.Device), () => sn);
+                var dens = DensityPiece<Anchor>(sn.Field, grid, s => g.Apply(s.unsqueeze(-1)), g.Derivative!, () => sn);
+                return new CompiledPiece<Anchor>(u => quad.Value(u) + dens.Value(u), u => quad.Closed!(u) + dens.Closed!(u),
+                                                 () => sn with { A = h.Snapshot(), G = g.Snapshot() }) { Parts = quad.Parts.AddRange(dens.Parts) };
             }
             default: throw new NotSupportedException(a.GetType().Name);
         }
@@ -206,8 +242,8 @@ internal static class EnergyCompiler
             }
             case EnergyTerm.LocalNetwork ln:
             {
-                var (g, snap) = Pointwise.CompileNetwork(ln.G, store, name + ".G");
-                return DensityPiece<EnergyTerm>(ln.Field, grid, s => g(s.unsqueeze(-1)), null, () => ln with { G = snap() });
+                var g = Pointwise.CompileScalarNetwork(ln.G, store, name + ".G");
+                return DensityPiece<EnergyTerm>(ln.Field, grid, s => g.Apply(s.unsqueeze(-1)), g.Derivative, () => ln with { G = g.Snapshot() });
             }
             case EnergyTerm.InputConvex ic:
             {

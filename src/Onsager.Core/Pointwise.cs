@@ -6,6 +6,9 @@ namespace Onsager;
 internal sealed record CompiledFunction<T>(Func<Tensor, Tensor> Apply, Func<T> Snapshot);
 
 /// <summary>Compiles pointwise functions: polynomials, networks (free, bounded, positive heads), input-convex networks.</summary>
+/// <summary>A compiled network: x (..., Inputs) -> (...), and for one input the sitewise derivative s -> G'(s).</summary>
+internal sealed record CompiledNetwork(Func<Tensor, Tensor> Apply, Func<Tensor, Tensor>? Derivative, Func<Network> Snapshot);
+
 internal static class Pointwise
 {
     public static CompiledFunction<Scalar> Compile(Scalar s, ParameterStore store, string name) => s switch
@@ -66,30 +69,60 @@ internal static class Pointwise
     /// <summary>A network applied to a trailing feature axis: x (..., Inputs) -> (...).</summary>
     public static (Func<Tensor, Tensor> Features, Func<Network> Snapshot) CompileNetwork(Network net, ParameterStore store, string name)
     {
+        var c = CompileScalarNetwork(net, store, name);
+        return (c.Apply, c.Snapshot);
+    }
+
+    /// <summary>
+    /// A compiled network with, for one-input networks, its derivative in closed form by forward tangent propagation
+    /// (dz_l = W_l dh_{l-1}, dh_l = act'(z_l) dz_l): about twice a forward pass, and first-order in the weights, so
+    /// training through dE needs one backward pass instead of a double backward.
+    /// </summary>
+    public static CompiledNetwork CompileScalarNetwork(Network net, ParameterStore store, string name)
+    {
         var w = store.Array(net.Weights, Constraint.Free, name + ".weights");
         int i = net.Inputs, width = net.Width, depth = net.Depth;
-        Tensor Forward(Tensor x)
+        (Tensor Y, Tensor? Dy) Run(Tensor x, bool tangent)
         {
             var all = w.Get();
             long offset = 0;
             Tensor Take(long count) { var t = all.narrow(0, offset, count); offset += count; return t; }
             var h = x;
+            Tensor? dh = null;
             int fanIn = i;
             for (int l = 0; l < depth; l++)
             {
                 var W = Take(fanIn * width).view(width, fanIn);
                 var b = Take(width);
                 var z = nn.functional.linear(h, W, b);
+                Tensor? dz = !tangent ? null : l == 0 ? W.view(width) : nn.functional.linear(dh!, W);
                 bool last = l == depth - 1;
-                h = last && net.Head == Head.Bounded ? z.sin() : nn.functional.silu(z);
+                if (last && net.Head == Head.Bounded)
+                {
+                    h = z.sin();
+                    if (tangent) dh = dz! * z.cos();
+                }
+                else
+                {
+                    var sig = z.sigmoid();
+                    h = z * sig;
+                    if (tangent) dh = dz! * (sig * (1 + z * (1 - sig)));   // silu'(z) = s (1 + z (1 - s))
+                }
                 fanIn = width;
             }
             var wOut = Take(width).view(1, width);
             Tensor? bOut = net.Head == Head.Bounded ? null : Take(1);
             var y = nn.functional.linear(h, wOut, bOut).squeeze(-1);
-            return net.Head == Head.Positive ? nn.functional.softplus(y) : y;
+            Tensor? dy = tangent ? nn.functional.linear(dh!, wOut).squeeze(-1) : null;
+            if (net.Head == Head.Positive)
+            {
+                if (tangent) dy = dy! * y.sigmoid();
+                y = nn.functional.softplus(y);
+            }
+            return (y, dy);
         }
-        return (Forward, () => net with { Weights = w.Snapshot() });
+        Func<Tensor, Tensor>? derivative = i == 1 ? s => Run(s.unsqueeze(-1), true).Dy! : null;
+        return new CompiledNetwork(x => Run(x, false).Y, derivative, () => net with { Weights = w.Snapshot() });
     }
 
     private static CompiledFunction<T> CompileNet<T>(Network net, ParameterStore store, string name, Func<Network, T> make)
