@@ -16,9 +16,43 @@ public sealed record Trajectory(double[] States, long[] Shape, ImmutableArray<do
 /// <summary>Progress of a rollout.</summary>
 public sealed record RolloutProgress(int Step, int Steps, double Time, double MeanEnergy);
 
+/// <summary>Every state of a short rollout kept as tensors (batch, field, x[, y]), with the energy per step and sample and
+/// the number of discrete-gradient steps that did not converge. Diverged samples carry NaN or Inf from then on.</summary>
+public sealed record RolloutFrames(ImmutableArray<Tensor> States, double[,] Energy, int Unconverged);
+
 /// <summary>Rolls compiled members forward with any stepper (pure apart from progress reports).</summary>
 public static class Rollout
 {
+    /// <summary>
+    /// A rollout for evaluation: never throws on divergence (the error statistic clamps it) and counts unconverged
+    /// discrete-gradient steps instead of failing, so one bad sample does not hide the others.
+    /// </summary>
+    public static RolloutFrames Frames(CompiledModel m, Stepper stepper, Tensor u0, double dt, int steps, CancellationToken cancel = default)
+    {
+        var states = ImmutableArray.CreateBuilder<Tensor>(steps + 1);
+        var u = u0.to(ScalarType.Float64).detach();
+        long batch = u.shape[0];
+        var energy = new double[batch, steps + 1];
+        int unconverged = 0;
+        void Record(int n)
+        {
+            states.Add(u);
+            using var noGrad = no_grad();
+            var e = m.Energy(u).data<double>().ToArray();
+            for (int b = 0; b < batch; b++) energy[b, n] = e[b];
+        }
+        Record(0);
+        for (int n = 1; n <= steps; n++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var r = Steppers.TryStep(m, stepper, u, dt);
+            if (!r.Converged) unconverged++;
+            u = r.State.detach();
+            Record(n);
+        }
+        return new RolloutFrames(states.MoveToImmutable(), energy, unconverged);
+    }
+
     /// <param name="saveEvery">Save a frame every this many steps (the initial state is frame 0).</param>
     public static Trajectory Run(CompiledModel m, Stepper stepper, Tensor u0, double dt, int steps, int saveEvery = 1,
                                  IProgress<RolloutProgress>? progress = null, CancellationToken cancel = default)

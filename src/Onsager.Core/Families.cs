@@ -1,0 +1,72 @@
+using System.Collections.Immutable;
+
+namespace Onsager;
+
+/// <summary>Sizes of the reference-class member (seed-benchmark.md, "The reference model").</summary>
+public sealed record SpectralOptions(int Width = 64, int Depth = 3, int LowModes = 16, int LowModesWidth = 64, int LowModesDepth = 2,
+                                     double Theta = 1.0, double Kappa = 0.1, double A = 1.0, double NetworkScale = 0.1)
+{
+    public static SpectralOptions Default { get; } = new();
+}
+
+/// <summary>
+/// The families that `onsager train --kind` learns, as initial member values on a grid. Every family is a set of
+/// members of the class (the baselines that are not live elsewhere).
+/// </summary>
+public static class Families
+{
+    public static ImmutableArray<string> Kinds { get; } = ["spectral", "local", "classical"];
+
+    public static Model Create(string kind, Grid grid, int fields = 1, int seed = 0, string? knownMember = null)
+    {
+        var m = Build(kind, grid, seed, knownMember);
+        return m.Fields == fields ? m : throw new ArgumentException($"The kind '{kind}' builds a {m.Fields}-field member; the data has {fields} field(s).");
+    }
+
+    private static Model Build(string kind, Grid grid, int seed, string? knownMember) => kind switch
+    {
+        "spectral" => Spectral(grid, seed),
+        "local" => Local(grid, seed),
+        "classical" => Classical(knownMember ?? throw new ArgumentException("The classical baseline needs data whose true equation is known (a known_member note)."), grid),
+        _ => throw new ArgumentException($"Unknown kind '{kind}'. Kinds: {string.Join(", ", Kinds)} (the baselines unconstrained, onsagernet and fno are not built yet).")
+    };
+
+    /// <summary>
+    /// The reference class with correct L2 gradients: K_M = theta_k^2, K_W = i phi_k (one number per rfft mode),
+    /// E = integral a/2 u^2 + G(u) + kappa/2 |grad u|^2 (+ a bounded network of the lowest modes in 1D). a and kappa
+    /// are positive by softplus; G is bounded (sine head, no output bias), so E is coercive for every weight.
+    /// </summary>
+    public static Model Spectral(Grid grid, int seed = 0, SpectralOptions? options = null)
+    {
+        var o = options ?? SpectralOptions.Default;
+        int modes = Onsager.Spectral.ModeCount(grid);
+        var terms = ImmutableArray.CreateBuilder<EnergyTerm>();
+        terms.Add(new EnergyTerm.Gradient(new Param.Learned(o.Kappa), Derivative.Spectral));
+        if (grid.Dimensions == 1 && o.LowModes > 0)
+            terms.Add(new EnergyTerm.LowModes(o.LowModes, Network.Create(2 * o.LowModes, o.LowModesWidth, o.LowModesDepth, Head.Bounded, seed + 1, outputScale: 0.01)));
+        var energy = new Energy([new Anchor.SineNetwork(new Param.Learned(o.A), Network.Create(1, o.Width, o.Depth, Head.Bounded, seed, outputScale: o.NetworkScale))],
+                                terms.ToImmutable());
+        return new Model(grid, energy, new Dissipation.Multiplier(ParamArray.Filled(modes, o.Theta, true)),
+                         new Conservation.Multiplier(ParamArray.Filled(modes, 0.0, true)));
+    }
+
+    /// <summary>
+    /// State-dependent members: E = integral a u^4 + cubic(u) + G(u) + kappa/2 u_x^2; M = D+^T m(u) D+ + s(u)
+    /// (divergence-form and pointwise mobilities, non-negative networks); W = learned D1/D3 stencils + the skew
+    /// advection (b(u) D1 + D1 b(u))/2. Burgers (b linear) and KdV (stencil + b linear) lie in it.
+    /// </summary>
+    public static Model Local(Grid grid, int seed = 0)
+    {
+        if (grid.Dimensions != 1) throw new ArgumentException("The local family is one-dimensional.");
+        var energy = new Energy(new Anchor.CoerciveNetwork(new Param.Learned(0.05), ParamArray.Learn(0, 0.5, 0), Network.Create(1, 32, 2, Head.Bounded, seed, outputScale: 0.1)),
+                                new EnergyTerm.Gradient(new Param.Learned(0.01), Derivative.Forward));
+        var m = new Dissipation.Divergence(new NonNegative.Softplus(new Scalar.Net(Network.Create(1, 16, 2, Head.Free, seed + 1, outputScale: 0.1))))
+              + new Dissipation.Mobility(new NonNegative.Softplus(new Scalar.Net(Network.Create(1, 16, 2, Head.Free, seed + 2, outputScale: 0.1))));
+        var w = new Conservation.Stencil(ParamArray.Learn(0.0, 0.0), 3) + new Conservation.Stencil(ParamArray.Learn(0.0), 1)
+              + new Conservation.Advection(new Scalar.Net(Network.Create(1, 16, 2, Head.Free, seed + 3, outputScale: 0.1)));
+        return new Model(grid, energy, m, w);
+    }
+
+    /// <summary>The true equation of a known-truth dataset (spectral derivatives where the member offers them).</summary>
+    public static Model Classical(string knownMember, Grid grid) => KnownMembers.Get(knownMember, grid, spectral: true);
+}

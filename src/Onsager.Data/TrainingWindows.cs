@@ -1,0 +1,68 @@
+using System.Collections.Immutable;
+
+namespace Onsager.Data;
+
+/// <summary>Where a window starts: trajectory (sample index in the file) and first frame.</summary>
+public sealed record WindowStart(int Sample, int Start);
+
+/// <summary>
+/// Windows of consecutive frames for training: the trajectories of the given samples are held in memory when they
+/// fit within <paramref name="memoryBytes"/>, else every window is read from disk when asked for (sharded ac2d at
+/// 1000 trajectories is 6.6 GB of float32).
+/// </summary>
+public sealed class TrainingWindows : IDisposable
+{
+    private readonly DatasetReader reader;
+    private readonly Dictionary<int, float[]> cache = [];
+
+    public Dataset Dataset => reader.Dataset;
+    public ImmutableArray<int> Samples { get; }
+    public int Length { get; }
+    public bool InMemory { get; }
+
+    public TrainingWindows(DatasetReader reader, ImmutableArray<int> samples, int length = 11, long memoryBytes = 2L << 30)
+    {
+        if (length < 2 || length > reader.Dataset.Frames)
+            throw new ArgumentException($"{reader.Dataset.Path}: windows of {length} frames need trajectories of at least {length} frames; the file has {reader.Dataset.Frames}.");
+        if (samples.IsDefaultOrEmpty) throw new ArgumentException($"{reader.Dataset.Path}: no trajectories to draw windows from.");
+        this.reader = reader;
+        Samples = samples;
+        Length = length;
+        InMemory = (long)samples.Length * reader.Dataset.SampleSize * sizeof(float) <= memoryBytes;
+        if (InMemory)
+            foreach (var s in samples) cache[s] = Checked(reader.ReadTrajectory(s), s);
+    }
+
+    private float[] Checked(float[] values, int sample)
+    {
+        for (int i = 0; i < values.Length; i++)
+            if (!float.IsFinite(values[i]))
+                throw new DatasetException(reader.Dataset.Path, $"trajectory {sample} holds {values[i]} at flat index {i} of its frames (NaN or Inf in the training data).");
+        return values;
+    }
+
+    /// <summary>Start frames per trajectory: 0 .. Frames - Length.</summary>
+    public int StartsPerTrajectory => Dataset.Frames - Length + 1;
+
+    /// <summary><paramref name="count"/> windows drawn uniformly (seeded by the caller's generator).</summary>
+    public ImmutableArray<WindowStart> Draw(Random rng, int count) =>
+        Enumerable.Range(0, count).Select(_ => new WindowStart(Samples[rng.Next(Samples.Length)], rng.Next(StartsPerTrajectory))).ToImmutableArray();
+
+    /// <summary>The values of the windows, layout (window, frame, sites..., fields) as in the file.</summary>
+    public float[] Read(IReadOnlyList<WindowStart> windows)
+    {
+        long size = Length * Dataset.FrameSize;
+        var result = new float[windows.Count * size];
+        for (int w = 0; w < windows.Count; w++)
+        {
+            var (s, start) = (windows[w].Sample, windows[w].Start);
+            if (cache.TryGetValue(s, out var trajectory))
+                Array.Copy(trajectory, start * Dataset.FrameSize, result, w * size, size);
+            else
+                Checked(reader.ReadWindow(s, start, Length), s).CopyTo(result, w * size);
+        }
+        return result;
+    }
+
+    public void Dispose() => reader.Dispose();
+}

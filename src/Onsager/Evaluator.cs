@@ -1,0 +1,168 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Onsager.Data;
+using static TorchSharp.torch;
+
+namespace Onsager;
+
+/// <summary>What to evaluate. Rollouts run in float64 with <see cref="Scheme"/> at the data's dt.</summary>
+public sealed record EvaluationOptions
+{
+    public string Scheme { get; init; } = "dg";
+    /// <summary>Steps of the reference protocol (5).</summary>
+    public int Steps { get; init; } = 5;
+    /// <summary>Test trajectories of the reference protocol (10, evenly spaced).</summary>
+    public int ReferenceTrajectories { get; init; } = 10;
+    /// <summary>Start frames of the all-windows statistic: 0, stride, 2 stride, ... (every test trajectory).</summary>
+    public int WindowStride { get; init; } = 5;
+    /// <summary>Length of the long rollout (50; shortened to the data's frames).</summary>
+    public int LongSteps { get; init; } = 50;
+    /// <summary>Rollouts per batch.</summary>
+    public int Batch { get; init; } = 128;
+    /// <summary>Seed of the reference split (must be the one training used).</summary>
+    public int Seed { get; init; }
+    public Device? Device { get; init; }
+}
+
+/// <summary>The evaluation of one model on one dataset (the JSON of `evaluate --json` and evaluation.json).</summary>
+public sealed record EvaluationResult(string Dataset, string Model, string Scheme, ImmutableArray<StepError> Steps, ImmutableArray<StepError> AllWindows,
+                                      double Rollout50, int Rollout50Steps, double EnergyRises, int Unconverged, int TestTrajectories, int Windows,
+                                      TimeSpan Elapsed)
+{
+    public JsonObject ToJson()
+    {
+        static JsonArray Table(ImmutableArray<StepError> t) =>
+            new(t.Select(e => (JsonNode)new JsonObject { ["step"] = e.Step, ["mean"] = e.Mean, ["std"] = e.Std }).ToArray());
+        return new JsonObject
+        {
+            ["dataset"] = Dataset, ["model"] = Model, ["scheme"] = Scheme,
+            ["steps"] = Table(Steps), ["allWindows"] = Table(AllWindows),
+            ["rollout50"] = Rollout50, ["rollout50Steps"] = Rollout50Steps, ["energyRises"] = EnergyRises,
+            ["unconverged"] = Unconverged, ["testTrajectories"] = TestTrajectories, ["windows"] = Windows,
+            ["seconds"] = Math.Round(Elapsed.TotalSeconds, 2),
+        };
+    }
+}
+
+/// <summary>
+/// The reference protocol (seed-benchmark.md, "Metric") and beside it the same statistic over all test trajectories
+/// and start frames, a long-rollout error and the share of rollout steps where the member's own energy rises.
+/// </summary>
+public static class Evaluator
+{
+    public static Task<EvaluationResult> EvaluateAsync(Model model, string dataPath, EvaluationOptions? options = null, string modelName = "model",
+                                                       CancellationToken cancellationToken = default) =>
+        Task.Run(() =>
+        {
+            using var reader = DatasetReader.Open(dataPath);
+            return Evaluate(model, reader, options, modelName, cancellationToken);
+        }, cancellationToken);
+
+    public static EvaluationResult Evaluate(Model model, DatasetReader reader, EvaluationOptions? options = null, string modelName = "model",
+                                            CancellationToken cancellationToken = default)
+    {
+        var o = options ?? new EvaluationOptions();
+        var data = reader.Dataset;
+        Compatibility.Check(model, data);
+        var clock = Stopwatch.StartNew();
+        var stepper = Stepper.Parse(o.Scheme);
+        var test = data.ReferenceSplit(o.Seed).Test;
+        if (test.IsDefaultOrEmpty) throw new ArgumentException($"{data.Path}: the test split is empty ({data.Samples} trajectories).");
+        int steps = Math.Min(o.Steps, data.Frames - 1);
+        double dt = data.Dt;
+        using var m = Dynamics.Compile(model, new CompileOptions(ScalarType.Float64, o.Device));
+
+        // Reference protocol: 10 evenly spaced test trajectories from frame 0.
+        var referenceSamples = RelativeRmse.ReferenceIndices(test.Length, Math.Min(o.ReferenceTrajectories, test.Length)).Select(i => test[i]).ToList();
+        int unconverged = 0;
+        var reference = Errors(m, stepper, reader, referenceSamples.Select(s => new WindowStart(s, 0)).ToList(), steps, dt, o.Batch, ref unconverged, cancellationToken);
+
+        // All test trajectories, start frames 0, stride, ...
+        var windows = test.SelectMany(s => Enumerable.Range(0, data.Frames - steps).Where(f => f % o.WindowStride == 0).Select(f => new WindowStart(s, f))).ToList();
+        var all = Errors(m, stepper, reader, windows, steps, dt, o.Batch, ref unconverged, cancellationToken);
+
+        // Long rollouts from frame 0 of the reference trajectories, with the energy along them.
+        int longSteps = Math.Min(o.LongSteps, data.Frames - 1);
+        var (longErrors, rises, transitions) = LongRollouts(m, stepper, reader, referenceSamples, longSteps, dt, ref unconverged, cancellationToken);
+        var longSummary = RelativeRmse.Summarise(longErrors);
+        return new EvaluationResult(data.Name, modelName, stepper.Name, RelativeRmse.Summarise(reference), RelativeRmse.Summarise(all),
+                                    longSummary.Length > 0 ? longSummary[^1].Mean : double.NaN, longSteps,
+                                    transitions == 0 ? 0 : rises / (double)transitions, unconverged, test.Length, windows.Count, clock.Elapsed);
+    }
+
+    private static Tensor States(DatasetReader reader, IReadOnlyList<WindowStart> starts, int frames, out float[][] truth)
+    {
+        var d = reader.Dataset;
+        truth = starts.Select(w => reader.ReadFrames(w.Sample, w.Start, frames)).ToArray();
+        var first = truth.SelectMany(t => t.AsSpan(0, (int)d.FrameSize).ToArray()).ToArray();
+        var shape = new long[] { starts.Count }.Concat(d.Points.Select(x => (long)x)).Append(d.Fields).ToArray();
+        var perm = new long[] { 0, shape.Length - 1 }.Concat(Enumerable.Range(1, shape.Length - 2).Select(i => (long)i)).ToArray();
+        return tensor(first, shape, ScalarType.Float32).to(ScalarType.Float64).permute(perm).contiguous();
+    }
+
+    /// <summary>Model layout (batch, field, sites...) back to the file's (sites..., fields) per sample.</summary>
+    private static double[] FileLayout(Tensor u, int b)
+    {
+        var one = u[b];
+        var perm = Enumerable.Range(1, (int)one.dim() - 1).Select(i => (long)i).Append(0L).ToArray();
+        return one.permute(perm).contiguous().data<double>().ToArray();
+    }
+
+    private static List<double[]> Errors(CompiledModel m, Stepper stepper, DatasetReader reader, List<WindowStart> starts, int steps, double dt, int batch,
+                                         ref int unconverged, CancellationToken cancel)
+    {
+        var errors = new List<double[]>();
+        long frame = reader.Dataset.FrameSize;
+        for (int i = 0; i < starts.Count; i += batch)
+        {
+            using var scope = NewDisposeScope();
+            var chunk = starts.Skip(i).Take(batch).ToList();
+            var u0 = States(reader, chunk, steps + 1, out var truth);
+            var r = Rollout.Frames(m, stepper, u0, dt, steps, cancel);
+            unconverged += r.Unconverged;
+            for (int b = 0; b < chunk.Count; b++)
+                errors.Add(Enumerable.Range(1, steps).Select(s => RelativeRmse.Of(FileLayout(r.States[s], b), truth[b].AsSpan((int)(s * frame), (int)frame))).ToArray());
+        }
+        return errors;
+    }
+
+    private static (List<double[]> Errors, long Rises, long Transitions) LongRollouts(CompiledModel m, Stepper stepper, DatasetReader reader, List<int> samples,
+                                                                                     int steps, double dt, ref int unconverged, CancellationToken cancel)
+    {
+        using var scope = NewDisposeScope();
+        long frame = reader.Dataset.FrameSize;
+        var starts = samples.Select(s => new WindowStart(s, 0)).ToList();
+        var u0 = States(reader, starts, steps + 1, out var truth);
+        var r = Rollout.Frames(m, stepper, u0, dt, steps, cancel);
+        unconverged += r.Unconverged;
+        var errors = starts.Select((_, b) => Enumerable.Range(1, steps).Select(s => RelativeRmse.Of(FileLayout(r.States[s], b), truth[b].AsSpan((int)(s * frame), (int)frame))).ToArray()).ToList();
+        long rises = 0, transitions = 0;
+        for (int b = 0; b < starts.Count; b++)
+            for (int s = 1; s <= steps; s++)
+            {
+                double e0 = r.Energy[b, s - 1], e1 = r.Energy[b, s];
+                if (!double.IsFinite(e0) || !double.IsFinite(e1)) continue;
+                transitions++;
+                // a rise beyond round-off of the energy's size (the scheme-law allowance, c = 100)
+                if (e1 - e0 > 100 * 2.2e-16 * (Math.Abs(e0) + Math.Abs(e1))) rises++;
+            }
+        return (errors, rises, transitions);
+    }
+}
+
+/// <summary>Whether a member can run on a dataset's grid and fields.</summary>
+public static class Compatibility
+{
+    public static void Check(Model model, Dataset data)
+    {
+        var g = data.Grid;
+        bool same = g.Points.SequenceEqual(model.Grid.Points) &&
+                    g.Lengths.Zip(model.Grid.Lengths).All(p => Math.Abs(p.First - p.Second) <= 1e-9 * Math.Abs(p.Second));
+        if (!same)
+            throw new ArgumentException($"{data.Path}: the data grid ({string.Join(" x ", g.Points)} points, length {string.Join(" x ", g.Lengths.Select(l => l.ToString("G6")))}) " +
+                                        $"does not match the model's ({string.Join(" x ", model.Grid.Points)} points, length {string.Join(" x ", model.Grid.Lengths.Select(l => l.ToString("G6")))}).");
+        if (data.Fields != model.Fields)
+            throw new ArgumentException($"{data.Path}: the data has {data.Fields} field(s), the model {model.Fields}.");
+    }
+}

@@ -1,0 +1,201 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using Onsager.Data;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Onsager;
+
+/// <summary>How to train (defaults: the reference's protocol where it has one; see docs/training.md for the measured choices).</summary>
+public sealed record TrainingOptions
+{
+    /// <summary>The stepper inside the loss (euler, rk2, rk3, rk4, sbdf1, dg).</summary>
+    public string Scheme { get; init; } = "dg";
+    /// <summary>Loss horizon k (3 in the reference; 5 for fput).</summary>
+    public int Horizon { get; init; } = 3;
+    /// <summary>Frames per training window (the reference: 11).</summary>
+    public int WindowLength { get; init; } = 11;
+    public int BatchSize { get; init; } = 32;
+    /// <summary>Optimiser steps per epoch (one validation, one schedule update and one checkpoint decision per epoch).</summary>
+    public int StepsPerEpoch { get; init; } = 50;
+    public int MaxEpochs { get; init; } = 10_000;
+    public double LearningRate { get; init; } = 1e-3;
+    /// <summary>ReduceLROnPlateau patience in epochs (the reference: 300 epochs of ~200 steps).</summary>
+    public int Patience { get; init; } = 10;
+    /// <summary>Stop after this many epochs without a better validation loss.</summary>
+    public int EarlyStopping { get; init; } = 40;
+    /// <summary>Wall-clock budget; training stops at the first epoch boundary past it.</summary>
+    public TimeSpan? Budget { get; init; }
+    /// <summary>Cut the graph between the k loss steps (the reference) or back-propagate through all of them.</summary>
+    public bool Detach { get; init; } = true;
+    /// <summary>Picard iterations unrolled by the dg step in the loss.</summary>
+    public int PicardIterations { get; init; } = TrainingSteps.DefaultPicardIterations;
+    /// <summary>Training precision; evaluation, rollouts and laws are always float64.</summary>
+    public ScalarType DType { get; init; } = ScalarType.Float32;
+    public int Seed { get; init; }
+    /// <summary>Windows of the validation split used for the validation loss (fixed, seeded).</summary>
+    public int ValidationWindows { get; init; } = 128;
+    /// <summary>Consecutive NaN/Inf rollbacks after which training stops with an error.</summary>
+    public int MaxRollbacks { get; init; } = 5;
+    public Device? Device { get; init; }
+
+    public Stepper Stepper => Stepper.Parse(Scheme);
+}
+
+/// <summary>One report of progress.</summary>
+public sealed record TrainingProgress(int Epoch, long Step, double TrainLoss, double ValidationLoss, double BestValidationLoss,
+                                      double LearningRate, TimeSpan Elapsed, TimeSpan? Remaining);
+
+/// <summary>One row of the loss curve.</summary>
+public sealed record EpochRecord(int Epoch, long Step, double TrainLoss, double ValidationLoss, double LearningRate, double Seconds);
+
+/// <summary>What training returns: the best-validation member as a value, and how it got there.</summary>
+public sealed record TrainingResult(Model Model, double BestValidationLoss, int BestEpoch, int Epochs, long Steps, TimeSpan Elapsed,
+                                    string StoppedBecause, int Rollbacks, ImmutableArray<EpochRecord> Curve, ImmutableArray<string> Log);
+
+/// <summary>Training diverged: too many consecutive NaN/Inf losses or states even after rolling back and halving the rate.</summary>
+public sealed class TrainingDivergedException(string message) : Exception(message);
+
+/// <summary>
+/// Trains a member of the class on a dataset: Adam on the autoregressive loss (<see cref="Loss"/>) over seeded random
+/// windows of the training split, ReduceLROnPlateau on the validation loss, the best-validation member kept,
+/// rollback on NaN. Returns a new value; the initial one is untouched.
+/// </summary>
+public sealed class Trainer(Model initial, TrainingOptions? options = null)
+{
+    public Model Initial { get; } = initial;
+    public TrainingOptions Options { get; } = options ?? new TrainingOptions();
+
+    /// <summary>Called with every new best member (to checkpoint it; the facade's caller decides where).</summary>
+    public Action<Model, EpochRecord>? OnBest { get; init; }
+
+    public Task<TrainingResult> TrainAsync(string dataPath, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Task.Run(() =>
+        {
+            using var reader = DatasetReader.Open(dataPath);
+            return Train(reader, progress, cancellationToken);
+        }, cancellationToken);
+
+    /// <summary>Synchronous training on an open dataset (what <see cref="TrainAsync"/> runs).</summary>
+    public TrainingResult Train(DatasetReader reader, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var o = Options;
+        var data = reader.Dataset;
+        if (!data.Grid.Equals(Initial.Grid) && !SameGrid(data.Grid, Initial.Grid))
+            throw new ArgumentException($"{data.Path}: the data grid ({Describe(data.Grid)}) does not match the model's ({Describe(Initial.Grid)}).");
+        if (data.Fields != Initial.Fields)
+            throw new ArgumentException($"{data.Path}: the data has {data.Fields} field(s), the model {Initial.Fields}.");
+        double dt = data.Dt;
+        if (!(dt > 0)) throw new ArgumentException($"{data.Path}: no positive time step in t_coord.");
+        var split = data.ReferenceSplit(o.Seed);
+        var train = new TrainingWindows(reader, split.Train, o.WindowLength);
+        var validation = new TrainingWindows(reader, split.Validation.IsDefaultOrEmpty ? split.Train : split.Validation, o.WindowLength);
+        var rng = new Random(o.Seed);
+        var validationWindows = validation.Draw(new Random(o.Seed + 1), o.ValidationWindows);
+        var stepper = o.Stepper;
+        var log = ImmutableArray.CreateBuilder<string>();
+        var curve = ImmutableArray.CreateBuilder<EpochRecord>();
+
+        torch.manual_seed(o.Seed);
+        using var m = Dynamics.Compile(Initial, new CompileOptions(o.DType, o.Device));
+        var parameters = m.parameters().ToArray();
+        if (parameters.Length == 0) throw new ArgumentException("The member has no learned numbers: nothing to train.");
+        var schedule = new Plateau(o.LearningRate, 0.5, o.Patience);
+        var optimizer = torch.optim.Adam(parameters, o.LearningRate);
+        var lastGood = parameters.Select(p => p.detach().clone()).ToArray();
+        var best = Initial;
+        double bestLoss = double.PositiveInfinity;
+        int bestEpoch = 0, rollbacks = 0, consecutive = 0, epoch = 0;
+        long step = 0;
+        string stopped = "max epochs";
+        var clock = Stopwatch.StartNew();
+
+        Tensor Batch(IReadOnlyList<WindowStart> windows, TrainingWindows source)
+        {
+            var values = source.Read(windows);
+            var shape = new long[] { windows.Count, o.WindowLength }.Concat(data.Points.Select(x => (long)x)).Append(data.Fields).ToArray();
+            var t = tensor(values, shape, ScalarType.Float32).to(o.DType, m.Device);
+            // file layout (window, frame, sites..., fields) -> model layout (window, frame, fields, sites...)
+            var perm = new long[] { 0, 1, shape.Length - 1 }.Concat(Enumerable.Range(2, shape.Length - 3).Select(i => (long)i)).ToArray();
+            return t.permute(perm).contiguous();
+        }
+
+        double Validate()
+        {
+            double total = 0;
+            int count = 0;
+            for (int i = 0; i < validationWindows.Length; i += o.BatchSize)
+            {
+                using var scope = NewDisposeScope();
+                var chunk = validationWindows.Skip(i).Take(o.BatchSize).ToList();
+                var l = Loss.Autoregressive(m, stepper, Batch(chunk, validation), o.Horizon, dt, true, o.PicardIterations).detach();
+                total += l.item<double>() * chunk.Count;
+                count += chunk.Count;
+            }
+            return total / count;
+        }
+
+        void Rollback(string why)
+        {
+            rollbacks++;
+            consecutive++;
+            using (no_grad())
+                for (int i = 0; i < parameters.Length; i++) parameters[i].copy_(lastGood[i]);
+            schedule = schedule.Halve();
+            optimizer = torch.optim.Adam(parameters, schedule.Rate);
+            log.Add($"step {step}: {why}; rolled back to the last good parameters, learning rate halved to {schedule.Rate:G3}");
+            if (consecutive >= o.MaxRollbacks)
+                throw new TrainingDivergedException($"Training diverged: {consecutive} consecutive non-finite losses or states (last at step {step}: {why}) " +
+                                                    $"even after rolling back and halving the learning rate to {schedule.Rate:G3}.");
+        }
+
+        for (epoch = 1; epoch <= o.MaxEpochs; epoch++)
+        {
+            var epochClock = Stopwatch.StartNew();
+            double trainSum = 0;
+            int trainCount = 0;
+            for (int s = 0; s < o.StepsPerEpoch; s++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                optimizer.zero_grad();
+                var loss = Loss.Autoregressive(m, stepper, Batch(train.Draw(rng, o.BatchSize), train), o.Horizon, dt, o.Detach, o.PicardIterations);
+                double value = loss.item<double>();
+                step++;
+                if (!double.IsFinite(value)) { Rollback($"loss {value}"); continue; }
+                loss.backward();
+                optimizer.step();
+                if (parameters.Any(p => !p.isfinite().all().item<bool>())) { Rollback("non-finite parameters after the update"); continue; }
+                trainSum += value;
+                trainCount++;
+            }
+            double val = Validate();
+            if (!double.IsFinite(val)) { Rollback($"validation loss {val}"); continue; }
+            consecutive = 0;
+            using (no_grad())
+                for (int i = 0; i < parameters.Length; i++) lastGood[i].copy_(parameters[i]);
+            schedule = schedule.Observe(val);
+            foreach (var g in optimizer.ParamGroups) g.LearningRate = schedule.Rate;
+            var record = new EpochRecord(epoch, step, trainCount > 0 ? trainSum / trainCount : double.NaN, val, schedule.Rate, clock.Elapsed.TotalSeconds);
+            curve.Add(record);
+            if (val < bestLoss)
+            {
+                bestLoss = val;
+                bestEpoch = epoch;
+                best = m.Snapshot();
+                OnBest?.Invoke(best, record);
+            }
+            TimeSpan? remaining = o.Budget is { } b ? b - clock.Elapsed : null;
+            progress?.Report(new TrainingProgress(epoch, step, record.TrainLoss, val, bestLoss, schedule.Rate, clock.Elapsed,
+                                                  remaining is { } r && r > TimeSpan.Zero ? r : null));
+            if (o.Budget is { } budget && clock.Elapsed + epochClock.Elapsed / 2 >= budget) { stopped = "budget"; break; }
+            if (epoch - bestEpoch >= o.EarlyStopping) { stopped = "early stopping"; break; }
+        }
+        return new TrainingResult(best, bestLoss, bestEpoch, Math.Min(epoch, o.MaxEpochs), step, clock.Elapsed, stopped, rollbacks, curve.ToImmutable(), log.ToImmutable());
+    }
+
+    private static bool SameGrid(Grid a, Grid b) =>
+        a.Points.SequenceEqual(b.Points) && a.Lengths.Zip(b.Lengths).All(p => Math.Abs(p.First - p.Second) <= 1e-9 * Math.Abs(p.Second));
+
+    private static string Describe(Grid g) => $"{string.Join(" x ", g.Points)} points on {string.Join(" x ", g.Lengths.Select(l => l.ToString("G6")))}";
+}
