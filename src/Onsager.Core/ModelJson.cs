@@ -359,7 +359,7 @@ public static class ModelJson
             int arrays = Int(o, "arrays", path);
             var sha = Str(o, "sha256", path);
             if (weights.Length < WeightsHeaderBytes || !weights.AsSpan(0, 8).SequenceEqual(Magic))
-                throw new ModelFileException(W, weights.Length < WeightsHeaderBytes && weights.AsSpan().SequenceEqual(Magic[..Math.Min(weights.Length, 8)])
+                throw new ModelFileException(W, weights.Length < WeightsHeaderBytes && weights.AsSpan(0, Math.Min(weights.Length, 8)).SequenceEqual(Magic[..Math.Min(weights.Length, 8)])
                     ? $"truncated: {weights.Length} bytes, the header alone has {WeightsHeaderBytes}."
                     : "not an Onsager weights file (bad magic).");
             uint version = BinaryPrimitives.ReadUInt32LittleEndian(weights.AsSpan(8));
