@@ -19,8 +19,8 @@ public static class CliApp
               'violations: V of C checks'; exit code 1 if V > 0. With --scheme/--dt: the discrete laws of
               that time stepper at that step (identity, no energy rise, conservation, reversibility), with
               an 'unconverged' count per law.
-          describe --model builtin:NAME
-              Print a known-truth member's formula (NAME: allen-cahn, cahn-hilliard, heat, kdv, burgers,
+          describe --model DIR|builtin:NAME
+              Print a saved or known-truth member's formula (NAME: allen-cahn, cahn-hilliard, heat, kdv, burgers,
               kdv-burgers, wave, cahn-hilliard-degenerate).
         """ + "\n" + GenerateCommand.Usage + "\n" + InspectCommand.Usage + "\n" + """
           help
@@ -53,6 +53,11 @@ public static class CliApp
             stderr.WriteLine($"error: {e.Message}");
             return 2;
         }
+        catch (ModelFileException e)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return 1;
+        }
         catch (OperationCanceledException)
         {
             stderr.WriteLine("cancelled");
@@ -65,7 +70,7 @@ public static class CliApp
     private static int Describe(Arguments a, TextWriter stdout)
     {
         a.Only("model");
-        var model = ModelReference.Resolve(a.Text("model") ?? throw new UsageException("describe needs --model builtin:NAME."));
+        var model = ModelReference.Resolve(a.Text("model") ?? throw new UsageException("describe needs --model DIR or --model builtin:NAME."));
         stdout.WriteLine(model.Describe());
         stdout.WriteLine($"grid: {model.Grid}, fields: {model.Fields}");
         return 0;

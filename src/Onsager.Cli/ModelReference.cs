@@ -1,15 +1,21 @@
+using Onsager.Data;
+
 namespace Onsager.Cli;
 
 /// <summary>What --model means everywhere in the CLI: a saved model directory, or builtin:NAME for a known-truth member.</summary>
 public static class ModelReference
 {
-    public static Model Resolve(string reference)
+    public static Model Resolve(string reference) => ResolveFile(reference).Model;
+
+    /// <summary>The member with its metadata: a saved directory (<see cref="ModelDirectory.Load"/>), or builtin:NAME (metadata kind "builtin").</summary>
+    public static ModelFile ResolveFile(string reference)
     {
         if (reference.StartsWith("builtin:", StringComparison.Ordinal))
         {
             var name = reference["builtin:".Length..];
-            return KnownMembers.Get(name);
+            return new ModelFile(KnownMembers.Get(name), ModelMetadata.Builtin(name));
         }
-        throw new UsageException($"--model '{reference}': saved model directories arrive with training; use builtin:NAME ({string.Join(", ", KnownMembers.Names)}).");
+        if (Directory.Exists(reference)) return ModelDirectory.Load(reference);
+        throw new UsageException($"--model '{reference}': no such model directory; give a saved model directory or builtin:NAME ({string.Join(", ", KnownMembers.Names)}).");
     }
 }

@@ -1,0 +1,83 @@
+using System.Text.Json;
+
+namespace Onsager;
+
+/// <summary>
+/// What a caller records beside a trained member: the kind of model ("spectral", "builtin", ...), its time step,
+/// the dtype it was trained in ("float32" or "float64"), a note on the gauge it was fixed in, and free-form training
+/// metadata (a JSON object: epochs, seed, losses, dataset, created time, ...). Immutable; equality compares the
+/// training object structurally.
+/// </summary>
+public sealed record ModelMetadata
+{
+    public string Kind { get; init; }
+    /// <summary>The model's time step (null for a continuous-time member with none).</summary>
+    public double? Dt { get; init; }
+    public string DType { get; init; }
+    public string Gauge { get; init; }
+    /// <summary>A JSON object (self-contained: it outlives any document it was read from).</summary>
+    public JsonElement Training { get; init; }
+
+    public ModelMetadata(string kind, double? dt, string dtype, string gauge, JsonElement training)
+    {
+        Kind = string.IsNullOrWhiteSpace(kind) ? throw new ArgumentException("A model's kind must not be empty.") : kind;
+        Dt = dt is null || (dt > 0 && double.IsFinite(dt.Value)) ? dt : throw new ArgumentException($"A model's time step must be positive and finite, got {dt}.");
+        DType = dtype is "float32" or "float64" ? dtype : throw new ArgumentException($"The training dtype is float32 or float64, got '{dtype}'.");
+        Gauge = gauge ?? "";
+        Training = training.ValueKind == JsonValueKind.Undefined ? EmptyObject
+            : training.ValueKind == JsonValueKind.Object ? training.Clone()
+            : throw new ArgumentException($"Training metadata is a JSON object, got {training.ValueKind}.");
+    }
+
+    /// <summary>Metadata without training information.</summary>
+    public ModelMetadata(string kind, double? dt = null, string dtype = "float64", string gauge = "")
+        : this(kind, dt, dtype, gauge, EmptyObject) { }
+
+    private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
+
+    /// <summary>The metadata of a known-truth member (kind "builtin").</summary>
+    public static ModelMetadata Builtin(string name) =>
+        new("builtin", null, "float64", "", JsonSerializer.SerializeToElement(new Dictionary<string, object?> { ["name"] = name }));
+
+    /// <summary>The same metadata with training information given as any JSON-serialisable object (a dictionary, an anonymous object, a JsonNode).</summary>
+    public ModelMetadata WithTraining(object training) => this with { Training = ToObject(training) };
+
+    private static JsonElement ToObject(object o)
+    {
+        var e = o is JsonElement je ? je.Clone() : JsonSerializer.SerializeToElement(o, o.GetType());
+        return e.ValueKind == JsonValueKind.Object ? e : throw new ArgumentException($"Training metadata is a JSON object, got {e.ValueKind}.");
+    }
+
+    public bool Equals(ModelMetadata? other) =>
+        other is not null && Kind == other.Kind && Dt.Equals(other.Dt) && DType == other.DType && Gauge == other.Gauge &&
+        JsonElement.DeepEquals(Training, other.Training);
+
+    public override int GetHashCode() => HashCode.Combine(Kind, Dt, DType, Gauge);
+}
+
+/// <summary>A saved member: the value and what was recorded with it (see <c>Onsager.Data.ModelDirectory</c>).</summary>
+public sealed record ModelFile(Model Model, ModelMetadata Metadata)
+{
+    /// <summary>Throws a <see cref="ModelFileException"/> when the data's grid or field count is not the model's.</summary>
+    public ModelFile CheckCompatible(Grid grid, int fields, string source = "model")
+    {
+        var problems = new List<string>();
+        if (!Model.Grid.Equals(grid)) problems.Add($"the model is on the grid {Model.Grid}, the data on {grid}");
+        if (Model.Fields != fields) problems.Add($"the model has {Model.Fields} field(s), the data {fields}");
+        return problems.Count == 0 ? this
+            : throw new ModelFileException(source, "not compatible with the data: " + string.Join("; ", problems) + ".");
+    }
+}
+
+/// <summary>A model file that cannot be used (or a model that cannot be saved): names the file and what is wrong.</summary>
+public sealed class ModelFileException : Exception
+{
+    public string File { get; }
+    public string Problem { get; }
+
+    public ModelFileException(string file, string problem, Exception? inner = null) : base($"{file}: {problem}", inner)
+    {
+        File = file;
+        Problem = problem;
+    }
+}
