@@ -7,7 +7,7 @@ namespace Onsager.Cli;
 /// <summary>The `onsager` command. <see cref="Run"/> is the whole program, callable in-process by tests.</summary>
 public static class CliApp
 {
-    private static readonly HashSet<string> Flags = ["json", "help", "no-known"];
+    private static readonly HashSet<string> Flags = ["json", "help", "no-known", "quick", "full-backprop"];
 
     public static readonly string Usage = """
         onsager: learn and simulate members of the generalized Onsager class du/dt = -(M + W) dE/du
@@ -22,7 +22,7 @@ public static class CliApp
           describe --model DIR|builtin:NAME
               Print a saved or known-truth member's formula (NAME: allen-cahn, cahn-hilliard, heat, kdv, burgers,
               kdv-burgers, wave, cahn-hilliard-degenerate).
-        """ + "\n" + GenerateCommand.Usage + "\n" + InspectCommand.Usage + "\n" + """
+        """ + "\n" + GenerateCommand.Usage + "\n" + InspectCommand.Usage + "\n" + TrainCommand.Usage + "\n" + EvaluateCommand.Usage + "\n" + ReproduceCommand.Usage + "\n" + """
           help
         """;
 
@@ -37,6 +37,9 @@ public static class CliApp
                 "describe" => Describe(a, stdout),
                 "generate" => GenerateCommand.Run(a, stdout, stderr, cancel),
                 "inspect" => InspectCommand.Run(a, stdout, stderr, cancel),
+                "train" => TrainCommand.Run(a, stdout, stderr, cancel),
+                "evaluate" => EvaluateCommand.Run(a, stdout, stderr, cancel),
+                "reproduce" => ReproduceCommand.Run(a, stdout, stderr, cancel),
                 "help" or "--help" or "-h" => Help(stdout),
                 _ => throw new UsageException($"Unknown command '{a.Command}'.")
             };
@@ -51,6 +54,7 @@ public static class CliApp
         catch (ArgumentException e)
         {
             stderr.WriteLine($"error: {e.Message}");
+            if (Environment.GetEnvironmentVariable("ONSAGER_DEBUG") is not null) stderr.WriteLine(e);
             return 2;
         }
         catch (ModelFileException e)

@@ -17,15 +17,15 @@ public static class Families
 {
     public static ImmutableArray<string> Kinds { get; } = ["spectral", "local", "classical"];
 
-    public static Model Create(string kind, Grid grid, int fields = 1, int seed = 0, string? knownMember = null)
+    public static Model Create(string kind, Grid grid, int fields = 1, int seed = 0, string? knownMember = null, SpectralOptions? spectral = null)
     {
-        var m = Build(kind, grid, seed, knownMember);
+        var m = Build(kind, grid, seed, knownMember, spectral);
         return m.Fields == fields ? m : throw new ArgumentException($"The kind '{kind}' builds a {m.Fields}-field member; the data has {fields} field(s).");
     }
 
-    private static Model Build(string kind, Grid grid, int seed, string? knownMember) => kind switch
+    private static Model Build(string kind, Grid grid, int seed, string? knownMember, SpectralOptions? spectral) => kind switch
     {
-        "spectral" => Spectral(grid, seed),
+        "spectral" => Spectral(grid, seed, spectral),
         "local" => Local(grid, seed),
         "classical" => Classical(knownMember ?? throw new ArgumentException("The classical baseline needs data whose true equation is known (a known_member note)."), grid),
         _ => throw new ArgumentException($"Unknown kind '{kind}'. Kinds: {string.Join(", ", Kinds)} (the baselines unconstrained, onsagernet and fno are not built yet).")

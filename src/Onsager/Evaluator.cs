@@ -66,12 +66,12 @@ public static class Evaluator
         var data = reader.Dataset;
         Compatibility.Check(model, data);
         var clock = Stopwatch.StartNew();
-        var stepper = Stepper.Parse(o.Scheme);
         var test = data.ReferenceSplit(o.Seed).Test;
         if (test.IsDefaultOrEmpty) throw new ArgumentException($"{data.Path}: the test split is empty ({data.Samples} trajectories).");
         int steps = Math.Min(o.Steps, data.Frames - 1);
         double dt = data.Dt;
         using var m = Dynamics.Compile(model, new CompileOptions(ScalarType.Float64, o.Device));
+        var stepper = Stepper.Parse(o.Scheme, SolverFor(m));
 
         // Reference protocol: 10 evenly spaced test trajectories from frame 0.
         var referenceSamples = RelativeRmse.ReferenceIndices(test.Length, Math.Min(o.ReferenceTrajectories, test.Length)).Select(i => test[i]).ToList();
@@ -90,6 +90,15 @@ public static class Evaluator
                                     longSummary.Length > 0 ? longSummary[^1].Mean : double.NaN, longSteps,
                                     transitions == 0 ? 0 : rises / (double)transitions, unconverged, test.Length, windows.Count, clock.Elapsed);
     }
+
+    /// <summary>
+    /// The DG solve for evaluation: preconditioned Picard where K and L are Fourier multipliers (each iteration one
+    /// Fourier solve; contracts fast at the data's dt), else the default Newton. Both to 1e-10.
+    /// </summary>
+    public static DgOptions SolverFor(CompiledModel m) =>
+        m.OperatorSymbol() is not null && m.LinearSymbol() is not null
+            ? new DgOptions(NonlinearSolver.Picard, Tolerance: 1e-10, MaxIterations: 100)
+            : DgOptions.Default;
 
     private static Tensor States(DatasetReader reader, IReadOnlyList<WindowStart> starts, int frames, out float[][] truth)
     {

@@ -129,7 +129,7 @@ public sealed class Trainer(Model initial, TrainingOptions? options = null)
                 using var scope = NewDisposeScope();
                 var chunk = validationWindows.Skip(i).Take(o.BatchSize).ToList();
                 var l = Loss.Autoregressive(m, stepper, Batch(chunk, validation), o.Horizon, dt, true, o.PicardIterations).detach();
-                total += l.item<double>() * chunk.Count;
+                total += l.ToDouble() * chunk.Count;
                 count += chunk.Count;
             }
             return total / count;
@@ -160,7 +160,7 @@ public sealed class Trainer(Model initial, TrainingOptions? options = null)
                 using var scope = NewDisposeScope();
                 optimizer.zero_grad();
                 var loss = Loss.Autoregressive(m, stepper, Batch(train.Draw(rng, o.BatchSize), train), o.Horizon, dt, o.Detach, o.PicardIterations);
-                double value = loss.item<double>();
+                double value = loss.ToDouble();
                 step++;
                 if (!double.IsFinite(value)) { Rollback($"loss {value}"); continue; }
                 loss.backward();

@@ -1,0 +1,68 @@
+using System.Globalization;
+using System.Text.Json;
+using Onsager.Data;
+
+namespace Onsager.Cli;
+
+/// <summary>`onsager evaluate --model DIR --data FILE [--json] [--scheme S] [--seed S] [--out FILE]`.</summary>
+public static class EvaluateCommand
+{
+    public const string Usage = """
+          evaluate --model DIR|builtin:NAME --data FILE [--json] [--scheme S] [--seed S] [--out FILE]
+              Relative RMSE of 5-step rollouts (float64, --scheme, default dg) on the test split (the last 10 %):
+              the reference protocol (10 evenly spaced test trajectories from frame 0) beside the reference's
+              published numbers for ac, kdv, ac2d, fput and fene; the same statistic over all test trajectories
+              and start frames 0, 5, 10, ...; the error after a 50-step rollout; the share of rollout steps where
+              the member's energy rises. --out also writes the JSON to FILE.
+        """;
+
+    public static int Run(Arguments a, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    {
+        a.Only("model", "data", "json", "scheme", "seed", "out");
+        var reference = a.Text("model") ?? throw new UsageException("evaluate needs --model DIR or builtin:NAME.");
+        var dataPath = a.Text("data") ?? throw new UsageException("evaluate needs --data FILE.");
+        var file = ModelReference.ResolveFile(reference);
+        TorchSharp.torch.set_num_threads(1);
+        using var reader = DatasetReader.Open(dataPath, checkValues: true);
+        var scheme = a.Text("scheme") ?? "dg";
+        if (!Stepper.Names.Contains(scheme)) throw new UsageException($"Unknown scheme '{scheme}'. Schemes: {string.Join(", ", Stepper.Names)}.");
+        var result = Evaluate(file, reference, reader, new EvaluationOptions { Scheme = scheme, Seed = a.Int("seed", 0) }, cancel);
+        var json = result.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        if (a.Text("out") is { } outFile) TrainCommand.WriteAtomically(outFile, json);
+        if (a.Flag("json")) stdout.WriteLine(json);
+        else Print(result, stdout);
+        return 0;
+    }
+
+    public static EvaluationResult Evaluate(ModelFile file, string name, DatasetReader reader, EvaluationOptions options, CancellationToken cancel)
+    {
+        file.CheckCompatible(reader.Dataset.Grid, reader.Dataset.Fields, name);
+        return Evaluator.Evaluate(file.Model, reader, options, $"{file.Metadata.Kind} ({name})", cancel);
+    }
+
+    /// <summary>The table in the reference's format: one row per model, relative RMSE at steps 1..5 (mean, std where known).</summary>
+    public static void Print(EvaluationResult r, TextWriter w)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        int steps = r.Steps.Length;
+        static string E(double x, int digits) => x.ToString(digits == 2 ? "0.00e+00" : "0.0e+00", CultureInfo.InvariantCulture);
+        string Header(string first) => $"{first,-30}" + string.Concat(Enumerable.Range(1, steps).Select(s => $"{"step " + s,20}"));
+        string Ours(string label, IEnumerable<StepError> e) => $"{label,-30}" + string.Concat(e.Select(x => $"{E(x.Mean, 2) + " ± " + E(x.Std, 1),20}"));
+        w.WriteLine($"relative RMSE on {r.Dataset} ({r.TestTrajectories} test trajectories), {r.Model}, scheme {r.Scheme}");
+        w.WriteLine();
+        w.WriteLine("reference protocol (10 evenly spaced test trajectories from frame 0):");
+        w.WriteLine(Header("model"));
+        w.WriteLine(Ours("ours", r.Steps));
+        foreach (var row in PublishedResults.For(r.Dataset))
+            w.WriteLine($"{"published " + row.Model,-30}" + string.Concat(row.Steps.Take(steps).Select(x => $"{E(x, 2),20}")));
+        w.WriteLine();
+        w.WriteLine($"all test trajectories, start frames 0, 5, 10, ... ({r.Windows} rollouts):");
+        w.WriteLine(Header("model"));
+        w.WriteLine(Ours("ours", r.AllWindows));
+        w.WriteLine();
+        w.WriteLine(string.Format(inv, "{0}-step rollout error (mean over the 10): {1:E3}", r.Rollout50Steps, r.Rollout50));
+        w.WriteLine(string.Format(inv, "share of rollout steps where the member's energy rises: {0:P2}", r.EnergyRises));
+        if (r.Unconverged > 0) w.WriteLine($"unconverged discrete-gradient steps: {r.Unconverged}");
+        w.WriteLine(string.Format(inv, "time: {0:F1} s", r.Elapsed.TotalSeconds));
+    }
+}

@@ -1,0 +1,168 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Onsager.Data;
+using static TorchSharp.torch;
+
+namespace Onsager.Cli;
+
+/// <summary>`onsager train --data FILE --kind K --out DIR [...]`.</summary>
+public static class TrainCommand
+{
+    public const string Usage = """
+          train --data FILE --kind spectral|local|classical --out DIR [--budget D] [--epochs E] [--horizon K]
+                [--scheme S] [--seed S] [--dtype f32|f64] [--lr LR] [--steps-per-epoch N] [--patience P]
+                [--full-backprop] [--picard N] [--resume DIR] [--width W] [--depth D] [--window T] [--batch B]
+              Train a member on a dataset (the reference split; 11-frame windows, batches of 32, Adam,
+              ReduceLROnPlateau, the best validation member kept). --budget is wall-clock (90s, 30m, 1h).
+              DIR receives model.json + weights.bin (checkpointed atomically at every new best), loss.csv
+              and run.json. --scheme is the stepper inside the loss (default dg); --horizon the loss horizon
+              (default 3, 5 for fput). classical saves the true equation of a known-truth dataset untrained.
+        """;
+
+    public static readonly string[] Options =
+        ["data", "kind", "out", "budget", "epochs", "horizon", "scheme", "seed", "dtype", "lr", "steps-per-epoch", "patience", "full-backprop", "picard", "resume", "width", "depth", "window", "batch", "threads"];
+
+    public static int Run(Arguments a, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    {
+        a.Only(Options);
+        var dataPath = a.Text("data") ?? throw new UsageException("train needs --data FILE.");
+        var outDir = a.Text("out") ?? throw new UsageException("train needs --out DIR.");
+        var kind = a.Text("kind") ?? (a.Text("resume") is null ? throw new UsageException("train needs --kind (spectral, local, classical).") : "resume");
+        using var reader = DatasetReader.Open(dataPath, checkValues: true);
+        var options = Parse(a, reader.Dataset);
+        Threads(a);
+        Train(reader, kind, outDir, options, a.Text("resume"), stdout, stderr, cancel, Spectral(a));
+        return 0;
+    }
+
+    /// <summary>Options from the command line, with the dataset's defaults (horizon 5 for fput).</summary>
+    public static TrainingOptions Parse(Arguments a, Dataset data)
+    {
+        var o = new TrainingOptions
+        {
+            Scheme = a.Text("scheme") ?? "dg",
+            Horizon = a.Int("horizon", data.Name == "fput" ? 5 : 3, 1),
+            WindowLength = a.Int("window", 11, 2),
+            BatchSize = a.Int("batch", 32, 1),
+            MaxEpochs = a.Int("epochs", 10_000, 1),
+            Seed = a.Int("seed", 0),
+            LearningRate = a.Double("lr", 1e-3, positive: true),
+            StepsPerEpoch = a.Int("steps-per-epoch", 50, 1),
+            Patience = a.Int("patience", 10, 1),
+            Detach = !a.Flag("full-backprop"),
+            PicardIterations = a.Int("picard", TrainingSteps.DefaultPicardIterations, 1),
+            Budget = a.Text("budget") is { } b ? Duration(b) : null,
+            DType = (a.Text("dtype") ?? "f32") switch
+            {
+                "f32" or "float32" => ScalarType.Float32,
+                "f64" or "float64" => ScalarType.Float64,
+                var x => throw new UsageException($"--dtype is f32 or f64, got '{x}'.")
+            },
+        };
+        if (!Stepper.Names.Contains(o.Scheme)) throw new UsageException($"Unknown scheme '{o.Scheme}'. Schemes: {string.Join(", ", Stepper.Names)}.");
+        return o;
+    }
+
+    /// <summary>
+    /// libtorch threads for training (--threads, default 1): measured on this 2-core machine, a second thread gains little
+    /// on these tensor sizes and costs 10x or more when the other core is busy (OpenMP barriers spin).
+    /// </summary>
+    public static void Threads(Arguments a) => set_num_threads(a.Int("threads", 1, 1));
+
+    /// <summary>Network sizes of the spectral family (--width, --depth).</summary>
+    public static SpectralOptions Spectral(Arguments a) =>
+        SpectralOptions.Default with { Width = a.Int("width", SpectralOptions.Default.Width, 1), Depth = a.Int("depth", SpectralOptions.Default.Depth, 1) };
+
+    /// <summary>"90s", "30m", "1h", "1h30m", or a number of seconds.</summary>
+    public static TimeSpan Duration(string text)
+    {
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0) return TimeSpan.FromSeconds(seconds);
+        var total = TimeSpan.Zero;
+        var number = new StringBuilder();
+        foreach (var c in text)
+        {
+            if (char.IsDigit(c) || c == '.') { number.Append(c); continue; }
+            if (number.Length == 0 || !double.TryParse(number.ToString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
+                throw new UsageException($"--budget: cannot read '{text}' (use 90s, 30m, 1h or 1h30m).");
+            total += c switch
+            {
+                's' => TimeSpan.FromSeconds(v), 'm' => TimeSpan.FromMinutes(v), 'h' => TimeSpan.FromHours(v),
+                _ => throw new UsageException($"--budget: unknown unit '{c}' in '{text}' (s, m or h).")
+            };
+            number.Clear();
+        }
+        if (number.Length > 0 || total <= TimeSpan.Zero) throw new UsageException($"--budget: cannot read '{text}' (use 90s, 30m, 1h or 1h30m).");
+        return total;
+    }
+
+    /// <summary>Builds (or resumes) the member, trains it, checkpoints every new best into outDir, and writes loss.csv and run.json.</summary>
+    public static TrainingResult? Train(DatasetReader reader, string kind, string outDir, TrainingOptions options, string? resume,
+                                        TextWriter stdout, TextWriter stderr, CancellationToken cancel, SpectralOptions? spectral = null)
+    {
+        var data = reader.Dataset;
+        var inv = CultureInfo.InvariantCulture;
+        Model initial;
+        if (resume is not null)
+        {
+            var file = ModelReference.ResolveFile(resume);
+            file.CheckCompatible(data.Grid, data.Fields, resume);
+            initial = file.Model;
+            kind = file.Metadata.Kind;
+            stderr.WriteLine($"resuming {kind} from {resume}");
+        }
+        else initial = Families.Create(kind, data.Grid, data.Fields, options.Seed, data.KnownMember, spectral);
+        string dtype = options.DType == ScalarType.Float32 ? "float32" : "float64";
+        ModelMetadata Metadata(JsonObject training) =>
+            new(kind, data.Dt, dtype, "none fixed during training; see docs/theory.md (gauges)", JsonDocument.Parse(training.ToJsonString()).RootElement);
+        JsonObject Run(TrainingResult? r, EpochRecord? at) => new()
+        {
+            ["dataset"] = data.Name, ["data"] = Path.GetFullPath(data.Path), ["kind"] = kind, ["scheme"] = options.Scheme, ["horizon"] = options.Horizon,
+            ["detach"] = options.Detach, ["picard"] = options.PicardIterations, ["dtype"] = dtype, ["seed"] = options.Seed,
+            ["batch"] = options.BatchSize, ["width"] = spectral?.Width, ["depth"] = spectral?.Depth, ["window"] = options.WindowLength, ["learningRate"] = options.LearningRate,
+            ["stepsPerEpoch"] = options.StepsPerEpoch, ["patience"] = options.Patience,
+            ["budgetSeconds"] = options.Budget?.TotalSeconds, ["threads"] = get_num_threads(),
+            ["epoch"] = at?.Epoch ?? r?.BestEpoch, ["step"] = at?.Step, ["validationLoss"] = at?.ValidationLoss ?? r?.BestValidationLoss,
+            ["epochs"] = r?.Epochs, ["steps"] = r?.Steps, ["seconds"] = r?.Elapsed.TotalSeconds, ["stoppedBecause"] = r?.StoppedBecause,
+            ["rollbacks"] = r?.Rollbacks, ["created"] = DateTime.UtcNow.ToString("O", inv),
+        };
+
+        if (kind == "classical")
+        {
+            ModelDirectory.Save(outDir, initial, Metadata(Run(null, null)));
+            stdout.WriteLine($"wrote {outDir}: classical member (the true equation, nothing learned): {initial.Describe()}");
+            return null;
+        }
+
+        stderr.WriteLine($"training {kind} on {data.Name} ({data.Samples} trajectories, grid {string.Join("x", data.Points)}, dt {data.Dt:G3}): " +
+                         $"scheme {options.Scheme}, horizon {options.Horizon}, {dtype}, budget {(options.Budget?.ToString() ?? "none")}");
+        var trainer = new Trainer(initial, options) { OnBest = (m, record) => ModelDirectory.Save(outDir, m, Metadata(Run(null, record))) };
+        var progress = new SyncProgress<TrainingProgress>(p => stderr.WriteLine(string.Format(inv,
+            "epoch {0,5}  step {1,7}  train {2:E3}  val {3:E3}  best {4:E3}  lr {5:E1}  {6:F0} s{7}",
+            p.Epoch, p.Step, p.TrainLoss, p.ValidationLoss, p.BestValidationLoss, p.LearningRate, p.Elapsed.TotalSeconds,
+            p.Remaining is { } r ? string.Format(inv, "  (budget left {0:F0} s)", r.TotalSeconds) : "")));
+        var result = trainer.Train(reader, progress, cancel);
+        foreach (var line in result.Log) stderr.WriteLine(line);
+        ModelDirectory.Save(outDir, result.Model, Metadata(Run(result, null)));
+        WriteAtomically(Path.Combine(outDir, "loss.csv"), "epoch,step,train_loss,validation_loss,learning_rate,seconds\n" +
+            string.Concat(result.Curve.Select(c => string.Format(inv, "{0},{1},{2:R},{3:R},{4:R},{5:F3}\n", c.Epoch, c.Step, c.TrainLoss, c.ValidationLoss, c.LearningRate, c.Seconds))));
+        WriteAtomically(Path.Combine(outDir, "run.json"), Run(result, null).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        stdout.WriteLine(string.Format(inv, "wrote {0}: {1} trained {2} epochs ({3} steps) in {4:F0} s, best validation loss {5:E3} at epoch {6}, stopped: {7}",
+            outDir, kind, result.Epochs, result.Steps, result.Elapsed.TotalSeconds, result.BestValidationLoss, result.BestEpoch, result.StoppedBecause));
+        return result;
+    }
+
+    internal static void WriteAtomically(string path, string text)
+    {
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, text);
+        File.Move(tmp, path, overwrite: true);
+    }
+}
+
+/// <summary>An IProgress that reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
+internal sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
+}
