@@ -57,8 +57,9 @@ public static class CliApp
             if (Environment.GetEnvironmentVariable("ONSAGER_DEBUG") is not null) stderr.WriteLine(e);
             return 2;
         }
-        catch (ModelFileException e)
+        catch (Exception e) when (e is ModelFileException or Onsager.Data.DatasetException or TrainingDivergedException or StepFailedException)
         {
+            // Bad files, a diverged training or a failed solve: the message names the file or the step; nothing saved before is lost.
             stderr.WriteLine($"error: {e.Message}");
             return 1;
         }

@@ -18,6 +18,21 @@ public static class ReproduceCommand
               on 2 cores). Default: 1000 trajectories, a 30-minute budget. DIR defaults to runs/DATASET-TIMESTAMP.
         """;
 
+    /// <summary>
+    /// The training recipe of reproduce, where the command line does not say otherwise (measured, docs/training.md):
+    /// windows of k + 1 frames (one loss start per window, so a batch of 64 windows costs what 8 reference windows
+    /// do), learning rate 1e-2 with the plateau schedule, 25 steps per epoch, patience 8 epochs, and a 32x2 network
+    /// (set in Run).
+    /// </summary>
+    public static TrainingOptions FastRecipe(Arguments a, TrainingOptions o) => o with
+    {
+        WindowLength = a.Int("window", o.Horizon + 1, 2),
+        BatchSize = a.Int("batch", 64, 1),
+        LearningRate = a.Double("lr", 1e-2, positive: true),
+        StepsPerEpoch = a.Int("steps-per-epoch", 25, 1),
+        Patience = a.Int("patience", 8, 1),
+    };
+
     public static int Run(Arguments a, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
         a.Only("quick", "out", "budget", "samples", "kind", "scheme", "seed", "horizon", "epochs", "dtype", "steps-per-epoch", "lr", "patience", "picard", "full-backprop", "width", "depth", "window", "batch", "threads");
@@ -49,12 +64,13 @@ public static class ReproduceCommand
 
         // 2. training
         using var reader = DatasetReader.Open(dataPath, checkValues: true);
-        var options = TrainCommand.Parse(a, reader.Dataset);
+        var options = FastRecipe(a, TrainCommand.Parse(a, reader.Dataset));
         options = options with { Budget = options.Budget ?? (quick ? TimeSpan.FromMinutes(2) : TimeSpan.FromMinutes(30)) };
         var kind = a.Text("kind") ?? "spectral";
         var modelDir = Path.Combine(dir, "model");
         stderr.WriteLine($"[2/3] training {kind} ({options.Budget.Value.TotalMinutes:G3} min budget)");
-        TrainCommand.Train(reader, kind, modelDir, options, null, stdout, stderr, cancel, TrainCommand.Spectral(a));
+        var sizes = SpectralOptions.Default with { Width = a.Int("width", 32, 1), Depth = a.Int("depth", 2, 1) };
+        TrainCommand.Train(reader, kind, modelDir, options, null, stdout, stderr, cancel, sizes);
 
         // 3. evaluation
         stderr.WriteLine("[3/3] evaluating (float64 rollouts)");

@@ -42,8 +42,9 @@ public static class Families
         int modes = Onsager.Spectral.ModeCount(grid);
         var terms = ImmutableArray.CreateBuilder<EnergyTerm>();
         terms.Add(new EnergyTerm.Gradient(new Param.Learned(o.Kappa), Derivative.Spectral));
-        if (grid.Dimensions == 1 && o.LowModes > 0)
-            terms.Add(new EnergyTerm.LowModes(o.LowModes, Network.Create(2 * o.LowModes, o.LowModesWidth, o.LowModesDepth, Head.Bounded, seed + 1, outputScale: 0.01)));
+        int low = Math.Min(o.LowModes, grid.Points[0] / 2 - 1);   // the low-mode term takes modes 1 .. N/2 - 1
+        if (grid.Dimensions == 1 && low > 0)
+            terms.Add(new EnergyTerm.LowModes(low, Network.Create(2 * low, o.LowModesWidth, o.LowModesDepth, Head.Bounded, seed + 1, outputScale: 0.01)));
         var energy = new Energy([new Anchor.SineNetwork(new Param.Learned(o.A), Network.Create(1, o.Width, o.Depth, Head.Bounded, seed, outputScale: o.NetworkScale))],
                                 terms.ToImmutable());
         return new Model(grid, energy, new Dissipation.Multiplier(ParamArray.Filled(modes, o.Theta, true)),

@@ -1,0 +1,206 @@
+using System.Collections.Immutable;
+using System.Text.Json.Nodes;
+using Onsager.Cli;
+using Onsager.Data;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Onsager.Tests;
+
+/// <summary>Training and evaluation: the pure pieces exactly, and tiny fixed-seed runs end to end.</summary>
+public sealed class TrainingTests : IDisposable
+{
+    private readonly string dir = Path.Combine(Path.GetTempPath(), "onsager-training-" + Guid.NewGuid().ToString("N"));
+    private static readonly Recipe SmallAc = Recipes.With(Recipes.Get("ac"), frames: 16, points: 32);
+    private static readonly SpectralOptions Tiny = new(Width: 8, Depth: 1, LowModes: 4, LowModesWidth: 8, LowModesDepth: 1);
+
+    public TrainingTests() => Directory.CreateDirectory(dir);
+    public void Dispose() { try { Directory.Delete(dir, true); } catch (IOException) { } }
+
+    private string P(string name) => Path.Combine(dir, name);
+
+    private string SmallData(string name = "ac.h5", int samples = 20)
+    {
+        var path = P(name);
+        if (!File.Exists(path)) DatasetWriter.Generate(SmallAc, samples, 7, path);
+        return path;
+    }
+
+    private static TrainingOptions Quick(int epochs = 10) => new()
+    {
+        Scheme = "dg", Horizon = 2, WindowLength = 3, BatchSize = 8, StepsPerEpoch = 5, MaxEpochs = epochs, LearningRate = 1e-2,
+        ValidationWindows = 8, Seed = 3, Patience = 2,
+    };
+
+    [Fact]
+    public void PlateauHalvesAfterPatienceAndKeepsTheRateWhileImproving()
+    {
+        var p = new Plateau(1e-2, 0.5, 2);
+        p = p.Observe(1.0).Observe(0.5).Observe(0.25);
+        Assert.Equal(1e-2, p.Rate);
+        p = p.Observe(0.3).Observe(0.3);
+        Assert.Equal(1e-2, p.Rate);
+        p = p.Observe(0.3);                      // third bad epoch > patience 2
+        Assert.Equal(5e-3, p.Rate);
+        Assert.Equal(0, p.Bad);
+        Assert.Equal(p, p.Observe(double.NaN));
+    }
+
+    [Fact]
+    public void RelativeRmseClampsDivergedTrajectoriesAndPicksTheReferenceIndices()
+    {
+        Assert.Equal(0.5, RelativeRmse.Of([1.5, 0.5], [1f, 1f]), 12);
+        var s = RelativeRmse.Summarise([[0.1, 2.0, 0.5], [0.3, 0.2, 0.1]]);
+        Assert.Equal([0.2, 0.6, 0.55], s.Select(x => Math.Round(x.Mean, 12)).ToArray());   // 2.0 -> 1 and every later step 1
+        Assert.Equal(0.1, s[0].Std, 12);
+        Assert.Equal([0, 11, 22, 33, 44, 55, 66, 77, 88, 99], RelativeRmse.ReferenceIndices(100).ToArray());
+        Assert.Equal(double.PositiveInfinity, RelativeRmse.Of([double.NaN], [1f]));
+    }
+
+    [Fact]
+    public void TrainingStepsMatchTheSolversSteps()
+    {
+        var g = Grid.Periodic(2 * Math.PI, 32);
+        var model = Families.Spectral(g, 1, Tiny);
+        using var m = Dynamics.Compile(model);
+        var u = RandomMembers.States(new Random(2), g, 1, 3, 1.0);
+        double dt = 1e-3;
+        foreach (var name in new[] { "euler", "rk2", "rk3", "rk4", "sbdf1" })
+        {
+            var s = Stepper.Parse(name);
+            double err = (TrainingSteps.Step(m, s, u, dt) - Steppers.Step(m, s, u, dt).State).abs().max().item<double>();
+            Assert.True(err < 1e-12, $"{name}: {err}");
+        }
+        // The training DG step (midpoint gradient, unrolled Picard) against the converged AVF step: O(|du|^2) apart.
+        var exact = Steppers.Step(m, new Stepper.DiscreteGradient(DgOptions.Laws), u, dt).State;
+        var du = (exact - u).abs().max().item<double>();
+        double gap = (TrainingSteps.Step(m, new Stepper.DiscreteGradient(), u, dt, 12) - exact).abs().max().item<double>();
+        Assert.True(gap < 1e-2 * du, $"DG training step off by {gap} for a step of size {du}");
+    }
+
+    [Fact]
+    public void TheLossOfAMembersOwnRolloutIsZeroAndItsGradientFlows()
+    {
+        var g = Grid.Periodic(2 * Math.PI, 32);
+        using var m = Dynamics.Compile(Families.Spectral(g, 4, Tiny));
+        var u = RandomMembers.States(new Random(5), g, 1, 2, 1.0);
+        var frames = new List<Tensor> { u };
+        using (no_grad())
+            for (int i = 0; i < 4; i++) frames.Add(TrainingSteps.Step(m, new Stepper.DiscreteGradient(), frames[^1], 1e-3).detach());
+        var windows = stack(frames, 1);                                     // (2, 5, 1, 32)
+        var own = Loss.Autoregressive(m, new Stepper.DiscreteGradient(), windows, 3, 1e-3);
+        Assert.True(own.item<double>() < 1e-24, $"loss on own rollout {own.item<double>()}");
+        var other = Loss.Autoregressive(m, new Stepper.DiscreteGradient(), windows, 3, 2e-3, detach: false);
+        other.backward();
+        Assert.Contains(m.parameters(), p => p.grad is not null && p.grad.abs().sum().item<double>() > 0);
+        Assert.Throws<ArgumentException>(() => Loss.Autoregressive(m, new Stepper.Euler(), windows, 5, 1e-3));
+    }
+
+    [Fact]
+    public void TrainingLowersTheLossIsDeterministicAndReturnsAValidMember()
+    {
+        var data = SmallData();
+        using var reader = DatasetReader.Open(data);
+        var initial = Families.Spectral(reader.Dataset.Grid, 0, Tiny);
+        var a = new Trainer(initial, Quick()).Train(reader);
+        var b = new Trainer(initial, Quick()).Train(reader);
+        Assert.Equal(a.BestValidationLoss, b.BestValidationLoss);
+        Assert.True(a.Curve[^1].ValidationLoss < a.Curve[0].ValidationLoss * 0.9, $"validation {a.Curve[0].ValidationLoss} -> {a.Curve[^1].ValidationLoss}");
+        Assert.NotEqual(initial, a.Model);
+        Assert.Equal(initial.Describe().Length > 0, a.Model.Describe().Length > 0);
+        var laws = Laws.Check(a.Model);
+        Assert.All(laws, l => Assert.True(l.Passed, $"{l.Name}: {l.FirstViolation}"));
+    }
+
+    [Fact]
+    public void TheEnergyLawHoldsOnATrainedModel()
+    {
+        var data = SmallData();
+        using var reader = DatasetReader.Open(data);
+        var trained = new Trainer(Families.Spectral(reader.Dataset.Grid, 0, Tiny), Quick(2)).Train(reader).Model;
+        using var m = Dynamics.Compile(trained);
+        var u = tensor(reader.ReadFrames(0, 3, 1).Select(x => (double)x).ToArray(), [1, 1, 32]);
+        // d/dt E(u(t)) along the member's own flow, by a central difference in time, against -<dE, M dE>_h.
+        var f = m.Rhs(u);
+        double h = 1e-6;
+        double rate = (m.Energy(u + h * f) - m.Energy(u - h * f)).item<double>() / (2 * h);
+        double law = -m.DissipationRate(u).item<double>();
+        Assert.True(law <= 0);
+        Assert.True(Math.Abs(rate - law) <= 1e-5 * Math.Abs(law) + 1e-12, $"dE/dt {rate} vs -<dE, M dE> {law}");
+    }
+
+    [Fact]
+    public void NonFiniteLossesRollBackAndThenStopWithAClearError()
+    {
+        var data = SmallData();
+        using var reader = DatasetReader.Open(data);
+        var net = Network.Create(1, 4, 1, Head.Bounded, 0);
+        var poisoned = net with { Weights = net.Weights.With(net.Weights.Values.SetItem(0, double.NaN)) };
+        var model = new Model(reader.Dataset.Grid, new Energy(new Anchor.SineNetwork(new Param.Learned(1.0), poisoned)),
+                              new Dissipation.Multiplier(ParamArray.Filled(Spectral.ModeCount(reader.Dataset.Grid), 1.0, true)));
+        var e = Assert.Throws<TrainingDivergedException>(() => new Trainer(model, Quick()).Train(reader));
+        Assert.Contains("consecutive non-finite", e.Message);
+    }
+
+    [Fact]
+    public void TrainEvaluateAndResumeFromTheCommandLine()
+    {
+        var data = SmallData();
+        var outDir = P("model");
+        var (rc, stdout, stderr) = Cli("train", "--data", data, "--kind", "spectral", "--out", outDir, "--epochs", "2", "--steps-per-epoch", "3",
+                                      "--window", "3", "--horizon", "2", "--batch", "4", "--width", "8", "--depth", "1", "--dtype", "f64");
+        Assert.True(rc == 0, stderr);
+        Assert.Contains("wrote", stdout);
+        foreach (var f in new[] { "model.json", "weights.bin", "loss.csv", "run.json" }) Assert.True(File.Exists(Path.Combine(outDir, f)), f);
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(outDir, "loss.csv")).Length);
+        Assert.Equal("spectral", ModelDirectory.Load(outDir).Metadata.Kind);
+
+        (rc, stdout, stderr) = Cli("evaluate", "--model", outDir, "--data", data, "--json");
+        Assert.True(rc == 0, stderr);
+        var json = JsonNode.Parse(stdout)!.AsObject();
+        Assert.Equal("ac", (string)json["dataset"]!);
+        Assert.Equal(5, json["steps"]!.AsArray().Count);
+        Assert.Equal(1, (int)json["steps"]![0]!["step"]!);
+        Assert.True((double)json["steps"]![0]!["mean"]! < 1);
+        Assert.Equal(5, json["allWindows"]!.AsArray().Count);
+        Assert.NotNull(json["rollout50"]);
+        Assert.Equal(0.0, (double)json["energyRises"]!);
+
+        (rc, stdout, _) = Cli("evaluate", "--model", outDir, "--data", data);
+        Assert.Contains("published S-OnsagerNet", stdout);
+
+        (rc, _, stderr) = Cli("train", "--data", data, "--resume", outDir, "--out", P("resumed"), "--epochs", "1", "--steps-per-epoch", "2",
+                              "--window", "3", "--horizon", "2", "--batch", "4");
+        Assert.True(rc == 0, stderr);
+        Assert.Contains("resuming spectral", stderr);
+    }
+
+    [Fact]
+    public void BadInputGetsClearErrors()
+    {
+        var data = SmallData();
+        var (rc, _, stderr) = Cli("evaluate", "--model", "builtin:allen-cahn", "--data", data);   // builtin grid is 256 points
+        Assert.NotEqual(0, rc);
+        Assert.Contains("grid", stderr);
+        (rc, _, stderr) = Cli("train", "--data", data, "--kind", "nonsense", "--out", P("x"));
+        Assert.NotEqual(0, rc);
+        Assert.Contains("Unknown kind", stderr);
+        (rc, _, stderr) = Cli("train", "--data", data, "--kind", "spectral", "--out", P("x"), "--budget", "ten minutes");
+        Assert.Equal(2, rc);
+        Assert.Contains("--budget", stderr);
+        (rc, _, stderr) = Cli("train", "--data", P("missing.h5"), "--kind", "spectral", "--out", P("x"));
+        Assert.NotEqual(0, rc);
+        Assert.Contains("missing.h5", stderr);
+        Assert.False(Directory.Exists(P("x")));
+        Assert.Equal(TimeSpan.FromSeconds(5430), TrainCommand.Duration("1h30m30s"));
+        Assert.Equal(TimeSpan.FromSeconds(90), TrainCommand.Duration("90"));
+    }
+
+    private static (int Rc, string Stdout, string Stderr) Cli(params string[] args)
+    {
+        var o = new StringWriter(); var e = new StringWriter();
+        int rc = CliApp.Run(args, o, e);
+        return (rc, o.ToString(), e.ToString());
+    }
+}
