@@ -45,9 +45,13 @@ public static class Rollout
         for (int n = 1; n <= steps; n++)
         {
             cancel.ThrowIfCancellationRequested();
-            var r = Steppers.TryStep(m, stepper, u, dt);
-            if (!r.Converged) unconverged++;
-            u = r.State.detach();
+            using (var scope = NewDisposeScope())
+            {
+                // The solver's temporaries die with the step (a 100-iteration solve on a large batch would hold gigabytes).
+                var r = Steppers.TryStep(m, stepper, u, dt);
+                if (!r.Converged) unconverged++;
+                u = r.State.detach().MoveToOuterDisposeScope();
+            }
             Record(n);
         }
         return new RolloutFrames(states.MoveToImmutable(), energy, unconverged);
