@@ -22,7 +22,7 @@ public static class CliApp
           describe --model builtin:NAME
               Print a known-truth member's formula (NAME: allen-cahn, cahn-hilliard, heat, kdv, burgers,
               kdv-burgers, wave, cahn-hilliard-degenerate).
-        """ + "\n" + GenerateCommand.Usage + "\n" + InspectCommand.Usage + "\n" + """
+        """ + "\n" + GenerateCommand.Usage + "\n" + InspectCommand.Usage + "\n" + ReportCommand.Usage + "\n" + ExportCommand.Usage + "\n" + """
           help
         """;
 
@@ -37,6 +37,8 @@ public static class CliApp
                 "describe" => Describe(a, stdout),
                 "generate" => GenerateCommand.Run(a, stdout, stderr, cancel),
                 "inspect" => InspectCommand.Run(a, stdout, stderr, cancel),
+                "report" => ReportCommand.Run(a, stdout, stderr, cancel),
+                "export" => ExportCommand.Run(a, stdout, stderr, cancel),
                 "help" or "--help" or "-h" => Help(stdout),
                 _ => throw new UsageException($"Unknown command '{a.Command}'.")
             };
