@@ -11,8 +11,9 @@ public static class ExportCommand
     public const string Usage = """
           export --model <DIR|builtin:NAME> --out DIR [--data FILE] [--points P]
               Write the member's factors as tables: density.csv (field,u,F,dF: the energy density of uniform states,
-              gauge F(0) = 0, and F'(0) = 0 where mass is conserved), symbols.csv (k,K_M,K_W,E2,rate: operator
-              symbols and the energy's second variation at u = 0), mobility.csv (u,m,b at uniform states) and
+              gauge F(0) = 0, and F'(0) = 0 where mass is conserved), symbols.csv (k,K_M,K_W,E2,growth: operator
+              symbols, the energy's second variation and
+              the growth rate -K_M E2 at u = 0), mobility.csv (u,m,b at uniform states) and
               formula.txt (the formula with its numbers). The u grid spans the data's range (+10 %) with --data FILE
               (whose grid must be the model's), else [-2, 2]; P points (default 201).
         """;
@@ -63,7 +64,7 @@ public static class ExportCommand
         Write("density.csv", density.ToString());
 
         var s = Diagnostics.Spectrum(m);
-        var symbols = new StringBuilder("k,K_M,K_W,E2,rate\n");
+        var symbols = new StringBuilder("k,K_M,K_W,E2,growth\n");
         for (int j = 0; j < s.Wavenumbers.Length; j++)
             symbols.Append($"{N(s.Wavenumbers[j])},{N(s.M[j])},{N(s.W[j])},{N(s.EnergySymbol[j])},{N(s.Rate[j])}\n");
         Write("symbols.csv", symbols.ToString());

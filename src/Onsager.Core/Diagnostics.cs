@@ -36,7 +36,8 @@ public sealed record DensityComparison(DensityCurve Model, DensityCurve Truth, d
 /// Symbols of the operators at a uniform state s, measured by probing with cos(kx) and sin(kx) along axis 0 (so any member,
 /// custom pieces included, has one): K_M(k) = &lt;e, M e&gt;/&lt;e, e&gt;, K_W(k) with W e^{ikx} = i K_W(k) e^{ikx}, and the energy's
 /// second variation E''(k) along the mode. For multiplier members they are the exact symbols; for state-dependent members
-/// they are the linearisation at s. <see cref="Rate"/> = -K_M E'': the decay rate of mode k, the product the data identify.
+/// they are the linearisation at s. <see cref="Rate"/> = -K_M E'': the growth rate of mode k (negative: it decays), the
+/// product that linear data identify.
 /// </summary>
 public sealed record OperatorSpectrum(double State, ImmutableArray<double> Wavenumbers, ImmutableArray<double> M, ImmutableArray<double> W,
                                       ImmutableArray<double> EnergySymbol)

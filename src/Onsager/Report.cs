@@ -15,7 +15,7 @@ public sealed record ReportFiles(string Directory, string Markdown, ImmutableArr
 /// </summary>
 public static class Report
 {
-    private const int Width = 900, Height = 520;
+    private const int Width = 1000, Height = 520;
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
     private static string G(double x, int digits = 3) => double.IsFinite(x) ? x.ToString("G" + digits, Inv) : x.ToString(Inv);
 
@@ -73,14 +73,14 @@ public static class Report
 
     private static Plot EnergyPlot(DiagnosisResult d)
     {
-        var p = New($"Energy along test trajectories ({d.DataName}; solid: data, dashed: {d.Scheme} rollout)", "time t", "E(u(t))");
+        var p = New($"Energy along test trajectories ({d.DataName}; solid: data, dashed with dots: {d.Scheme} rollout)", "time t", "E(u(t))");
         for (int b = 0; b < d.DataEnergy.Trajectories; b++)
         {
             var c = Palette[b % Palette.Length];
             Line(p, d.DataEnergy.Times, Row(d.DataEnergy.Energy, b), $"data #{d.TestTrajectories[b]}", c);
-            Line(p, d.RolloutEnergy.Times, Row(d.RolloutEnergy.Energy, b), $"rollout #{d.TestTrajectories[b]}", c, dashed: true);
+            Line(p, d.RolloutEnergy.Times, Row(d.RolloutEnergy.Energy, b), $"rollout #{d.TestTrajectories[b]}", c, dashed: true, markers: true);
         }
-        p.ShowLegend(Alignment.UpperRight);
+        p.ShowLegend(Edge.Right);
         return p;
     }
 
@@ -95,7 +95,7 @@ public static class Report
         }
         Add(d.DataScaling, "data", Colors.C0);
         Add(d.RolloutScaling, "rollout", Colors.C1);
-        p.ShowLegend(Alignment.LowerRight);
+        p.ShowLegend(Edge.Right);
         return p;
     }
 
@@ -117,25 +117,26 @@ public static class Report
         // the data's range
         var lo = p.Add.VerticalLine(d.DataMin); lo.LinePattern = LinePattern.Dotted; lo.Color = Colors.Gray; lo.LegendText = "data range";
         var hi = p.Add.VerticalLine(d.DataMax); hi.LinePattern = LinePattern.Dotted; hi.Color = Colors.Gray;
-        p.ShowLegend(Alignment.UpperCenter);
+        p.ShowLegend(Edge.Right);
         return p;
     }
 
     private static Plot SpectrumPlot(DiagnosisResult d)
     {
-        var p = New("Operator symbols at u = 0 (dashed: truth)", "wavenumber k", "log10 |symbol|");
+        // signed log scale: E'' (and the rate) change sign where a mode is linearly unstable (Allen-Cahn at u = 0, k < 10)
+        var p = New("Operator symbols at u = 0 (dashed: truth)", "wavenumber k", "sign(s) log10(1 + |s|)");
         void Add(OperatorSpectrum s, bool truth)
         {
             var k = s.Wavenumbers.Skip(1).ToArray();
             string suffix = truth ? " truth" : "";
-            Line(p, k, s.M.Skip(1).Select(Log10).ToArray(), "K_M(k)" + suffix, Colors.C0, dashed: truth);
-            if (s.W.Any(w => w != 0)) Line(p, k, s.W.Skip(1).Select(Log10).ToArray(), "K_W(k)" + suffix, Colors.C1, dashed: truth);
-            Line(p, k, s.EnergySymbol.Skip(1).Select(Log10).ToArray(), "E''(k)" + suffix, Colors.C2, dashed: truth);
-            Line(p, k, s.Rate.Skip(1).Select(Log10).ToArray(), "K_M E'' (decay rate)" + suffix, Colors.C3, dashed: truth);
+            Line(p, k, s.M.Skip(1).Select(SymLog).ToArray(), "K_M(k)" + suffix, Colors.C0, dashed: truth);
+            if (s.W.Any(w => w != 0)) Line(p, k, s.W.Skip(1).Select(SymLog).ToArray(), "K_W(k)" + suffix, Colors.C1, dashed: truth);
+            Line(p, k, s.EnergySymbol.Skip(1).Select(SymLog).ToArray(), "E''(k)" + suffix, Colors.C2, dashed: truth);
+            Line(p, k, s.Rate.Skip(1).Select(x => SymLog(-x)).ToArray(), "K_M E'' (decay rate)" + suffix, Colors.C3, dashed: truth);
         }
         Add(d.Spectrum, false);
         if (d.TruthSpectrum is not null) Add(d.TruthSpectrum, true);
-        p.ShowLegend(Alignment.LowerRight);
+        p.ShowLegend(Edge.Right);
         return p;
     }
 
@@ -150,7 +151,7 @@ public static class Report
             Line(p, t.U, t.M, "m(u) truth", Colors.C0, dashed: true);
             Line(p, t.U, t.B, "b(u) truth", Colors.C1, dashed: true);
         }
-        p.ShowLegend(Alignment.UpperRight);
+        p.ShowLegend(Edge.Right);
         return p;
     }
 
@@ -159,7 +160,7 @@ public static class Report
         var p = New("Split of the vector field over the data", "time t", "norm (L2_h), mean over trajectories");
         Line(p, d.Split.Times, d.Split.Dissipative, "||M dE||", Colors.C0);
         Line(p, d.Split.Times, d.Split.Conservative, "||W dE||", Colors.C1);
-        p.ShowLegend(Alignment.UpperRight);
+        p.ShowLegend(Edge.Right);
         return p;
     }
 
@@ -167,7 +168,7 @@ public static class Report
     {
         var p = New("Dissipation rate over the data (dE/dt = -rate)", "time t", "<dE, M dE>_h");
         Line(p, d.Split.Times, d.Split.DissipationRate, "<dE, M dE>", Colors.C3);
-        p.ShowLegend(Alignment.UpperRight);
+        p.ShowLegend(Edge.Right);
         return p;
     }
 
@@ -177,7 +178,7 @@ public static class Report
         var p = New($"Energy order: slope {G(o.Order)} (small a: {G(o.SmallScaleSlope)}, large a: {G(o.LargeScaleSlope)})",
                     "log10 a", "log10 |E(a u0) - E(0)|");
         Line(p, o.Scales.Select(Math.Log10).ToArray(), o.Energies.Select(Log10).ToArray(), "E(a u0), mean over test u0", Colors.C0, markers: true);
-        p.ShowLegend(Alignment.UpperLeft);
+        p.ShowLegend(Edge.Right);
         return p;
     }
 
@@ -189,7 +190,7 @@ public static class Report
              "singular values", Colors.C0, markers: true);
         var t = p.Add.HorizontalLine(Math.Log10(r.Threshold));
         t.LinePattern = LinePattern.Dashed; t.Color = Colors.Red; t.LegendText = $"threshold {G(r.Threshold)}";
-        p.ShowLegend(Alignment.LowerLeft);
+        p.ShowLegend(Edge.Right);
         return p;
     }
 
@@ -197,7 +198,7 @@ public static class Report
     {
         var p = New($"Rollout error ({d.Scheme}, from frame 0 of the test trajectories)", "time t", "||u_pred - u||_h / ||u||_h");
         Line(p, d.Error.Times, d.Error.Relative, "relative error (mean)", Colors.C3, markers: d.Error.Times.Length < 30);
-        p.ShowLegend(Alignment.UpperLeft);
+        p.ShowLegend(Edge.Right);
         return p;
     }
 
@@ -388,6 +389,7 @@ public static class Report
 
     // ---------------- helpers ----------------
 
+    private static double SymLog(double x) => Math.Sign(x) * Math.Log10(1 + Math.Abs(x));
     private static double Log10(double x) => Math.Log10(Math.Max(Math.Abs(x), 1e-300));
     private static double[] Row(double[,] a, int i) => Enumerable.Range(0, a.GetLength(1)).Select(j => a[i, j]).ToArray();
     private static double Min(double[,] a) { double m = double.PositiveInfinity; foreach (var x in a) m = Math.Min(m, x); return m; }

@@ -72,3 +72,106 @@ public class DiagnosticsTests(ITestOutputHelper output)
         Assert.True(h.Weakest.GetValueOrDefault("energy symbol") + h.Weakest.GetValueOrDefault("F'(u)") > 0.1, h.Summary);
     }
 }
+
+public class DiagnosticsOnKnownMembersTests
+{
+    [Fact]
+    public void EnergyFallsAlongAllenCahnDataAndAlongTheDiscreteGradientRollout()
+    {
+        using var scope = NewDisposeScope();
+        var ac = KnownMembers.Get("allen-cahn");
+        var (u, times) = SmallData.Load(SmallData.AllenCahn, ac);
+        using var m = Dynamics.Compile(ac);
+        var data = Diagnostics.Energy(m, u, times);
+        Assert.Equal(0, data.RiseShare);
+        Assert.True(data.Mean[^1] < data.Mean[0]);
+        var roll = Rollout.Run(m, new Stepper.DiscreteGradient(), u[TensorIndex.Colon, 0], 1e-3, 10);
+        var trace = Diagnostics.Trace(roll.Energy, roll.Times);
+        Assert.Equal(0, trace.RiseShare);
+        Assert.True(trace.MaxStep > 0 && trace.MedianStep <= trace.MaxStep);
+        var scaling = Diagnostics.StepScaling(data, 1e-3);
+        Assert.Equal(4, scaling.Dts.Length);
+        Assert.InRange(scaling.MedianSlope, 0.5, 1.5);                          // a smooth E(t): |dE| ~ dt
+    }
+
+    [Fact]
+    public void AllenCahnDensityIsTheDoubleWell()
+    {
+        using var scope = NewDisposeScope();
+        using var m = Dynamics.Compile(KnownMembers.Get("allen-cahn"));
+        var d = Diagnostics.Density(m, -1.5, 1.5, 61);
+        for (int i = 0; i < d.U.Length; i++)
+        {
+            double s = d.U[i];
+            Assert.Equal(100 * s * (s * s - 1), d.DF[i], 1e-9);                 // F' = (u^3 - u)/eps^2
+            Assert.Equal(25 * Math.Pow(s * s - 1, 2) - 25, d.F[i], 1e-9);      // gauge F(0) = 0
+        }
+        // modulo the G2 gauge: a rescaled member has the same density up to the fitted scale
+        using var scaled = Dynamics.Compile(Gauge.Rescale(KnownMembers.Get("allen-cahn"), 3));
+        var c = Diagnostics.Compare(Diagnostics.Density(scaled, -1.5, 1.5, 61), d);
+        Assert.Equal(1.0 / 3, c.Scale, 1e-10);
+        Assert.True(c.RelativeErrorDF < 1e-10 && c.RelativeErrorF < 1e-10);
+    }
+
+    [Fact]
+    public void HeatSymbolsMobilityOrderAndDrift()
+    {
+        using var scope = NewDisposeScope();
+        var heat = KnownMembers.Get("heat");
+        using var m = Dynamics.Compile(heat);
+        var s = Diagnostics.Spectrum(m);
+        double h = heat.Grid.Spacing(0);
+        for (int j = 0; j < s.Wavenumbers.Length; j++)
+        {
+            double lap = Math.Pow(2 / h * Math.Sin(s.Wavenumbers[j] * h / 2), 2);
+            Assert.Equal(0.1 * lap, s.M[j], 1e-9 * Math.Max(1, lap));          // M = 0.1 D+^T D+
+            Assert.Equal(1.0, s.EnergySymbol[j], 1e-6);                         // E = 1/2 integral u^2
+            Assert.Equal(0.0, s.W[j], 1e-12);
+        }
+        var mob = Diagnostics.Mobility(m, -1, 1);
+        Assert.True(mob.DivergenceForm && !mob.StateDependentM && !mob.StateDependentW);
+        Assert.All(mob.M, x => Assert.Equal(0.1, x, 1e-10));
+
+        var (u, times) = SmallData.Load(SmallData.Heat, heat);
+        var order = Diagnostics.Order(m, u[TensorIndex.Colon, 0]);
+        Assert.Equal(2.0, order.Order, 1e-9);
+        var split = Diagnostics.Split(m, u, times);
+        Assert.Equal(1.0, split.DissipativeShare, 12);
+        Assert.All(split.DissipationRate, r => Assert.True(r > 0));
+        var roll = Rollout.Run(m, new Stepper.DiscreteGradient(), u[TensorIndex.Colon, 0], 1e-2, 50, saveEvery: 10);
+        var drift = Diagnostics.Drift(heat, roll, 1e-2);
+        Assert.True(drift.ConservesMass && !drift.Conservative);
+        Assert.True(drift.MaxMassDrift[0] < 1e-12, $"mass drift {drift.MaxMassDrift[0]}");
+        var err = Diagnostics.Error(u, u, times);
+        Assert.All(err.Relative, e => Assert.Equal(0, e));
+        Assert.Null(err.TimeToTenPercent);
+    }
+
+    [Fact]
+    public void KdVIsConservativeWithAStateDependentTransport()
+    {
+        using var scope = NewDisposeScope();
+        var kdv = KnownMembers.Get("kdv", Grid.Periodic(2 * Math.PI, 64));
+        using var m = Dynamics.Compile(kdv);
+        var mob = Diagnostics.Mobility(m, -1, 1, 5);
+        Assert.True(mob.StateDependentW && !mob.StateDependentM);
+        Assert.Equal(4.0, (mob.B[^1] - mob.B[0]) / (mob.U[^1] - mob.U[0]), 1e-9);   // b = 4u (plus D3's constant part at k1)
+        var u0 = RandomMembers.States(new Random(1), kdv.Grid, 1, 2, 0.5);
+        var roll = Rollout.Run(m, new Stepper.DiscreteGradient(DgOptions.Laws), u0, 1e-3, 20, saveEvery: 5);
+        var drift = Diagnostics.Drift(kdv, roll, 1e-3);
+        Assert.True(drift.Conservative);
+        Assert.True(drift.MaxRelativeEnergyDrift < 1e-10, $"energy drift {drift.MaxRelativeEnergyDrift}");
+    }
+
+    [Fact]
+    public void AGridMismatchBetweenModelAndDataIsAClearError()
+    {
+        using var reader = DatasetReader.Open(SmallData.Heat64);
+        var e = Assert.Throws<ArgumentException>(() => ModelData.CheckCompatible(KnownMembers.Get("heat"), reader.Dataset));
+        Assert.Contains("Grid mismatch", e.Message);
+        Assert.Contains("N = 256", e.Message);
+        Assert.Contains("N = 64", e.Message);
+        var w = Assert.Throws<ArgumentException>(() => ModelData.CheckCompatible(KnownMembers.Get("wave", Grid.Periodic(2 * Math.PI, 64)), reader.Dataset));
+        Assert.Contains("2 field(s)", w.Message);
+    }
+}
