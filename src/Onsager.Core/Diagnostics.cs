@@ -81,6 +81,7 @@ public static class Diagnostics
     public static EnergyTrace Energy(CompiledModel m, Tensor trajectories, IReadOnlyList<double> times)
     {
         using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
         long b = trajectories.shape[0], f = trajectories.shape[1];
         var flat = trajectories.to(ScalarType.Float64).reshape(new[] { b * f }.Concat(trajectories.shape.Skip(2)).ToArray());
         var e = m.Energy(flat).reshape(b, f).data<double>().ToArray();
@@ -126,6 +127,7 @@ public static class Diagnostics
     public static DensityCurve Density(CompiledModel m, double lo, double hi, int points = 101, int field = 0)
     {
         using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
         var s = Linspace(lo, hi, points);
         var shape = m.Grid.Shape(points + 1, m.Fields);
         var u = zeros(shape, ScalarType.Float64);
@@ -184,6 +186,7 @@ public static class Diagnostics
     internal static (double[,] M, double[,] W, double[,]? E) Probe(CompiledModel m, IReadOnlyList<double> states, int field, int modes, bool withEnergy)
     {
         using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
         var g = m.Grid;
         int n0 = g.Points[0], count = modes + 1, ns = states.Count;
         var x = g.Coordinates(0).ToArray();
@@ -229,6 +232,7 @@ public static class Diagnostics
     public static VectorFieldSplit Split(CompiledModel m, Tensor trajectories, IReadOnlyList<double> times)
     {
         using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
         long b = trajectories.shape[0], f = trajectories.shape[1];
         var dis = new double[f]; var con = new double[f]; var rate = new double[f];
         for (int j = 0; j < f; j++)
@@ -247,6 +251,7 @@ public static class Diagnostics
     public static EnergyOrder Order(CompiledModel m, Tensor u0, double aMin = 0.25, double aMax = 4, int points = 9)
     {
         using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
         var a = Enumerable.Range(0, points).Select(i => aMin * Math.Pow(aMax / aMin, i / (double)(points - 1))).ToArray();
         var x = u0.to(ScalarType.Float64);
         double e0 = m.Energy(zeros_like(x)).mean().item<double>();
@@ -274,6 +279,7 @@ public static class Diagnostics
     public static RolloutError Error(Tensor predicted, Tensor truth, IReadOnlyList<double> times, double threshold = 0.1)
     {
         using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
         if (!predicted.shape.SequenceEqual(truth.shape))
             throw new ArgumentException($"Predicted ({string.Join(", ", predicted.shape)}) and true ({string.Join(", ", truth.shape)}) trajectories differ in shape.");
         var p = predicted.to(ScalarType.Float64).flatten(2); var u = truth.to(ScalarType.Float64).flatten(2);

@@ -72,6 +72,7 @@ public static class Identifiability
     {
         var o = options ?? new IdentifiabilityOptions();
         using var scope = NewDisposeScope();
+        using var noGrad = no_grad();                                           // learned parameters: values only (dE still uses autograd inside)
         var g = m.Grid;
         var u = states.to(ScalarType.Float64).detach();
         long batch = u.shape[0];

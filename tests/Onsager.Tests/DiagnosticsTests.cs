@@ -175,3 +175,29 @@ public class DiagnosticsOnKnownMembersTests
         Assert.Contains("2 field(s)", w.Message);
     }
 }
+
+public class DiagnosticsOnAnyMemberTests
+{
+    [Fact]
+    public void EveryDiagnosticRunsOnRandomMembersWithLearnedNetworks()
+    {
+        for (int seed = 0; seed < 6; seed++)
+        {
+            using var scope = NewDisposeScope();
+            var model = RandomMembers.Generate(seed);
+            using var m = Dynamics.Compile(model);
+            var states = RandomMembers.States(new Random(seed), model.Grid, model.Fields, 6, 0.8);
+            string what = $"seed {seed}: {model.Describe()}";
+            var d = Diagnostics.Density(m, -1, 1, 11);
+            Assert.True(d.DF.All(double.IsFinite), what);
+            var s = Diagnostics.Spectrum(m, 0, 0, 8);
+            Assert.True(s.M.All(x => x >= -1e-9 * Math.Max(1, s.M.Max(Math.Abs))), what);   // M is PSD: its symbol is >= 0
+            var mob = Diagnostics.Mobility(m, -1, 1, 5);
+            Assert.True(mob.M.All(double.IsFinite) && mob.B.All(double.IsFinite), what);
+            var r = Identifiability.Analyse(m, states, new IdentifiabilityOptions(Nodes: 6, MaxModes: 8));
+            Assert.True(r.SingularValues.Length > 0 && double.IsFinite(r.Ratio), what);
+            var order = Diagnostics.Order(m, states);
+            Assert.True(double.IsFinite(order.Order), what);
+        }
+    }
+}
