@@ -8,7 +8,10 @@ namespace Onsager;
 /// <param name="MaxModes">At most this many modes (the most excited) carry symbol factors.</param>
 /// <param name="Excitation">A mode counts as excited by the data when its mean power is at least this fraction of the strongest mode's.</param>
 /// <param name="Threshold">sigma_min / sigma_max below this means "not identified" (see <see cref="Identifiability.DefaultThreshold"/>).</param>
-public sealed record IdentifiabilityOptions(int Nodes = 12, int MaxModes = 32, double Excitation = 1e-6, double Threshold = Identifiability.DefaultThreshold);
+/// <param name="EnergySymbols">Include a quadratic energy symbol per mode among the factors (default). Without it the energy
+/// can only change through F'(u): the control that shows a heat flag comes from the K(k) E''(k) product, not from the method.</param>
+public sealed record IdentifiabilityOptions(int Nodes = 12, int MaxModes = 32, double Excitation = 1e-6, double Threshold = Identifiability.DefaultThreshold,
+                                            bool EnergySymbols = true);
 
 /// <summary>A direction of factor space removed before the singular values are read, and how far J moves along it (||J r|| / ||r||, normalised columns).</summary>
 public sealed record RemovedDirection(string Name, string Why, double Residual);
@@ -138,9 +141,12 @@ public static class Identifiability
         for (int i = 0; i < K; i++) Add(-pdE[i], $"M symbol {ModeName(modes[i])}", "dissipation symbol");
         var wdE = Project(dE, oddMasks, true);
         for (int i = 0; i < K; i++) Add(-wdE[i], $"W symbol {ModeName(modes[i])}", "conservation symbol");
-        var pu = Project(u, masks, false).reshape(uRep.shape);
-        var lcols = (-m.Operator(uRep, pu)).reshape(new long[] { K }.Concat(u.shape).ToArray());
-        for (int i = 0; i < K; i++) Add(lcols[i], $"energy symbol {ModeName(modes[i])}", "energy symbol");
+        if (o.EnergySymbols)
+        {
+            var pu = Project(u, masks, false).reshape(uRep.shape);
+            var lcols = (-m.Operator(uRep, pu)).reshape(new long[] { K }.Concat(u.shape).ToArray());
+            for (int i = 0; i < K; i++) Add(lcols[i], $"energy symbol {ModeName(modes[i])}", "energy symbol");
+        }
         int hatStart = columns.Count;
         for (int j = 0; j < nodes.Count; j++) Add(-m.Operator(u, Hat(u, j)), $"F'(u={nodes[j]:G3})", "F'(u)");
         int mStart = columns.Count;
@@ -189,8 +195,9 @@ public static class Identifiability
         }
         if (conserves)
             removed.Add(("G3 Casimir shift", "F' + const: K 1 = 0 when mass is conserved", Raw(c => c >= hatStart && c < mStart ? 1 : 0)));
-        removed.Add(("linear F' = constant energy symbol", "F' + s equals adding 1 to the energy symbol at every mode",
-                     Raw(c => c >= hatStart && c < mStart ? nodes[c - hatStart] : groups[c] == "energy symbol" ? -1 : 0)));
+        if (o.EnergySymbols)
+            removed.Add(("linear F' = constant energy symbol", "F' + s equals adding 1 to the energy symbol at every mode",
+                         Raw(c => c >= hatStart && c < mStart ? nodes[c - hatStart] : groups[c] == "energy symbol" ? -1 : 0)));
         if (stateM) removed.Add(("constant m(u) = dissipation symbol", "m + 1 is a constant operator, i.e. a symbol", Redundancy(mStart, bStart, "dissipation symbol")));
         if (stateW) removed.Add(("constant b(u) = conservation symbol", "b + 1 is D1, i.e. an odd symbol", Redundancy(bStart, total, "conservation symbol")));
         Tensor Redundancy(int start, int end, string symbolGroup)

@@ -70,6 +70,13 @@ public class DiagnosticsTests(ITestOutputHelper output)
         // The heat flag is the real ambiguity: the weakest direction trades a dissipation symbol against an energy symbol.
         Assert.True(h.Weakest.GetValueOrDefault("dissipation symbol") > 0.1, h.Summary);
         Assert.True(h.Weakest.GetValueOrDefault("energy symbol") + h.Weakest.GetValueOrDefault("F'(u)") > 0.1, h.Summary);
+        // one null direction per excited mode (K(k) E''(k) is a product per mode), less the one G2 already removed
+        Assert.Equal(h.Modes.Length - 1, h.NearNull);
+        // Control: without a per-mode energy symbol the energy can change only through F'(u), and then heat is identified
+        // (up to G2): so the flag above comes from the product ambiguity, not from the method.
+        var control = Identifiability.Analyse(hm, Frames(hu)[TensorIndex.Slice(0, null, 2)], new IdentifiabilityOptions(EnergySymbols: false));
+        output.WriteLine("heat without energy symbols: " + control.Summary);
+        Assert.True(control.Identified, control.Summary);
     }
 }
 
