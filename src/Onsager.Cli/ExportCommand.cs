@@ -78,7 +78,10 @@ public static class ExportCommand
         formula.AppendLine(model.Describe());
         formula.AppendLine($"grid: {model.Grid}, fields: {model.Fields}");
         formula.AppendLine($"conserves mass: {Structure.ConservesMass(model)}, dissipative: {model.Dissipation is not null}");
-        formula.AppendLine($"gauge representative (first anchor coefficient 1, E(0) = 0): {Gauge.Representative(model).Describe()}");
+        string representative;
+        try { representative = Gauge.Representative(model).Describe(); }
+        catch (ArgumentException e) { representative = $"n/a ({e.Message})"; }              // e.g. a value made with `with` (theory.md 2.1)
+        formula.AppendLine($"gauge representative (first anchor coefficient 1, E(0) = 0): {representative}");
         formula.AppendLine(mob.DivergenceForm
             ? "mobility.csv: m = K_M(k1; u) / |D+(k1)|^2 (divergence form), b = K_W(k1; u) / D1(k1), k1 = 2 pi / L"
             : "mobility.csv: m = K_M(k1; u), b = K_W(k1; u) / D1(k1), k1 = 2 pi / L");

@@ -261,6 +261,10 @@ public static class Report
         s.AppendLine($"| dissipative share of the vector field | {G(d.Split.DissipativeShare)} |");
         if (!d.DensityVsTruth.IsDefaultOrEmpty)
             s.AppendLine($"| F' against the truth (relative L2, after the G2 scale) | {string.Join(", ", d.DensityVsTruth.Select(c => G(c.RelativeErrorDF)))} |");
+        if (d.TruthSpectrum is { } ts)
+            s.AppendLine($"| growth rate -K_M E'' against the truth (max over k of the difference / max abs(truth)) | {G(MaxRelative(d.Spectrum.Rate, ts.Rate))} |");
+        if (d.TruthMobility is { } tm)
+            s.AppendLine($"| m(u), b(u) against the truth (max difference / max abs(truth)) | {G(MaxRelative(d.Mobility.M, tm.M))}, {G(MaxRelative(d.Mobility.B, tm.B))} |");
         s.AppendLine($"| max mass drift over {d.Drift.Steps} steps | {string.Join(", ", d.Drift.MaxMassDrift.Select(x => G(x)))}{(d.Drift.ConservesMass ? "" : " (the member does not conserve mass)")} |");
         if (d.Drift.Conservative) s.AppendLine($"| max relative energy drift over {d.Drift.Steps} steps (no dissipation) | {G(d.Drift.MaxRelativeEnergyDrift)} |");
         s.AppendLine();
@@ -388,6 +392,13 @@ public static class Report
     }
 
     // ---------------- helpers ----------------
+
+    // max |a - b| / max |b| (0 when both vanish, the absolute difference when only the truth vanishes)
+    private static double MaxRelative(IReadOnlyList<double> a, IReadOnlyList<double> b)
+    {
+        double diff = a.Zip(b, (x, y) => Math.Abs(x - y)).DefaultIfEmpty(0).Max(), scale = b.Select(Math.Abs).DefaultIfEmpty(0).Max();
+        return scale > 0 ? diff / scale : diff;
+    }
 
     private static double SymLog(double x) => Math.Sign(x) * Math.Log10(1 + Math.Abs(x));
     private static double Log10(double x) => Math.Log10(Math.Max(Math.Abs(x), 1e-300));
