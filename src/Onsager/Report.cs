@@ -307,7 +307,7 @@ public static class Report
         s.AppendLine("## Operators");
         s.AppendLine();
         s.AppendLine("Symbols probed with cos(kx) and sin(kx) at u = 0: K_M(k) = <e, M e>/<e, e>, W e^{ikx} = i K_W(k) e^{ikx}, E''(k) the second " +
-                     "variation of E along the mode; K_M E'' is the decay rate of mode k, the only combination that linear data identify.");
+                     "variation of E along the mode; K_M E'' is the decay rate of mode k (negative: the mode grows), the only combination that linear data identify.");
         s.AppendLine();
         s.AppendLine("![spectrum](spectrum.png)");
         s.AppendLine();
