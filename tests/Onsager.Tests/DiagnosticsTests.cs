@@ -207,4 +207,24 @@ public class DiagnosticsOnAnyMemberTests
             Assert.True(double.IsFinite(order.Order), what);
         }
     }
+
+    [Fact]
+    public void StateDependentOperatorsBringMobilityAndTransportFactors()
+    {
+        using var scope = NewDisposeScope();
+        var ch = KnownMembers.Get("cahn-hilliard-degenerate");
+        using var chm = Dynamics.Compile(ch);
+        var r = Identifiability.Analyse(chm, RandomMembers.States(new Random(3), ch.Grid, 1, 8, 0.8), new IdentifiabilityOptions(Nodes: 8, MaxModes: 12));
+        Assert.Contains(r.Factors, f => f.StartsWith("m(u="));
+        Assert.Contains(r.Removed, d => d.Name == "constant m(u) = dissipation symbol");
+        Assert.Contains(r.Removed, d => d.Name == "G3 Casimir shift");
+        Assert.DoesNotContain(r.Factors, f => f.StartsWith("b(u="));
+
+        var kdv = KnownMembers.Get("kdv", Grid.Periodic(2 * Math.PI, 128));
+        using var km = Dynamics.Compile(kdv);
+        var k = Identifiability.Analyse(km, RandomMembers.States(new Random(4), kdv.Grid, 1, 8, 0.8), new IdentifiabilityOptions(Nodes: 8, MaxModes: 12));
+        Assert.Contains(k.Factors, f => f.StartsWith("b(u="));
+        Assert.Contains(k.Removed, d => d.Name == "constant b(u) = conservation symbol");
+        Assert.DoesNotContain(k.Factors, f => f.StartsWith("m(u="));
+    }
 }
