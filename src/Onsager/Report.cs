@@ -330,7 +330,7 @@ public static class Report
 
         s.AppendLine("## Split of the vector field and dissipation");
         s.AppendLine();
-        s.AppendLine($"Mean over the test trajectories; dissipative share sum ||M dE|| / sum (||M dE|| + ||W dE||) = {G(d.Split.DissipativeShare)}.");
+        s.AppendLine($"Mean over the test trajectories; dissipative share sum norm(M dE) / sum (norm(M dE) + norm(W dE)) = {G(d.Split.DissipativeShare)}.");
         s.AppendLine();
         s.AppendLine("![split](split.png)");
         s.AppendLine();
@@ -353,7 +353,7 @@ public static class Report
                      $": {r.Factors.Length} factors" + (r.Dropped.IsEmpty ? "" : $" ({r.Dropped.Length} dropped: f does not depend on them on these data: {string.Join(", ", r.Dropped)})") +
                      ". Columns are normalised; then these directions, which change nothing by construction, are removed:");
         s.AppendLine();
-        s.AppendLine("| removed direction | why | ||J r|| / sigma_max |");
+        s.AppendLine("| removed direction | why | norm(J r) / sigma_max |");
         s.AppendLine("|---|---|---|");
         foreach (var x in r.Removed) s.AppendLine($"| {x.Name} | {x.Why} | {G(x.Residual, 2)} |");
         s.AppendLine();
