@@ -22,7 +22,7 @@ public static class CliApp
           describe --model DIR|builtin:NAME
               Print a saved or known-truth member's formula (NAME: allen-cahn, cahn-hilliard, heat, kdv, burgers,
               kdv-burgers, wave, cahn-hilliard-degenerate).
-        """ + "\n" + GenerateCommand.Usage + "\n" + InspectCommand.Usage + "\n" + TrainCommand.Usage + "\n" + EvaluateCommand.Usage + "\n" + ReproduceCommand.Usage + "\n" + """
+        """ + "\n" + GenerateCommand.Usage + "\n" + InspectCommand.Usage + "\n" + TrainCommand.Usage + "\n" + EvaluateCommand.Usage + "\n" + ReproduceCommand.Usage + "\n" + ReportCommand.Usage + "\n" + ExportCommand.Usage + "\n" + """
           help
         """;
 
@@ -40,6 +40,8 @@ public static class CliApp
                 "train" => TrainCommand.Run(a, stdout, stderr, cancel),
                 "evaluate" => EvaluateCommand.Run(a, stdout, stderr, cancel),
                 "reproduce" => ReproduceCommand.Run(a, stdout, stderr, cancel),
+                "report" => ReportCommand.Run(a, stdout, stderr, cancel),
+                "export" => ExportCommand.Run(a, stdout, stderr, cancel),
                 "help" or "--help" or "-h" => Help(stdout),
                 _ => throw new UsageException($"Unknown command '{a.Command}'.")
             };

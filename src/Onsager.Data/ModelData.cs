@@ -1,0 +1,49 @@
+using System.Collections.Immutable;
+
+namespace Onsager.Data;
+
+/// <summary>Trajectories of a dataset in a model's layout (trajectory, frame, field, x[, y]), float64, with their times.</summary>
+public sealed record ModelTrajectories(double[] Values, ImmutableArray<long> Shape, ImmutableArray<double> Times, ImmutableArray<int> Samples)
+{
+    public int Count => (int)Shape[0];
+    public int Frames => (int)Shape[1];
+    public double Dt => Times.Length > 1 ? Times[1] - Times[0] : double.NaN;
+}
+
+/// <summary>Reads dataset trajectories for a model, refusing data the model cannot be applied to (grid or field mismatch).</summary>
+public static class ModelData
+{
+    /// <summary>Throws an <see cref="ArgumentException"/> naming both sides when the model's grid or field count differs from the data's.</summary>
+    public static void CheckCompatible(Model model, Dataset data)
+    {
+        if (model.Fields != data.Fields)
+            throw new ArgumentException($"The model has {model.Fields} field(s) but the data '{data.Path}' have {data.Fields}.");
+        var g = data.Grid;
+        bool same = g.Dimensions == model.Grid.Dimensions && g.Points.SequenceEqual(model.Grid.Points) &&
+                    g.Lengths.Zip(model.Grid.Lengths).All(p => Math.Abs(p.First - p.Second) <= 1e-9 * Math.Max(1, Math.Abs(p.Second)));
+        if (!same)
+            throw new ArgumentException($"Grid mismatch: the model lives on {model.Grid}, the data '{data.Path}' on {g}. " +
+                                        "Use a model built (or trained) on the data's grid.");
+    }
+
+    /// <summary>Trajectories <paramref name="samples"/> (frames [0, frames) or all), transposed from the file layout
+    /// (sample, frame, x..., field) to the model's (sample, frame, field, x...).</summary>
+    public static ModelTrajectories Load(DatasetReader reader, Model model, IReadOnlyList<int> samples, int? frames = null)
+    {
+        var d = reader.Dataset;
+        CheckCompatible(model, d);
+        int count = frames is { } f ? Math.Clamp(f, 1, d.Frames) : d.Frames;
+        int fields = d.Fields, sites = model.Grid.Sites;
+        var values = new double[(long)samples.Count * count * fields * sites];
+        for (int s = 0; s < samples.Count; s++)
+        {
+            var raw = reader.ReadFrames(samples[s], 0, count);                 // (frame, sites, field)
+            for (int t = 0; t < count; t++)
+                for (int i = 0; i < sites; i++)
+                    for (int c = 0; c < fields; c++)
+                        values[(((long)s * count + t) * fields + c) * sites + i] = raw[((long)t * sites + i) * fields + c];
+        }
+        var shape = new long[] { samples.Count, count, fields }.Concat(model.Grid.Points.Select(p => (long)p)).ToImmutableArray();
+        return new ModelTrajectories(values, shape, d.Times.Take(count).ToImmutableArray(), samples.ToImmutableArray());
+    }
+}
