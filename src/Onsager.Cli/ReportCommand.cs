@@ -23,10 +23,10 @@ public static class ReportCommand
         var reference = a.Text("model") ?? throw new UsageException("report needs --model <DIR|builtin:NAME>.");
         var data = a.Text("data") ?? throw new UsageException("report needs --data FILE.");
         var outDir = a.Text("out") ?? throw new UsageException("report needs --out DIR.");
-        var stepper = Stepper.Parse(a.Text("scheme") ?? "dg");
         int? steps = a.Text("steps") is null ? null : a.Int("steps", 0, 1);
         int trajectories = a.Int("trajectories", 4, 1);
         var model = ModelReference.Resolve(reference);
+        var stepper = Stepper.Parse(a.Text("scheme") ?? "dg", Evaluator.SolverFor(model));
         var options = new DiagnosisOptions(stepper, trajectories, steps);
         DiagnosisResult d;
         try { d = Diagnosis.Run(model, data, options, new Progress<string>(s => stderr.WriteLine($"report: {s}")), cancel); }

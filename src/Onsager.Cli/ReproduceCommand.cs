@@ -13,7 +13,8 @@ public static class ReproduceCommand
     public const string Usage = """
           reproduce ac|kdv|ac2d|fput|fene [--quick] [--out DIR] [--budget D] [--samples N] [--kind K] [--scheme S] [--seed S]
               Generate the dataset by the reference's recipe, train (default kind spectral with the dg stepper in
-              the loss), evaluate and write DIR/data.h5 (or DIR/data/ shards), DIR/model/, DIR/evaluation.json.
+              the loss), evaluate, diagnose and write DIR/data.h5 (or DIR/data/ shards), DIR/model/,
+              DIR/evaluation.json and DIR/report/ (report.md with PNGs).
               --quick: 100 trajectories and a 2-minute training budget (the whole command within about 5 minutes
               on 2 cores). Default: 1000 trajectories, a 30-minute budget. DIR defaults to runs/DATASET-TIMESTAMP.
         """;
@@ -53,10 +54,10 @@ public static class ReproduceCommand
         string dataPath = Path.Combine(dir, "data.h5");
         long bytes = samples * recipe.Frames * recipe.Grid.Points.Aggregate(1L, (x, y) => x * y) * recipe.Fields * 4L;
         if (bytes > DatasetWriter.DefaultShardBytes) dataPath = Path.Combine(dir, "data");
-        if (File.Exists(dataPath) || Directory.Exists(dataPath)) stderr.WriteLine($"[1/3] reusing {dataPath}");
+        if (File.Exists(dataPath) || Directory.Exists(dataPath)) stderr.WriteLine($"[1/4] reusing {dataPath}");
         else
         {
-            stderr.WriteLine($"[1/3] generating {key}: {samples} trajectories (seed {seed})");
+            stderr.WriteLine($"[1/4] generating {key}: {samples} trajectories (seed {seed})");
             var clock = Stopwatch.StartNew();
             var written = DatasetWriter.Generate(recipe, samples, seed, dataPath, new GenerationOptions(0), null, cancel);
             stderr.WriteLine(string.Format(inv, "      wrote {0} ({1:F1} MB) in {2:F1} s", written.Path, written.Bytes / 1e6, clock.Elapsed.TotalSeconds));
@@ -68,19 +69,26 @@ public static class ReproduceCommand
         options = options with { Budget = options.Budget ?? (quick ? TimeSpan.FromMinutes(2) : TimeSpan.FromMinutes(30)) };
         var kind = a.Text("kind") ?? "spectral";
         var modelDir = Path.Combine(dir, "model");
-        stderr.WriteLine($"[2/3] training {kind} ({options.Budget.Value.TotalMinutes:G3} min budget)");
+        stderr.WriteLine($"[2/4] training {kind} ({options.Budget.Value.TotalMinutes:G3} min budget)");
         var sizes = SpectralOptions.Default with { Width = a.Int("width", 32, 1), Depth = a.Int("depth", 2, 1) };
         TrainCommand.Train(reader, kind, modelDir, options, null, stdout, stderr, cancel, sizes);
 
         // 3. evaluation
-        stderr.WriteLine("[3/3] evaluating (float64 rollouts)");
+        stderr.WriteLine("[3/4] evaluating (float64 rollouts)");
         var file = ModelDirectory.Load(modelDir);
         var result = EvaluateCommand.Evaluate(file, modelDir, reader, new EvaluationOptions { Scheme = options.Scheme == "sbdf1" ? "sbdf1" : options.Scheme, Seed = options.Seed }, cancel);
         TrainCommand.WriteAtomically(Path.Combine(dir, "evaluation.json"), result.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        // 4. report (diagnostics and pictures) on a few test trajectories
+        stderr.WriteLine("[4/4] report");
+        var diagnosis = Diagnosis.Run(file.Model, dataPath,
+            new DiagnosisOptions(Stepper.Parse(options.Scheme, Evaluator.SolverFor(file.Model)), Trajectories: quick ? 2 : 4, DriftSteps: quick ? 20 : 200),
+            new SyncProgress<string>(s => stderr.WriteLine($"      {s}")), cancel);
+        var report = Report.Write(diagnosis, Path.Combine(dir, "report"));
         stdout.WriteLine();
         EvaluateCommand.Print(result, stdout);
+        stdout.WriteLine($"identifiability: {diagnosis.Identifiability.Summary}");
         stdout.WriteLine();
-        stdout.WriteLine(string.Format(inv, "wrote {0}: data, model/, evaluation.json; total {1:F0} s", dir, total.Elapsed.TotalSeconds));
+        stdout.WriteLine(string.Format(inv, "wrote {0}: data, model/, evaluation.json, report/ ({1}); total {2:F0} s", dir, report.Markdown, total.Elapsed.TotalSeconds));
         return 0;
     }
 }

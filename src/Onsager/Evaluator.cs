@@ -95,6 +95,14 @@ public static class Evaluator
     /// The DG solve for evaluation: preconditioned Picard where K and L are Fourier multipliers (each iteration one
     /// Fourier solve; contracts fast at the data's dt), else the default Newton. Both to 1e-10.
     /// </summary>
+    public static DgOptions SolverFor(Model model)
+    {
+        using var scope = NewDisposeScope();
+        using var m = Dynamics.Compile(model);
+        return SolverFor(m);
+    }
+
+    /// <inheritdoc cref="SolverFor(Model)"/>
     public static DgOptions SolverFor(CompiledModel m) =>
         m.OperatorSymbol() is not null && m.LinearSymbol() is not null
             ? new DgOptions(NonlinearSolver.Picard, Tolerance: 1e-10, MaxIterations: 100)
