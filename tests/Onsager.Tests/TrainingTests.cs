@@ -131,6 +131,20 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void StateDependentMembersTrainWithExplicitSteppersAndTheImplicitOnesRefuseClearly()
+    {
+        var path = P("burgers.h5");
+        DatasetWriter.Generate(Recipes.With(Recipes.Get("burgers"), frames: 12, points: 32), 12, 2, path);
+        using var reader = DatasetReader.Open(path);
+        var local = Families.Local(reader.Dataset.Grid, 1);
+        var result = new Trainer(local, Quick(3) with { Scheme = "rk4" }).Train(reader);
+        Assert.True(double.IsFinite(result.BestValidationLoss));
+        Assert.All(Laws.Check(result.Model), l => Assert.True(l.Passed, $"{l.Name}: {l.FirstViolation}"));
+        var e = Assert.Throws<ArgumentException>(() => new Trainer(local, Quick(1)).Train(reader));
+        Assert.Contains("Fourier multipliers", e.Message);
+    }
+
+    [Fact]
     public void NonFiniteLossesRollBackAndThenStopWithAClearError()
     {
         var data = SmallData();
