@@ -64,7 +64,7 @@ public static class Evaluator
     {
         var o = options ?? new EvaluationOptions();
         var data = reader.Dataset;
-        Compatibility.Check(model, data);
+        ModelData.CheckCompatible(model, data);
         var clock = Stopwatch.StartNew();
         var test = data.ReferenceSplit(o.Seed).Test;
         if (test.IsDefaultOrEmpty) throw new ArgumentException($"{data.Path}: the test split is empty ({data.Samples} trajectories).");
@@ -165,21 +165,5 @@ public static class Evaluator
                 if (e1 - e0 > 100 * 2.2e-16 * (Math.Abs(e0) + Math.Abs(e1))) rises++;
             }
         return (errors, rises, transitions);
-    }
-}
-
-/// <summary>Whether a member can run on a dataset's grid and fields.</summary>
-public static class Compatibility
-{
-    public static void Check(Model model, Dataset data)
-    {
-        var g = data.Grid;
-        bool same = g.Points.SequenceEqual(model.Grid.Points) &&
-                    g.Lengths.Zip(model.Grid.Lengths).All(p => Math.Abs(p.First - p.Second) <= 1e-9 * Math.Abs(p.Second));
-        if (!same)
-            throw new ArgumentException($"{data.Path}: the data grid ({string.Join(" x ", g.Points)} points, length {string.Join(" x ", g.Lengths.Select(l => l.ToString("G6")))}) " +
-                                        $"does not match the model's ({string.Join(" x ", model.Grid.Points)} points, length {string.Join(" x ", model.Grid.Lengths.Select(l => l.ToString("G6")))}).");
-        if (data.Fields != model.Fields)
-            throw new ArgumentException($"{data.Path}: the data has {data.Fields} field(s), the model {model.Fields}.");
     }
 }

@@ -81,10 +81,7 @@ public sealed class Trainer(Model initial, TrainingOptions? options = null)
     {
         var o = Options;
         var data = reader.Dataset;
-        if (!data.Grid.Equals(Initial.Grid) && !SameGrid(data.Grid, Initial.Grid))
-            throw new ArgumentException($"{data.Path}: the data grid ({Describe(data.Grid)}) does not match the model's ({Describe(Initial.Grid)}).");
-        if (data.Fields != Initial.Fields)
-            throw new ArgumentException($"{data.Path}: the data has {data.Fields} field(s), the model {Initial.Fields}.");
+        ModelData.CheckCompatible(Initial, data);
         double dt = data.Dt;
         if (!(dt > 0)) throw new ArgumentException($"{data.Path}: no positive time step in t_coord.");
         var split = data.ReferenceSplit(o.Seed);
@@ -193,9 +190,4 @@ public sealed class Trainer(Model initial, TrainingOptions? options = null)
         }
         return new TrainingResult(best, bestLoss, bestEpoch, Math.Min(epoch, o.MaxEpochs), step, clock.Elapsed, stopped, rollbacks, curve.ToImmutable(), log.ToImmutable());
     }
-
-    private static bool SameGrid(Grid a, Grid b) =>
-        a.Points.SequenceEqual(b.Points) && a.Lengths.Zip(b.Lengths).All(p => Math.Abs(p.First - p.Second) <= 1e-9 * Math.Abs(p.Second));
-
-    private static string Describe(Grid g) => $"{string.Join(" x ", g.Points)} points on {string.Join(" x ", g.Lengths.Select(l => l.ToString("G6")))}";
 }
