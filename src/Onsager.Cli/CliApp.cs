@@ -22,7 +22,7 @@ public static class CliApp
           describe --model builtin:NAME
               Print a known-truth member's formula (NAME: allen-cahn, cahn-hilliard, heat, kdv, burgers,
               kdv-burgers, wave, cahn-hilliard-degenerate).
-        """ + "\n" + GenerateCommand.Usage + "\n" + InspectCommand.Usage + "\n" + """
+        """ + "\n" + SimulateCommand.Usage + "\n" + GenerateCommand.Usage + "\n" + InspectCommand.Usage + "\n" + """
           help
         """;
 
@@ -35,6 +35,7 @@ public static class CliApp
             {
                 "verify" => Verify(a, stdout, stderr, cancel),
                 "describe" => Describe(a, stdout),
+                "simulate" => SimulateCommand.Run(a, stdout, stderr, cancel),
                 "generate" => GenerateCommand.Run(a, stdout, stderr, cancel),
                 "inspect" => InspectCommand.Run(a, stdout, stderr, cancel),
                 "help" or "--help" or "-h" => Help(stdout),

@@ -26,7 +26,9 @@ public static class SchemeLaws
         using var m = Dynamics.Compile(model);
         var u = RandomMembers.States(rng, model.Grid, model.Fields, batch, new[] { 0.1, 0.5, 1.0 }[rng.Next(3)]);
         string tag = $"{stepper.Name} dt={dt:G3}";
-        double tol = stepper is Stepper.DiscreteGradient dg ? dg.Options.Tolerance : 0;
+        // The solver's tolerance in the laws' own (energy) norm: the allowances are the same numbers as before the solve
+        // learnt that norm (1e-14 for DgOptions.Laws).
+        double tol = stepper is Stepper.DiscreteGradient dg ? dg.Options.EnergyTolerance ?? dg.Options.Tolerance : 0;
         var results = new List<LawResult>();
 
         StepResult step;
