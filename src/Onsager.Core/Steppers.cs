@@ -111,7 +111,14 @@ public static class Steppers
     private static StepResult DgSplit(CompiledModel m, DgOptions o, Tensor u, double dt, int depth)
     {
         var r = DgSolve(m, o, u, dt);
-        if (r.Converged || depth >= o.MaxSplits) return r;
+        if (r.Converged) return r;
+        if (depth == 0)
+        {
+            var c = DgContinuation(m, o, u, dt);
+            if (c.Converged) return c with { Iterations = c.Iterations + r.Iterations };
+            r = r with { Iterations = r.Iterations + c.Iterations };
+        }
+        if (depth >= o.MaxSplits) return r;
         var first = DgSplit(m, o, u, dt / 2, depth + 1);
         if (!first.Converged) return first;
         var second = DgSplit(m, o, first.State, dt / 2, depth + 1);
@@ -119,8 +126,54 @@ public static class Steppers
                               first.Substeps + second.Substeps, first.Dissipated! + second.Dissipated!);
     }
 
+    /// <summary>How many halvings of dt natural-parameter continuation tries for a step size it can solve.</summary>
+    public const int ContinuationDepth = 40;
+
+    /// <summary>
+    /// Natural-parameter continuation in the step size: solve the same one-step equation R_h(v) = 0 at h = dt / 2^j for the
+    /// largest h that converges, then grow h (x2, else x1.25) up to dt with the secant extrapolation u + (h'/h)(v_h - u) as
+    /// the initial guess. The result is one discrete-gradient step of size dt (not a composition), found where Newton from
+    /// the linearly implicit predictor has no chance: strongly nonlinear members at dt far beyond 1/Lip. A fold of the
+    /// solution branch ends it unconverged, and the caller splits the step instead.
+    /// </summary>
+    private static StepResult DgContinuation(CompiledModel m, DgOptions o, Tensor u, double dt)
+    {
+        using var scope = NewDisposeScope();
+        int iterations = 0;
+        double h = dt;
+        StepResult? at = null;
+        for (int j = 0; j < ContinuationDepth && at is null; j++)
+        {
+            h /= 2;
+            var r = DgSolve(m, o, u, h);
+            iterations += r.Iterations;
+            if (r.Converged) at = r;
+        }
+        if (at is null) return new StepResult(u, iterations, double.PositiveInfinity, false, 1, zeros(u.shape[0], u.dtype, u.device));
+        while (h < dt)
+        {
+            StepResult? next = null;
+            foreach (double factor in new[] { 2.0, 1.25 })
+            {
+                double target = Math.Min(dt, h * factor);
+                var guess = u + (target / h) * (at.State - u);
+                var r = DgSolve(m, o, u, target, guess);
+                iterations += r.Iterations;
+                if (r.Converged) { next = r; h = target; break; }
+            }
+            if (next is null) return new StepResult(u, iterations, double.PositiveInfinity, false, 1, zeros(u.shape[0], u.dtype, u.device));
+            at = next;
+        }
+        return new StepResult(at.State.MoveToOuterDisposeScope(), iterations, at.Residual, true, 1, at.Dissipated!.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Where Kbar is evaluated: u, or the midpoint (u + v)/2; <see cref="Freeze.Reversible"/> takes the midpoint only
+    /// when M is absent, the one case where it buys something (time reversibility).</summary>
+    private static Tensor FrozenAt(CompiledModel m, DgOptions o, Tensor u, Tensor v) =>
+        o.Freeze == Freeze.Start || (o.Freeze == Freeze.Reversible && m.HasDissipation) ? u : 0.5 * (u + v);
+
     private static Tensor Kbar(CompiledModel m, DgOptions o, Tensor u, Tensor v, Tensor g) =>
-        m.Operator(o.Freeze == Freeze.Start ? u : 0.5 * (u + v), g);
+        m.Operator(FrozenAt(m, o, u, v), g);
 
     private static Tensor Residual(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt) =>
         v - u + dt * Kbar(m, o, u, v, DiscreteGradient.Of(m, u, v));
@@ -157,41 +210,56 @@ public static class Steppers
 
     /// <summary>Members up to this many unknowns per sample get Newton with a dense finite-difference Jacobian (its batched
     /// evaluation holds batch x n states of n unknowns, so above this it costs more than GMRES and gigabytes of memory).</summary>
-    public const int DenseNewtonLimit = 256;
+    public const int DenseNewtonLimit = 512;
 
     /// <summary>A solve that has not halved its distance in this many iterations is not going to converge at this dt: it
     /// stops, and the step is split, rather than burning the remaining iterations.</summary>
     public const int PatienceIterations = 6;
 
+    /// <summary>Diagnostics hook: receives one line per nonlinear solve (dt, iterations, distances). Null (silent) unless a
+    /// tool (the benchmarks' --dg-members --trace) sets it.</summary>
+    public static Action<string>? DgTrace { get; set; }
+
     private static double Norm(Tensor t) => t.norm().item<double>();
 
-    private static StepResult DgSolve(CompiledModel m, DgOptions o, Tensor u, double dt)
+    private static StepResult DgSolve(CompiledModel m, DgOptions o, Tensor u, double dt, Tensor? guess = null)
     {
         using var scope = NewDisposeScope();
-        // Predictor: the linearly implicit step with dbarE_N frozen at u where that is a cheap Fourier solve, else u itself.
+        // Predictor: the given guess, else the linearly implicit step with dbarE_N frozen at u where that is a cheap
+        // Fourier solve, else u itself.
         bool spectral = m.OperatorSymbol() is not null && m.LinearSymbol() is not null;
-        var v = (spectral || o.Solver == NonlinearSolver.Picard ? PicardUpdate(m, o, u, u, dt) : null) ?? u.clone();
+        var v = guess?.clone() ?? (spectral || o.Solver == NonlinearSolver.Picard ? PicardUpdate(m, o, u, u, dt) : null) ?? u.clone();
         int it = 1;
         var d = Measure(m, o, u, v, dt);
         bool dense = m.Fields * m.Grid.Sites <= DenseNewtonLimit;
         bool stagnated = false;
         double best = Math.Max(d.State / o.Tolerance, d.Energy / (o.EnergyTolerance ?? 1));
         int sinceBest = 0;
+        // Picard first where P = I + dt/2 Kbar L is diagonal in Fourier space (one FFT pair per iteration, the cheap path at
+        // moderate dt); the first iteration that does not halve the distance hands over to Newton.
+        bool picard = o.Solver == NonlinearSolver.Picard || spectral;
+        double previous = best;
         for (; it < o.MaxIterations && !Within(o, d) && d.Finite; it++)
         {
             Tensor? next;
             // Each iteration's temporaries die with it: a rollout or a law run makes thousands of iterations.
             using (var inner = NewDisposeScope())
             {
-                next = o.Solver == NonlinearSolver.Picard ? PicardUpdate(m, o, u, v, dt)
+                next = picard ? PicardUpdate(m, o, u, v, dt)
                      : dense ? NewtonDenseUpdate(m, o, u, v, dt)
                      : NewtonUpdate(m, o, u, v, dt, Norm(Residual(m, o, u, v, dt)));
                 next?.MoveToOuterDisposeScope();
             }
-            if (next is null) { stagnated = true; break; }
+            if (next is null)
+            {
+                if (picard && o.Solver == NonlinearSolver.Newton) { picard = false; continue; }
+                stagnated = true; break;
+            }
             v = next;
             d = Measure(m, o, u, v, dt);
             double now = Math.Max(d.State / o.Tolerance, d.Energy / (o.EnergyTolerance ?? 1));
+            if (picard && o.Solver == NonlinearSolver.Newton && !(now < 0.5 * previous)) picard = false;
+            previous = now;
             if (now < 0.5 * best) { best = now; sinceBest = 0; }
             else if (++sinceBest >= PatienceIterations) { stagnated = true; break; }
         }
@@ -201,10 +269,11 @@ public static class Steppers
         // iteration can no longer reduce |R| counts as converged when |R| is within StagnationFactor of
         // max(tolerance, that floor) and the energy defect meets the energy tolerance: no float64 v does better.
         double floor = stagnated && !Within(o, d) && d.Finite ? RoundOffFloor(m, o, u, v, dt) : 0;
+        DgTrace?.Invoke(FormattableString.Invariant($"solve dt {dt:G3}: {it} iterations, stagnated {stagnated}, state {d.State:G3}, floor {floor:G3}, energy {d.Energy:G3}, picard {picard}, dense {dense}, guess {guess is not null}"));
         bool ok = Within(o, d) || (stagnated && d.Finite && d.State <= StagnationFactor * Math.Max(o.Tolerance, floor)
                                    && (o.EnergyTolerance is not double et || d.Energy <= et));
         var dbar = DiscreteGradient.Of(m, u, v);
-        var mid = o.Freeze == Freeze.Start ? u : 0.5 * (u + v);
+        var mid = FrozenAt(m, o, u, v);
         var dissipated = dt * m.Inner(dbar, m.Dissipation(mid, dbar));
         return new StepResult(v.MoveToOuterDisposeScope(), it, d.State, ok, 1, dissipated.MoveToOuterDisposeScope());
     }
@@ -213,6 +282,7 @@ public static class Steppers
     /// <see cref="Distance.State"/>: the resolution at which float64 can tell candidate solutions apart.</summary>
     private static double RoundOffFloor(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt)
     {
+        using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var gen = new TorchSharp.torch.Generator(12345);
         var signs = 2 * randint(0, 2, v.shape, dtype: v.dtype, device: v.device, generator: gen) - 1;
@@ -223,6 +293,10 @@ public static class Steppers
         return Norm(r1 - r0) / (Norm(u) + Norm(v) + Norm(flow) + 1e-300);
     }
 
+    /// <summary>The round-off floor of the DG residual R(v) = v - u + dt Kbar dbarE(u, v), relative to |u| + |v| + dt |Kbar dbarE|
+    /// (what the solver accepts a stagnated solve against).</summary>
+    public static double ResidualFloor(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt) => RoundOffFloor(m, o, u, v, dt);
+
     private static StepResult Failed(CompiledModel m, DgOptions o, Tensor u, double dt, int it) =>
         new(u, it, double.PositiveInfinity, false, 1, zeros(u.shape[0], u.dtype, u.device));
 
@@ -231,7 +305,7 @@ public static class Steppers
     {
         var dbar = DiscreteGradient.Of(m, u, v);
         var nonlinear = dbar - 0.5 * (m.LinearPart(u) + m.LinearPart(v));
-        var state = o.Freeze == Freeze.Start ? u : 0.5 * (u + v);
+        var state = FrozenAt(m, o, u, v);
         var b = u - dt * m.Operator(state, 0.5 * m.LinearPart(u) + nonlinear);
         var solved = SolveLinear(m, state, b, dt / 2, v, Math.Min(1e-3, o.Tolerance * 1e-2));
         return solved.Converged || solved.RelativeResidual < 1e-6 ? solved.X : null;

@@ -7,8 +7,9 @@ namespace Onsager.Benchmarks;
 /// per member (how the robustness of the DG solve on extreme-scale members was measured).</summary>
 public static class Diagnose
 {
-    public static void Run(int count, double dt, int first)
+    public static void Run(int count, double dt, int first, bool trace = false)
     {
+        if (trace) Steppers.DgTrace = line => Console.Error.WriteLine("  " + line);
         TorchSharp.torch.set_num_threads(1);
         var inv = CultureInfo.InvariantCulture;
         var total = Stopwatch.StartNew();
@@ -18,7 +19,7 @@ public static class Diagnose
             var model = RandomMembers.Generate(seed);
             Console.Error.WriteLine($"random:{seed}: {model.Describe()}");
             var w = Stopwatch.StartNew();
-            var results = SchemeLaws.Check(model, new Stepper.DiscreteGradient(DgOptions.Laws), dt, seed);
+            var results = SchemeLaws.Check(model, new Stepper.DiscreteGradient(Environment.GetEnvironmentVariable("DG_FREEZE") == "start" ? DgOptions.Laws with { Freeze = Freeze.Start } : DgOptions.Laws), dt, seed);
             var failed = results.Where(r => !r.Passed).ToList();
             if (failed.Count > 0) bad++;
             Console.WriteLine(string.Format(inv, "random:{0,-5} grid {1,-16} fields {2} M {3,-5} W {4,-5} {5,7:F2} s  {6}", seed, model.Grid, model.Fields,
