@@ -8,7 +8,9 @@ public sealed record StepResult(Tensor State, int Iterations, double Residual, b
 
 /// <summary>A discrete-gradient solve that did not converge even after splitting: an error, never a silent continue.</summary>
 public sealed class StepFailedException(int step, double residual, int iterations, double dt)
-    : Exception($"Step {step}: the discrete-gradient solve did not converge (relative residual {residual:G3} after {iterations} iterations, dt = {dt:G3}, after splitting).")
+    : Exception(double.IsNaN(residual)
+        ? $"Step {step}: the state became NaN or infinite (residual NaN, dt = {dt:G3})."
+        : $"Step {step}: the discrete-gradient solve did not converge (relative residual {residual:G3} after {iterations} iterations, dt = {dt:G3}, after continuation and splitting).")
 {
     public int Step { get; } = step;
     public double Residual { get; } = residual;
@@ -131,8 +133,8 @@ public static class Steppers
 
     /// <summary>
     /// Natural-parameter continuation in the step size: solve the same one-step equation R_h(v) = 0 at h = dt / 2^j for the
-    /// largest h that converges, then grow h (x2, else x1.25) up to dt with the secant extrapolation u + (h'/h)(v_h - u) as
-    /// the initial guess. The result is one discrete-gradient step of size dt (not a composition), found where Newton from
+    /// largest h that converges, then grow h (x2, else x1.25) up to dt from the secant extrapolation of the last two solutions
+    /// (or the last solution) as the initial guess. The result is one discrete-gradient step of size dt (not a composition), found where Newton from
     /// the linearly implicit predictor has no chance: strongly nonlinear members at dt far beyond 1/Lip. A fold of the
     /// solution branch ends it unconverged, and the caller splits the step instead.
     /// </summary>
@@ -150,18 +152,22 @@ public static class Steppers
             if (r.Converged) at = r;
         }
         if (at is null) return new StepResult(u, iterations, double.PositiveInfinity, false, 1, zeros(u.shape[0], u.dtype, u.device));
+        // Guesses for the next h: the secant through the last two solutions (linear in h; from u at h = 0 the first time),
+        // then the last solution itself (right where the solution saturates in h, as a gradient flow nears equilibrium).
+        var before = u; double hBefore = 0;
         while (h < dt)
         {
             StepResult? next = null;
-            foreach (double factor in new[] { 2.0, 1.25 })
+            foreach (var (factor, secant) in new[] { (2.0, true), (2.0, false), (1.25, false) })
             {
                 double target = Math.Min(dt, h * factor);
-                var guess = u + (target / h) * (at.State - u);
+                var guess = secant ? at.State + ((target - h) / (h - hBefore)) * (at.State - before) : at.State;
                 var r = DgSolve(m, o, u, target, guess);
                 iterations += r.Iterations;
-                if (r.Converged) { next = r; h = target; break; }
+                if (r.Converged) { next = r; hBefore = h; h = target; break; }
             }
             if (next is null) return new StepResult(u, iterations, double.PositiveInfinity, false, 1, zeros(u.shape[0], u.dtype, u.device));
+            before = at.State;
             at = next;
         }
         return new StepResult(at.State.MoveToOuterDisposeScope(), iterations, at.Residual, true, 1, at.Dissipated!.MoveToOuterDisposeScope());
@@ -189,17 +195,19 @@ public static class Steppers
         public bool Finite => double.IsFinite(State) && double.IsFinite(Energy);
     }
 
-    private static Distance Measure(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt)
+    /// <summary>The distance of v from solving the step, and dbarE(u, v) (moved to the caller's scope: the next Picard update
+    /// and the dissipated energy reuse it instead of evaluating the energy twice more).</summary>
+    private static (Distance Distance, Tensor Dbar) Measure(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt)
     {
         using var scope = NewDisposeScope();
         var dbar = DiscreteGradient.Of(m, u, v);
         var flow = dt * Kbar(m, o, u, v, dbar);
         var r = v - u + flow;
         double state = Norm(r) / (Norm(u) + Norm(v) + Norm(flow) + 1e-300);
-        if (o.EnergyTolerance is null) return new Distance(state, 0);
+        if (o.EnergyTolerance is null) return (new Distance(state, 0), dbar.MoveToOuterDisposeScope());
         var defect = m.Inner(dbar, r).abs();
         var size = m.Energy(u).abs() + m.Energy(v).abs() + m.Inner(dbar, flow).abs() + 1e-300;
-        return new Distance(state, (defect / size).max().item<double>());
+        return (new Distance(state, (defect / size).max().item<double>()), dbar.MoveToOuterDisposeScope());
     }
 
     private static bool Within(DgOptions o, Distance d, double factor = 1) =>
@@ -212,9 +220,12 @@ public static class Steppers
     /// evaluation holds batch x n states of n unknowns, so above this it costs more than GMRES and gigabytes of memory).</summary>
     public const int DenseNewtonLimit = 512;
 
+    /// <summary>The dense Jacobian costs batch x unknowns residual evaluations per Newton iteration: above this GMRES is cheaper.</summary>
+    public const int DenseEvaluationLimit = 1024;
+
     /// <summary>A solve that has not halved its distance in this many iterations is not going to converge at this dt: it
     /// stops, and the step is split, rather than burning the remaining iterations.</summary>
-    public const int PatienceIterations = 6;
+    public const int PatienceIterations = 10;
 
     /// <summary>Diagnostics hook: receives one line per nonlinear solve (dt, iterations, distances). Null (silent) unless a
     /// tool (the benchmarks' --dg-members --trace) sets it.</summary>
@@ -225,19 +236,20 @@ public static class Steppers
     private static StepResult DgSolve(CompiledModel m, DgOptions o, Tensor u, double dt, Tensor? guess = null)
     {
         using var scope = NewDisposeScope();
-        // Predictor: the given guess, else the linearly implicit step with dbarE_N frozen at u where that is a cheap
-        // Fourier solve, else u itself.
-        bool spectral = m.OperatorSymbol() is not null && m.LinearSymbol() is not null;
-        var v = guess?.clone() ?? (spectral || o.Solver == NonlinearSolver.Picard ? PicardUpdate(m, o, u, u, dt) : null) ?? u.clone();
+        // Predictor: the given guess, else the linearly implicit step with dbarE_N frozen at u (u itself if its linear solve fails).
+        // dbarE(u, u) = dE(u): the predictor needs one gradient evaluation, as explicit Euler does.
+        var v = guess?.clone() ?? PicardUpdate(m, o, u, u, dt, m.VariationalDerivative(u)) ?? u.clone();
         int it = 1;
-        var d = Measure(m, o, u, v, dt);
-        bool dense = m.Fields * m.Grid.Sites <= DenseNewtonLimit;
+        var (d, dbarV) = Measure(m, o, u, v, dt);
+        int unknowns = m.Fields * m.Grid.Sites;
+        bool dense = unknowns <= DenseNewtonLimit && u.shape[0] * unknowns <= DenseEvaluationLimit;
         bool stagnated = false;
         double best = Math.Max(d.State / o.Tolerance, d.Energy / (o.EnergyTolerance ?? 1));
         int sinceBest = 0;
-        // Picard first where P = I + dt/2 Kbar L is diagonal in Fourier space (one FFT pair per iteration, the cheap path at
-        // moderate dt); the first iteration that does not halve the distance hands over to Newton.
-        bool picard = o.Solver == NonlinearSolver.Picard || spectral;
+        // Picard first: where P = I + dt/2 Kbar L is diagonal in Fourier space one FFT pair per iteration, else one GMRES
+        // solve (exact in one iteration when E is quadratic and Kbar = K(u), as for Burgers in coercive form); the cheap
+        // path at moderate dt. The first iteration that does not halve the distance hands over to Newton.
+        bool picard = true;
         double previous = best;
         for (; it < o.MaxIterations && !Within(o, d) && d.Finite; it++)
         {
@@ -245,7 +257,7 @@ public static class Steppers
             // Each iteration's temporaries die with it: a rollout or a law run makes thousands of iterations.
             using (var inner = NewDisposeScope())
             {
-                next = picard ? PicardUpdate(m, o, u, v, dt)
+                next = picard ? PicardUpdate(m, o, u, v, dt, dbarV)
                      : dense ? NewtonDenseUpdate(m, o, u, v, dt)
                      : NewtonUpdate(m, o, u, v, dt, Norm(Residual(m, o, u, v, dt)));
                 next?.MoveToOuterDisposeScope();
@@ -256,7 +268,7 @@ public static class Steppers
                 stagnated = true; break;
             }
             v = next;
-            d = Measure(m, o, u, v, dt);
+            (d, dbarV) = Measure(m, o, u, v, dt);
             double now = Math.Max(d.State / o.Tolerance, d.Energy / (o.EnergyTolerance ?? 1));
             if (picard && o.Solver == NonlinearSolver.Newton && !(now < 0.5 * previous)) picard = false;
             previous = now;
@@ -272,9 +284,8 @@ public static class Steppers
         DgTrace?.Invoke(FormattableString.Invariant($"solve dt {dt:G3}: {it} iterations, stagnated {stagnated}, state {d.State:G3}, floor {floor:G3}, energy {d.Energy:G3}, picard {picard}, dense {dense}, guess {guess is not null}"));
         bool ok = Within(o, d) || (stagnated && d.Finite && d.State <= StagnationFactor * Math.Max(o.Tolerance, floor)
                                    && (o.EnergyTolerance is not double et || d.Energy <= et));
-        var dbar = DiscreteGradient.Of(m, u, v);
         var mid = FrozenAt(m, o, u, v);
-        var dissipated = dt * m.Inner(dbar, m.Dissipation(mid, dbar));
+        var dissipated = dt * m.Inner(dbarV, m.Dissipation(mid, dbarV));
         return new StepResult(v.MoveToOuterDisposeScope(), it, d.State, ok, 1, dissipated.MoveToOuterDisposeScope());
     }
 
@@ -301,12 +312,12 @@ public static class Steppers
         new(u, it, double.PositiveInfinity, false, 1, zeros(u.shape[0], u.dtype, u.device));
 
     /// <summary>P v+ = u - dt Kbar (L u/2 + dbarE_N(u, v)), P = I + dt/2 Kbar L.</summary>
-    private static Tensor? PicardUpdate(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt)
+    private static Tensor? PicardUpdate(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt, Tensor? dbarE = null)
     {
-        var dbar = DiscreteGradient.Of(m, u, v);
-        var nonlinear = dbar - 0.5 * (m.LinearPart(u) + m.LinearPart(v));
+        var dbar = dbarE ?? DiscreteGradient.Of(m, u, v);
+        // L u/2 + dbarE_N = dbarE - L v/2 (dbarE_N = dbarE - L (u + v)/2)
         var state = FrozenAt(m, o, u, v);
-        var b = u - dt * m.Operator(state, 0.5 * m.LinearPart(u) + nonlinear);
+        var b = u - dt * m.Operator(state, dbar - 0.5 * m.LinearPart(v));
         var solved = SolveLinear(m, state, b, dt / 2, v, Math.Min(1e-3, o.Tolerance * 1e-2));
         return solved.Converged || solved.RelativeResidual < 1e-6 ? solved.X : null;
     }
