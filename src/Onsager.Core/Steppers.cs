@@ -129,7 +129,7 @@ public static class Steppers
     }
 
     /// <summary>How many halvings of dt natural-parameter continuation tries for a step size it can solve.</summary>
-    public const int ContinuationDepth = 40;
+    public const int ContinuationDepth = 30;
 
     /// <summary>
     /// Natural-parameter continuation in the step size: solve the same one-step equation R_h(v) = 0 at h = dt / 2^j for the
