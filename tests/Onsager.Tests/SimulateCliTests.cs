@@ -54,7 +54,7 @@ public sealed class SimulateCliTests : IDisposable
 
         // frame 0 of every trajectory of that file starts a second run (.npz by extension): same initial frame
         var npz = Path.Combine(dir, "again.npz");
-        (code, _, err) = Run("simulate", "--model", "builtin:allen-cahn", "--init", h5, "--steps", "2", "--dt", "1e-2", "--scheme", "rk4", "--out", npz);
+        (code, _, err) = Run("simulate", "--model", "builtin:allen-cahn", "--init", h5, "--steps", "2", "--dt", "1e-3", "--scheme", "sbdf1", "--out", npz);
         Assert.True(code == 0, err);
         using var first = new DatasetReader(d);
         using var second = DatasetReader.Open(npz);
@@ -67,7 +67,7 @@ public sealed class SimulateCliTests : IDisposable
         Assert.Equal(new long[] { 2, 3, 1 }, arrays["diagnostics/mass"].Shape);
         var e = energy.AsDoubles();
         Assert.True(e[1] <= e[0] && e[2] <= e[1], "Allen-Cahn energy fell along the run");
-        Assert.Equal("rk4", ((string[])arrays["pde_info/scheme"].Data)[0]);
+        Assert.Equal("sbdf1", ((string[])arrays["pde_info/scheme"].Data)[0]);
     }
 
     [Fact]
