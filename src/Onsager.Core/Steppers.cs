@@ -308,9 +308,6 @@ public static class Steppers
     /// (what the solver accepts a stagnated solve against).</summary>
     public static double ResidualFloor(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt) => RoundOffFloor(m, o, u, v, dt);
 
-    private static StepResult Failed(CompiledModel m, DgOptions o, Tensor u, double dt, int it) =>
-        new(u, it, double.PositiveInfinity, false, 1, zeros(u.shape[0], u.dtype, u.device));
-
     /// <summary>P v+ = u - dt Kbar (L u/2 + dbarE_N(u, v)), P = I + dt/2 Kbar L.</summary>
     private static Tensor? PicardUpdate(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt, Tensor? dbarE = null)
     {
