@@ -7,22 +7,25 @@ namespace Onsager.Cli;
 /// <summary>The `onsager` command. <see cref="Run"/> is the whole program, callable in-process by tests.</summary>
 public static class CliApp
 {
-    private static readonly HashSet<string> Flags = ["json", "help", "no-known", "quick", "full-backprop"];
+    private static readonly HashSet<string> Flags = ["json", "help", "no-known", "dg-laws", "quick", "full-backprop"];
 
     public static readonly string Usage = """
         onsager: learn and simulate members of the generalized Onsager class du/dt = -(M + W) dE/du
 
         commands:
-          verify [--random N] [--seed S] [--json] [--no-known] [--scheme euler|rk2|rk3|rk4|sbdf1|dg --dt DT]
+          verify [--random N] [--seed S] [--json] [--no-known] [--dg-laws] [--scheme-members K]
+                 [--scheme euler|rk2|rk3|rk4|sbdf1|dg --dt DT]
               Run every law of the class on the known-truth members and on N seeded random members
-              (default N = 200). Prints a table (law, checks, violations, worst margin) and a last line
-              'violations: V of C checks'; exit code 1 if V > 0. With --scheme/--dt: the discrete laws of
-              that time stepper at that step (identity, no energy rise, conservation, reversibility), with
-              an 'unconverged' count per law.
+              (default N = 200); with --dg-laws also the discrete laws of the DG scheme at dt = 1e-3, 1, 1e3
+              on the known members and the first K random members (default K = 200). Prints a table (law,
+              checks, violations, worst margin, unconverged) and a last line 'violations: V of C checks';
+              exit code 1 if V > 0 (an unconverged step is a violation). With --scheme/--dt: only the
+              discrete laws of that time stepper at that step (identity, no energy rise, conservation,
+              reversibility), on all members unless --scheme-members K.
           describe --model DIR|builtin:NAME
               Print a saved or known-truth member's formula (NAME: allen-cahn, cahn-hilliard, heat, kdv, burgers,
               kdv-burgers, wave, cahn-hilliard-degenerate).
-        """ + "\n" + GenerateCommand.Usage + "\n" + InspectCommand.Usage + "\n" + TrainCommand.Usage + "\n" + EvaluateCommand.Usage + "\n" + ReproduceCommand.Usage + "\n" + ReportCommand.Usage + "\n" + ExportCommand.Usage + "\n" + """
+        """ + "\n" + SimulateCommand.Usage + "\n" + GenerateCommand.Usage + "\n" + InspectCommand.Usage + "\n" + TrainCommand.Usage + "\n" + EvaluateCommand.Usage + "\n" + ReproduceCommand.Usage + "\n" + ReportCommand.Usage + "\n" + ExportCommand.Usage + "\n" + """
           help
         """;
 
@@ -35,6 +38,7 @@ public static class CliApp
             {
                 "verify" => Verify(a, stdout, stderr, cancel),
                 "describe" => Describe(a, stdout),
+                "simulate" => SimulateCommand.Run(a, stdout, stderr, cancel),
                 "generate" => GenerateCommand.Run(a, stdout, stderr, cancel),
                 "inspect" => InspectCommand.Run(a, stdout, stderr, cancel),
                 "train" => TrainCommand.Run(a, stdout, stderr, cancel),
@@ -72,6 +76,12 @@ public static class CliApp
         }
     }
 
+    private static string SchemeMembers(VerificationOptions o)
+    {
+        int random = Math.Min(o.RandomMembers, o.SchemeRandomMembers ?? o.RandomMembers);
+        return (o.KnownMembers ? "the known members and " : "") + (random == o.RandomMembers ? $"all {random} random members" : $"the first {random} random members (seeds {o.Seed}..{o.Seed + random - 1})");
+    }
+
     private static int Help(TextWriter stdout) { stdout.WriteLine(Usage); return 0; }
 
     private static int Describe(Arguments a, TextWriter stdout)
@@ -85,18 +95,24 @@ public static class CliApp
 
     private static int Verify(Arguments a, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
-        a.Only("random", "seed", "json", "no-known", "scheme", "dt");
+        a.Only("random", "seed", "json", "no-known", "scheme", "dt", "scheme-members", "dg-laws");
         // The laws work on many small tensors: one libtorch thread avoids thread hand-off costs that dominate there.
         TorchSharp.torch.set_num_threads(1);
+        // --dg-laws adds the discrete laws of the DG scheme at dt in {1e-3, 1, 1e3} on the known members and the first
+        // 200 random members (a seeded subset, so that `verify --random 2000` stays within CI's time). Not yet the
+        // default: at dt = 1 and 1e3 about a fifth of the random members still end unconverged (docs/benchmarks.md),
+        // which would fail every CI run.
         var options = new VerificationOptions(RandomMembers: a.Int("random", 200, 0), Seed: a.Int("seed", 0), KnownMembers: !a.Flag("no-known"),
-                                              Schemes: []);
+                                              Schemes: a.Flag("dg-laws") ? VerificationOptions.DefaultSchemes : [],
+                                              SchemeRandomMembers: a.Int("scheme-members", VerificationOptions.DefaultSchemeRandomMembers, 0));
         if (a.Text("scheme") is not null || a.Text("dt") is not null)
         {
             // The discrete laws of one scheme at one step size (the algebra's laws are not repeated).
             // dg is judged at c eps (issue 3), so its solve runs to round-off (DgOptions.Laws).
             var stepper = Stepper.Parse(a.Text("scheme") ?? "dg", DgOptions.Laws);
             double dt = a.Double("dt", 1e-3, positive: true);
-            options = options with { Schemes = [(stepper, dt)], AlgebraLaws = false };
+            options = options with { Schemes = [(stepper, dt)], AlgebraLaws = false,
+                                     SchemeRandomMembers = a.Text("scheme-members") is null ? null : options.SchemeRandomMembers };
         }
         var progress = new Progress<VerificationProgress>(p =>
         {
@@ -109,7 +125,9 @@ public static class CliApp
             {
                 ["checks"] = report.Checks,
                 ["violations"] = report.Violations,
+                ["unconverged"] = report.Unconverged,
                 ["members"] = report.Members,
+                ["schemeMembers"] = SchemeMembers(options),
                 ["seconds"] = Math.Round(report.Elapsed.TotalSeconds, 2),
                 ["laws"] = new JsonArray(report.Laws.Select(l => (JsonNode)new JsonObject
                 {
@@ -131,6 +149,8 @@ public static class CliApp
             foreach (var l in report.Laws.Where(l => l.FirstViolation is not null))
                 stdout.WriteLine($"  first violation of {l.Name}: {l.FirstViolation}");
             stdout.WriteLine($"members: {report.Members} ({options.RandomMembers} random from seed {options.Seed}), time: {report.Elapsed.TotalSeconds:F1} s");
+            if (!options.EffectiveSchemes.IsEmpty)
+                stdout.WriteLine($"scheme laws ({string.Join(", ", options.EffectiveSchemes.Select(x => $"{x.Stepper.Name} dt={x.Dt:G3}"))}) on {SchemeMembers(options)}; unconverged steps: {report.Unconverged}");
             stdout.WriteLine($"violations: {report.Violations} of {report.Checks} checks");
         }
         return report.Passed ? 0 : 1;

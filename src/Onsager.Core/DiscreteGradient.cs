@@ -40,6 +40,9 @@ public static class DiscreteGradient
         var small = diff.abs() < tau;
         var safe = where(small, ones_like(diff), diff);
         var quotient = (f(b) - f(a)) / safe;
+        // The derivative branch costs a pass: skip it when no site needs it (the common case in a step, where v - u is
+        // far above the threshold) unless a graph is wanted (training differentiates through both branches).
+        if (!createGraph && !small.any().item<bool>()) return quotient;
         var slope = derivative is not null ? derivative(mid) : PointwiseDerivative(f, mid, createGraph);
         return where(small, slope, quotient);
     }

@@ -8,7 +8,9 @@ public sealed record StepResult(Tensor State, int Iterations, double Residual, b
 
 /// <summary>A discrete-gradient solve that did not converge even after splitting: an error, never a silent continue.</summary>
 public sealed class StepFailedException(int step, double residual, int iterations, double dt)
-    : Exception($"Step {step}: the discrete-gradient solve did not converge (relative residual {residual:G3} after {iterations} iterations, dt = {dt:G3}, after splitting).")
+    : Exception(double.IsNaN(residual)
+        ? $"Step {step}: the state became NaN or infinite (residual NaN, dt = {dt:G3})."
+        : $"Step {step}: the discrete-gradient solve did not converge (relative residual {residual:G3} after {iterations} iterations, dt = {dt:G3}, after continuation and splitting).")
 {
     public int Step { get; } = step;
     public double Residual { get; } = residual;
@@ -111,7 +113,14 @@ public static class Steppers
     private static StepResult DgSplit(CompiledModel m, DgOptions o, Tensor u, double dt, int depth)
     {
         var r = DgSolve(m, o, u, dt);
-        if (r.Converged || depth >= o.MaxSplits) return r;
+        if (r.Converged) return r;
+        if (depth == 0)
+        {
+            var c = DgContinuation(m, o, u, dt);
+            if (c.Converged) return c with { Iterations = c.Iterations + r.Iterations };
+            r = r with { Iterations = r.Iterations + c.Iterations };
+        }
+        if (depth >= o.MaxSplits) return r;
         var first = DgSplit(m, o, u, dt / 2, depth + 1);
         if (!first.Converged) return first;
         var second = DgSplit(m, o, first.State, dt / 2, depth + 1);
@@ -119,65 +128,193 @@ public static class Steppers
                               first.Substeps + second.Substeps, first.Dissipated! + second.Dissipated!);
     }
 
+    /// <summary>How many halvings of dt natural-parameter continuation tries for a step size it can solve.</summary>
+    public const int ContinuationDepth = 30;
+
+    /// <summary>
+    /// Natural-parameter continuation in the step size: solve the same one-step equation R_h(v) = 0 at h = dt / 2^j for the
+    /// largest h that converges, then grow h (x2, else x1.25) up to dt from the secant extrapolation of the last two solutions
+    /// (or the last solution) as the initial guess. The result is one discrete-gradient step of size dt (not a composition), found where Newton from
+    /// the linearly implicit predictor has no chance: strongly nonlinear members at dt far beyond 1/Lip. A fold of the
+    /// solution branch ends it unconverged, and the caller splits the step instead.
+    /// </summary>
+    private static StepResult DgContinuation(CompiledModel m, DgOptions o, Tensor u, double dt)
+    {
+        using var scope = NewDisposeScope();
+        int iterations = 0;
+        double h = dt;
+        StepResult? at = null;
+        for (int j = 0; j < ContinuationDepth && at is null; j++)
+        {
+            h /= 2;
+            var r = DgSolve(m, o, u, h);
+            iterations += r.Iterations;
+            if (r.Converged) at = r;
+        }
+        if (at is null) return new StepResult(u, iterations, double.PositiveInfinity, false, 1, zeros(u.shape[0], u.dtype, u.device));
+        // Guesses for the next h: the secant through the last two solutions (linear in h; from u at h = 0 the first time),
+        // then the last solution itself (right where the solution saturates in h, as a gradient flow nears equilibrium).
+        var before = u; double hBefore = 0;
+        while (h < dt)
+        {
+            StepResult? next = null;
+            foreach (var (factor, secant) in new[] { (2.0, true), (2.0, false), (1.25, false) })
+            {
+                double target = Math.Min(dt, h * factor);
+                var guess = secant ? at.State + ((target - h) / (h - hBefore)) * (at.State - before) : at.State;
+                var r = DgSolve(m, o, u, target, guess);
+                iterations += r.Iterations;
+                if (r.Converged) { next = r; hBefore = h; h = target; break; }
+            }
+            if (next is null) return new StepResult(u, iterations, double.PositiveInfinity, false, 1, zeros(u.shape[0], u.dtype, u.device));
+            before = at.State;
+            at = next;
+        }
+        return new StepResult(at.State.MoveToOuterDisposeScope(), iterations, at.Residual, true, 1, at.Dissipated!.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Where Kbar is evaluated: u, or the midpoint (u + v)/2; <see cref="Freeze.Reversible"/> takes the midpoint only
+    /// when M is absent, the one case where it buys something (time reversibility).</summary>
+    private static Tensor FrozenAt(CompiledModel m, DgOptions o, Tensor u, Tensor v) =>
+        o.Freeze == Freeze.Start || (o.Freeze == Freeze.Reversible && m.HasDissipation) ? u : 0.5 * (u + v);
+
     private static Tensor Kbar(CompiledModel m, DgOptions o, Tensor u, Tensor v, Tensor g) =>
-        m.Operator(o.Freeze == Freeze.Start ? u : 0.5 * (u + v), g);
+        m.Operator(FrozenAt(m, o, u, v), g);
 
     private static Tensor Residual(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt) =>
         v - u + dt * Kbar(m, o, u, v, DiscreteGradient.Of(m, u, v));
 
-    /// <summary>Relative residual: |R| over the size of its terms |u| + |v| + dt |Kbar dbarE| (so stiff members are judged fairly).</summary>
-    private static double RelativeResidual(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt)
+    /// <summary>How far the current iterate is from solving the step, in the two norms that matter.</summary>
+    /// <param name="State">|R| over the size of its terms |u| + |v| + dt |Kbar dbarE| (so stiff members are judged fairly).</param>
+    /// <param name="Energy">The energy defect, worst over the batch: E(v) - E(u) + dt &lt;dbarE, Kbar dbarE&gt;_h = &lt;dbarE, R&gt;_h
+    /// exactly (the discrete-gradient identity holds for every v), over |E(u)| + |E(v)| + dt |&lt;dbarE, Kbar dbarE&gt;_h|.
+    /// This is the norm of the laws' allowance c eps (|E| + dt &lt;dbarE, Mbar dbarE&gt;_h): a state residual of 1e-14 can
+    /// still be far from that (|dbarE| |R| against |E|) or far below it, at extreme parameter scales either way.</param>
+    private readonly record struct Distance(double State, double Energy)
     {
-        var flow = dt * Kbar(m, o, u, v, DiscreteGradient.Of(m, u, v));
-        var r = v - u + flow;
-        return Norm(r) / (Norm(u) + Norm(v) + Norm(flow) + 1e-300);
+        public bool Finite => double.IsFinite(State) && double.IsFinite(Energy);
     }
+
+    /// <summary>The distance of v from solving the step, and dbarE(u, v) (moved to the caller's scope: the next Picard update
+    /// and the dissipated energy reuse it instead of evaluating the energy twice more).</summary>
+    private static (Distance Distance, Tensor Dbar) Measure(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt)
+    {
+        using var scope = NewDisposeScope();
+        var dbar = DiscreteGradient.Of(m, u, v);
+        var flow = dt * Kbar(m, o, u, v, dbar);
+        var r = v - u + flow;
+        double state = Norm(r) / (Norm(u) + Norm(v) + Norm(flow) + 1e-300);
+        if (o.EnergyTolerance is null) return (new Distance(state, 0), dbar.MoveToOuterDisposeScope());
+        var defect = m.Inner(dbar, r).abs();
+        var size = m.Energy(u).abs() + m.Energy(v).abs() + m.Inner(dbar, flow).abs() + 1e-300;
+        return (new Distance(state, (defect / size).max().item<double>()), dbar.MoveToOuterDisposeScope());
+    }
+
+    private static bool Within(DgOptions o, Distance d, double factor = 1) =>
+        d.Finite && d.State <= factor * o.Tolerance && (o.EnergyTolerance is not double e || d.Energy <= factor * e);
 
     /// <summary>How far above the tolerance a stagnated solve may end and still count as converged (round-off floor).</summary>
     public const double StagnationFactor = 100;
 
-    /// <summary>Members up to this many unknowns per sample get Newton with a dense finite-difference Jacobian.</summary>
-    public const int DenseNewtonLimit = 1024;
+    /// <summary>Members up to this many unknowns per sample get Newton with a dense finite-difference Jacobian (its batched
+    /// evaluation holds batch x n states of n unknowns, so above this it costs more than GMRES and gigabytes of memory).</summary>
+    public const int DenseNewtonLimit = 512;
+
+    /// <summary>The dense Jacobian costs batch x unknowns residual evaluations per Newton iteration: above this GMRES is cheaper.</summary>
+    public const int DenseEvaluationLimit = 1024;
+
+    /// <summary>A solve that has not halved its distance in this many iterations is not going to converge at this dt: it
+    /// stops, and the step is split, rather than burning the remaining iterations.</summary>
+    public const int PatienceIterations = 10;
+
+    /// <summary>Diagnostics hook: receives one line per nonlinear solve (dt, iterations, distances). Null (silent) unless a
+    /// tool (the benchmarks' --dg-members --trace) sets it.</summary>
+    public static Action<string>? DgTrace { get; set; }
 
     private static double Norm(Tensor t) => t.norm().item<double>();
 
-    private static StepResult DgSolve(CompiledModel m, DgOptions o, Tensor u, double dt)
+    private static StepResult DgSolve(CompiledModel m, DgOptions o, Tensor u, double dt, Tensor? guess = null)
     {
-        // Predictor: the linearly implicit step with dbarE_N frozen at u where that is a cheap Fourier solve, else u itself.
-        bool spectral = m.OperatorSymbol() is not null && m.LinearSymbol() is not null;
-        var v = spectral || o.Solver == NonlinearSolver.Picard ? PicardUpdate(m, o, u, u, dt) ?? u : u;
+        using var scope = NewDisposeScope();
+        // Predictor: the given guess, else the linearly implicit step with dbarE_N frozen at u (u itself if its linear solve fails).
+        // dbarE(u, u) = dE(u): the predictor needs one gradient evaluation, as explicit Euler does.
+        var v = guess?.clone() ?? PicardUpdate(m, o, u, u, dt, m.VariationalDerivative(u)) ?? u.clone();
         int it = 1;
-        double res = RelativeResidual(m, o, u, v, dt);
-        bool dense = m.Fields * m.Grid.Sites <= DenseNewtonLimit;
+        var (d, dbarV) = Measure(m, o, u, v, dt);
+        int unknowns = m.Fields * m.Grid.Sites;
+        bool dense = unknowns <= DenseNewtonLimit && u.shape[0] * unknowns <= DenseEvaluationLimit;
         bool stagnated = false;
-        for (; it < o.MaxIterations && res > o.Tolerance && double.IsFinite(res); it++)
+        double best = Math.Max(d.State / o.Tolerance, d.Energy / (o.EnergyTolerance ?? 1));
+        int sinceBest = 0;
+        // Picard first: where P = I + dt/2 Kbar L is diagonal in Fourier space one FFT pair per iteration, else one GMRES
+        // solve (exact in one iteration when E is quadratic and Kbar = K(u), as for Burgers in coercive form); the cheap
+        // path at moderate dt. The first iteration that does not halve the distance hands over to Newton.
+        bool picard = true;
+        double previous = best;
+        for (; it < o.MaxIterations && !Within(o, d) && d.Finite; it++)
         {
-            Tensor? next = o.Solver == NonlinearSolver.Picard ? PicardUpdate(m, o, u, v, dt)
-                         : dense ? NewtonDenseUpdate(m, o, u, v, dt)
-                         : NewtonUpdate(m, o, u, v, dt, Norm(Residual(m, o, u, v, dt)));
-            if (next is null) { stagnated = true; break; }
+            Tensor? next;
+            // Each iteration's temporaries die with it: a rollout or a law run makes thousands of iterations.
+            using (var inner = NewDisposeScope())
+            {
+                next = picard ? PicardUpdate(m, o, u, v, dt, dbarV)
+                     : dense ? NewtonDenseUpdate(m, o, u, v, dt)
+                     : NewtonUpdate(m, o, u, v, dt, Norm(Residual(m, o, u, v, dt)));
+                next?.MoveToOuterDisposeScope();
+            }
+            if (next is null)
+            {
+                if (picard && o.Solver == NonlinearSolver.Newton) { picard = false; continue; }
+                stagnated = true; break;
+            }
             v = next;
-            res = RelativeResidual(m, o, u, v, dt);
+            (d, dbarV) = Measure(m, o, u, v, dt);
+            double now = Math.Max(d.State / o.Tolerance, d.Energy / (o.EnergyTolerance ?? 1));
+            if (picard && o.Solver == NonlinearSolver.Newton && !(now < 0.5 * previous)) picard = false;
+            previous = now;
+            if (now < 0.5 * best) { best = now; sinceBest = 0; }
+            else if (++sinceBest >= PatienceIterations) { stagnated = true; break; }
         }
-        // A tolerance below the round-off floor of |R| cannot be met: a Newton iteration that stagnates within
-        // StagnationFactor of the tolerance has reached that floor and counts as converged.
-        bool ok = double.IsFinite(res) && (res <= o.Tolerance || (stagnated && res <= StagnationFactor * o.Tolerance));
-        var dbar = DiscreteGradient.Of(m, u, v);
-        var mid = o.Freeze == Freeze.Start ? u : 0.5 * (u + v);
-        var dissipated = dt * m.Inner(dbar, m.Dissipation(mid, dbar));
-        return new StepResult(v, it, res, ok, 1, dissipated);
+        // A tolerance below the round-off floor cannot be met. The floor of |R| is what flipping the last bits of v does
+        // to R: eps times the condition of I + dt Kbar d(dbarE)/dv, plus the cancellation inside dbarE, which at dt = 1e3
+        // with parameter scales 1e6 reaches 1e-3 relative (the energy defect then still sits at 1e-17). A solve whose
+        // iteration can no longer reduce |R| counts as converged when |R| is within StagnationFactor of
+        // max(tolerance, that floor) and the energy defect meets the energy tolerance: no float64 v does better.
+        double floor = stagnated && !Within(o, d) && d.Finite ? RoundOffFloor(m, o, u, v, dt) : 0;
+        DgTrace?.Invoke(FormattableString.Invariant($"solve dt {dt:G3}: {it} iterations, stagnated {stagnated}, state {d.State:G3}, floor {floor:G3}, energy {d.Energy:G3}, picard {picard}, dense {dense}, guess {guess is not null}"));
+        bool ok = Within(o, d) || (stagnated && d.Finite && d.State <= StagnationFactor * Math.Max(o.Tolerance, floor)
+                                   && (o.EnergyTolerance is not double et || d.Energy <= et));
+        var mid = FrozenAt(m, o, u, v);
+        var dissipated = dt * m.Inner(dbarV, m.Dissipation(mid, dbarV));
+        return new StepResult(v.MoveToOuterDisposeScope(), it, d.State, ok, 1, dissipated.MoveToOuterDisposeScope());
     }
 
-    private static StepResult Failed(CompiledModel m, DgOptions o, Tensor u, double dt, int it) =>
-        new(u, it, double.PositiveInfinity, false, 1, zeros(u.shape[0], u.dtype, u.device));
+    /// <summary>|R(v + eta) - R(v)| for eta a last-bit perturbation of v (4 eps |v_i|, random signs), relative like
+    /// <see cref="Distance.State"/>: the resolution at which float64 can tell candidate solutions apart.</summary>
+    private static double RoundOffFloor(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var gen = new TorchSharp.torch.Generator(12345);
+        var signs = 2 * randint(0, 2, v.shape, dtype: v.dtype, device: v.device, generator: gen) - 1;
+        var eta = 4 * 2.220446049250313e-16 * v.abs() * signs;
+        var r0 = Residual(m, o, u, v, dt);
+        var r1 = Residual(m, o, u, v + eta, dt);
+        var flow = r0 - v + u;
+        return Norm(r1 - r0) / (Norm(u) + Norm(v) + Norm(flow) + 1e-300);
+    }
+
+    /// <summary>The round-off floor of the DG residual R(v) = v - u + dt Kbar dbarE(u, v), relative to |u| + |v| + dt |Kbar dbarE|
+    /// (what the solver accepts a stagnated solve against).</summary>
+    public static double ResidualFloor(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt) => RoundOffFloor(m, o, u, v, dt);
 
     /// <summary>P v+ = u - dt Kbar (L u/2 + dbarE_N(u, v)), P = I + dt/2 Kbar L.</summary>
-    private static Tensor? PicardUpdate(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt)
+    private static Tensor? PicardUpdate(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt, Tensor? dbarE = null)
     {
-        var dbar = DiscreteGradient.Of(m, u, v);
-        var nonlinear = dbar - 0.5 * (m.LinearPart(u) + m.LinearPart(v));
-        var state = o.Freeze == Freeze.Start ? u : 0.5 * (u + v);
-        var b = u - dt * m.Operator(state, 0.5 * m.LinearPart(u) + nonlinear);
+        var dbar = dbarE ?? DiscreteGradient.Of(m, u, v);
+        // L u/2 + dbarE_N = dbarE - L v/2 (dbarE_N = dbarE - L (u + v)/2)
+        var state = FrozenAt(m, o, u, v);
+        var b = u - dt * m.Operator(state, dbar - 0.5 * m.LinearPart(v));
         var solved = SolveLinear(m, state, b, dt / 2, v, Math.Min(1e-3, o.Tolerance * 1e-2));
         return solved.Converged || solved.RelativeResidual < 1e-6 ? solved.X : null;
     }

@@ -3,11 +3,18 @@ using System.Collections.Immutable;
 namespace Onsager;
 
 /// <summary>What a verification run covers.</summary>
+/// <param name="SchemeRandomMembers">How many of the random members (the first ones, in seed order) also get the scheme
+/// laws; null: all. The known members always do. `verify --dg-laws` uses 200, so that `verify --random 2000 --dg-laws`
+/// adds the DG laws of 216 members (648 DG solves) rather than 2000.</param>
 public sealed record VerificationOptions(int RandomMembers = 200, int Seed = 0, bool KnownMembers = true, LawOptions? Laws = null,
                                          RandomMemberOptions? Generator = null, ImmutableArray<(Stepper Stepper, double Dt)> Schemes = default,
-                                         bool AlgebraLaws = true)
+                                         bool AlgebraLaws = true, int? SchemeRandomMembers = null)
 {
-    /// <summary>The discrete laws of the DG scheme at dt in {1e-3, 1, 1e3} (issue 3; opt in with <see cref="Schemes"/>).</summary>
+    /// <summary>How many random members `verify --dg-laws` checks the DG laws on (the first ones, seeded).</summary>
+    public const int DefaultSchemeRandomMembers = 200;
+
+    /// <summary>The discrete laws of the DG scheme at dt in {1e-3, 1, 1e3} (issue 3; `onsager verify --dg-laws`, not yet the
+    /// default: see docs/benchmarks.md for the members that still end unconverged).</summary>
     public static ImmutableArray<(Stepper, double)> DefaultSchemes { get; } =
         [(new Stepper.DiscreteGradient(DgOptions.Laws), 1e-3), (new Stepper.DiscreteGradient(DgOptions.Laws), 1.0), (new Stepper.DiscreteGradient(DgOptions.Laws), 1e3)];
 
@@ -19,6 +26,9 @@ public sealed record VerificationReport(int Members, ImmutableArray<LawResult> L
 {
     public int Checks => Laws.Sum(l => l.Checks);
     public int Violations => Laws.Sum(l => l.Violations);
+    /// <summary>Time steps whose solve did not converge (each also counts as a violation of every law that needed it).</summary>
+    public int Unconverged => Laws.Where(l => l.Name.StartsWith("step-no-energy-rise", StringComparison.Ordinal) || l.Name.StartsWith("step-reversible", StringComparison.Ordinal))
+                                  .Sum(l => l.Unconverged);
     public bool Passed => Violations == 0;
 }
 
@@ -49,6 +59,7 @@ public static class Verification
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var members = Members(o).ToList();
         var results = new List<LawResult>();
+        int known = members.Count(x => !x.Name.StartsWith("random:", StringComparison.Ordinal));
         for (int i = 0; i < members.Count; i++)
         {
             cancel.ThrowIfCancellationRequested();
@@ -56,7 +67,9 @@ public static class Verification
             var laws = o.Laws ?? LawOptions.Default;
             var model = build();
             var r = o.AlgebraLaws ? Laws.Check(model, laws with { Seed = laws.Seed + i }) : [];
-            foreach (var (stepper, dt) in o.EffectiveSchemes) r = r.AddRange(SchemeLaws.Check(model, stepper, dt, laws.Seed + i));
+            bool schemes = !name.StartsWith("random:", StringComparison.Ordinal) || o.SchemeRandomMembers is not int limit || i - known < limit;
+            if (schemes)
+                foreach (var (stepper, dt) in o.EffectiveSchemes) r = r.AddRange(SchemeLaws.Check(model, stepper, dt, laws.Seed + i));
             results.AddRange(r.Select(x => x.FirstViolation is null ? x : x with { FirstViolation = $"{name}: {x.FirstViolation}" }));
             progress?.Report(new VerificationProgress(i + 1, members.Count, name));
         }

@@ -154,6 +154,7 @@ public static class NpzLayout
             entries.Add(new($"coef/u_ic/{name}", NpyArray.Of(m.Cast<double>().ToArray(), m.GetLength(0), m.GetLength(1))));
         foreach (var (name, x) in c.Scalars) entries.Add(new($"pde_info/{name}", NpyArray.Scalar(x)));
         foreach (var (name, s) in c.Notes) entries.Add(new($"pde_info/{name}", NpyArray.Text(s)));
+        foreach (var (name, a) in c.Diagnostics) entries.Add(new($"diagnostics/{name}", a));
         Npy.WriteNpz(path, entries);
     }
 

@@ -20,6 +20,10 @@ public sealed record DatasetContent(
     public int Fields => (int)Shape[^1];
     public long SampleSize => Shape.Skip(1).Aggregate(1L, (a, b) => a * b);
 
+    /// <summary>Extra float64 arrays beside the reference layout (simulate's energy, dissipation rate and mass traces),
+    /// written as diagnostics/NAME; readers of the reference layout ignore them.</summary>
+    public ImmutableSortedDictionary<string, NpyArray> Diagnostics { get; init; } = ImmutableSortedDictionary<string, NpyArray>.Empty;
+
     /// <summary>The content of a generated block of a recipe.</summary>
     public static DatasetContent From(GeneratedBlock block)
     {

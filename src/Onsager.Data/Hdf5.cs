@@ -28,6 +28,12 @@ public static class Hdf5
         foreach (var (name, value) in c.Scalars) info[name] = value;
         foreach (var (name, value) in c.Notes) info[name] = value;
         file["pde_info"] = info;
+        if (c.Diagnostics.Count > 0)
+        {
+            var diagnostics = new H5Group();
+            foreach (var (name, a) in c.Diagnostics) diagnostics[name] = new H5Dataset(a.AsDoubles(), fileDims: a.Shape.Select(x => (ulong)x).ToArray());
+            file["diagnostics"] = diagnostics;
+        }
         Atomic.WriteFile(path, s => file.Write(s));
     }
 

@@ -1,0 +1,34 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Onsager.Benchmarks;
+
+/// <summary>`-- --dg-members N DT [FIRST] [--known] [--trace]`: the DG scheme laws on members one by one (random members
+/// FIRST..FIRST+N-1, and with --known the known-truth members first), with time and the failed laws per member: how the
+/// robustness of the DG solve on extreme-scale members was measured. --trace prints one line per nonlinear solve.</summary>
+public static class Diagnose
+{
+    public static void Run(int count, double dt, int first, bool known, bool trace)
+    {
+        if (trace) Steppers.DgTrace = line => Console.Error.WriteLine("  " + line);
+        TorchSharp.torch.set_num_threads(1);
+        var inv = CultureInfo.InvariantCulture;
+        var total = Stopwatch.StartNew();
+        int bad = 0, index = 0;
+        var members = Verification.Members(new VerificationOptions(RandomMembers: count, Seed: first, KnownMembers: known)).ToList();
+        foreach (var (name, build) in members)
+        {
+            var model = build();
+            Console.Error.WriteLine($"{name}: {model.Describe()}");
+            var w = Stopwatch.StartNew();
+            // the same seed as `onsager verify` gives this member (LawOptions.Default.Seed + index)
+            var results = SchemeLaws.Check(model, new Stepper.DiscreteGradient(DgOptions.Laws), dt, LawOptions.Default.Seed + index++);
+            var failed = results.Where(r => !r.Passed).ToList();
+            if (failed.Count > 0) bad++;
+            Console.WriteLine(string.Format(inv, "{0,-34} grid {1,-16} fields {2} M {3,-5} W {4,-5} {5,7:F2} s  {6}", name, model.Grid, model.Fields,
+                model.Dissipation is not null, model.Conservation is not null, w.Elapsed.TotalSeconds,
+                failed.Count == 0 ? "ok" : string.Join("; ", failed.Select(f => $"{f.Name} unconv {f.Unconverged}: {f.FirstViolation}"))));
+        }
+        Console.WriteLine(string.Format(inv, "{0} of {1} members with a violation, {2:F1} s", bad, members.Count, total.Elapsed.TotalSeconds));
+    }
+}

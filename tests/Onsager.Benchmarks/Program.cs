@@ -1,0 +1,26 @@
+using System.Globalization;
+using BenchmarkDotNet.Running;
+using Onsager.Benchmarks;
+
+// dotnet run -c Release --project tests/Onsager.Benchmarks -- --quick [--budget SECONDS] [--grids 256,128x128] [--batches 1,64]  (Stopwatch table, a few minutes)
+// dotnet run -c Release --project tests/Onsager.Benchmarks -- --dg-members N DT [FIRST] [--known] [--trace]  (DG laws per random member)
+// dotnet run -c Release --project tests/Onsager.Benchmarks -- [BenchmarkDotNet arguments]  (e.g. --filter '*' --job short)
+var inv = CultureInfo.InvariantCulture;
+if (args.Length >= 3 && args[0] == "--dg-members")
+{
+    Diagnose.Run(int.Parse(args[1], inv), double.Parse(args[2], inv), args.Length > 3 && !args[3].StartsWith("--") ? int.Parse(args[3], inv) : 0,
+                 args.Contains("--known"), args.Contains("--trace"));
+    return 0;
+}
+if (args.Length >= 1 && args[0] == "--quick")
+{
+    int at = Array.IndexOf(args, "--budget");
+    double budget = at >= 0 ? double.Parse(args[at + 1], inv) : 0.5;
+    int gi = Array.IndexOf(args, "--grids"), bi = Array.IndexOf(args, "--batches");
+    var grids = gi >= 0 ? args[gi + 1].Split(',') : ["256", "1024", "4096", "128x128"];
+    var batches = bi >= 0 ? args[bi + 1].Split(',').Select(x => int.Parse(x, inv)).ToArray() : [1, 64];
+    Quick.Run(budget, grids, batches);
+    return 0;
+}
+BenchmarkSwitcher.FromAssembly(typeof(StepBenchmarks).Assembly).Run(args);
+return 0;
