@@ -100,7 +100,8 @@ public static class Steppers
         return z => ApplySymbolInverse(m.Grid, z, p);
     }
 
-    private static Tensor ApplySymbolInverse(Grid g, Tensor b, Tensor p)
+    /// <summary>x with p x = b for a Fourier symbol p (rfft layout): one forward and one inverse FFT.</summary>
+    internal static Tensor ApplySymbolInverse(Grid g, Tensor b, Tensor p)
     {
         var dims = g.Dimensions == 1 ? new long[] { 2 } : new long[] { 2, 3 };
         var sizes = g.Points.Select(x => (long)x).ToArray();

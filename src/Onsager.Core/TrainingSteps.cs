@@ -40,7 +40,7 @@ public static class TrainingSteps
                 // (I + dt K L) u+ = u - dt K (dE(u) - L u), K and L multipliers (the reference's classical step).
                 var (k, l) = Symbols(m, "sbdf1");
                 var nonlinear = m.VariationalDerivative(u, createGraph: true) - m.LinearPart(u);
-                return SolveSymbol(m.Grid, u - dt * m.Operator(u, nonlinear), 1 + dt * k * l);
+                return Steppers.ApplySymbolInverse(m.Grid, u - dt * m.Operator(u, nonlinear), 1 + dt * k * l);
             }
             case Stepper.DiscreteGradient: return Picard(m, u, dt, picardIterations);
             default: throw new NotSupportedException(s.GetType().Name);
@@ -66,7 +66,7 @@ public static class TrainingSteps
         {
             var mid = j == 0 ? u : 0.5 * (u + v);
             var nonlinear = m.VariationalDerivative(mid, createGraph: true) - m.LinearPart(mid);
-            v = SolveSymbol(m.Grid, u - dt * m.Operator(u, 0.5 * lu + nonlinear), p);
+            v = Steppers.ApplySymbolInverse(m.Grid, u - dt * m.Operator(u, 0.5 * lu + nonlinear), p);
         }
         return v;
     }
@@ -79,13 +79,5 @@ public static class TrainingSteps
             throw new ArgumentException($"The training step '{scheme}' solves (I + c K L) x = b in Fourier space, so K = M + W and the energy's quadratic part " +
                                         "must be Fourier multipliers (kind 'spectral'); use rk4 or euler for state-dependent members.");
         return (k, l);
-    }
-
-    private static Tensor SolveSymbol(Grid g, Tensor b, Tensor p)
-    {
-        var dims = g.Dimensions == 1 ? new long[] { 2 } : new long[] { 2, 3 };
-        var sizes = g.Points.Select(x => (long)x).ToArray();
-        var shaped = g.Dimensions == 1 ? p : p.reshape(g.Points[0], g.Points[1] / 2 + 1);
-        return fft.irfftn(fft.rfftn(b, dim: dims) / shaped, s: sizes, dim: dims);
     }
 }
