@@ -76,7 +76,7 @@ public static class ReproduceCommand
         // 3. evaluation
         stderr.WriteLine("[3/4] evaluating (float64 rollouts)");
         var file = ModelDirectory.Load(modelDir);
-        var result = EvaluateCommand.Evaluate(file, modelDir, reader, new EvaluationOptions { Scheme = options.Scheme == "sbdf1" ? "sbdf1" : options.Scheme, Seed = options.Seed }, cancel);
+        var result = EvaluateCommand.Evaluate(file, modelDir, reader, new EvaluationOptions { Scheme = options.Scheme, Seed = options.Seed }, cancel);
         TrainCommand.WriteAtomically(Path.Combine(dir, "evaluation.json"), result.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         // 4. report (diagnostics and pictures) on a few test trajectories
         stderr.WriteLine("[4/4] report");

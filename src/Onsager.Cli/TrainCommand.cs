@@ -153,12 +153,9 @@ public static class TrainCommand
         return result;
     }
 
-    internal static void WriteAtomically(string path, string text)
-    {
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, overwrite: true);
-    }
+    /// <summary>A text file written through <see cref="Atomic.WriteFile"/> (temporary name, flush, rename).</summary>
+    internal static void WriteAtomically(string path, string text) =>
+        Atomic.WriteFile(path, s => { using var w = new StreamWriter(s, leaveOpen: true); w.Write(text); });
 }
 
 /// <summary>An IProgress that reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>

@@ -1,3 +1,4 @@
+using static TorchSharp.torch;
 using System.Collections.Immutable;
 
 namespace Onsager.Data;
@@ -45,5 +46,16 @@ public static class ModelData
         }
         var shape = new long[] { samples.Count, count, fields }.Concat(model.Grid.Points.Select(p => (long)p)).ToImmutableArray();
         return new ModelTrajectories(values, shape, d.Times.Take(count).ToImmutableArray(), samples.ToImmutableArray());
+    }
+
+    /// <summary>
+    /// Values read in the file layout (count, frames, sites..., fields), float32, as a tensor in the model's layout
+    /// (count, frames, fields, sites...), still float32 (the caller picks dtype and device).
+    /// </summary>
+    public static Tensor ToModelLayout(float[] values, long count, int frames, Dataset d)
+    {
+        var shape = new long[] { count, frames }.Concat(d.Points.Select(x => (long)x)).Append(d.Fields).ToArray();
+        var perm = new long[] { 0, 1, shape.Length - 1 }.Concat(Enumerable.Range(2, shape.Length - 3).Select(i => (long)i)).ToArray();
+        return tensor(values, shape, ScalarType.Float32).permute(perm).contiguous();
     }
 }

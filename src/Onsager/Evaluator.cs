@@ -108,38 +108,31 @@ public static class Evaluator
             ? new DgOptions(NonlinearSolver.Picard, Tolerance: 1e-10, MaxIterations: 100)
             : DgOptions.Default;
 
-    private static Tensor States(DatasetReader reader, IReadOnlyList<WindowStart> starts, int frames, out float[][] truth)
+    /// <summary>
+    /// Rolls the member out from the first frame of each window and returns, per window, the relative RMSE at steps
+    /// 1..steps against the data (both in the model's layout), with the rollout itself.
+    /// </summary>
+    private static (List<double[]> Errors, RolloutFrames Rollout) Roll(CompiledModel m, Stepper stepper, DatasetReader reader, IReadOnlyList<WindowStart> starts,
+                                                                      int steps, double dt, ref int unconverged, CancellationToken cancel)
     {
         var d = reader.Dataset;
-        truth = starts.Select(w => reader.ReadFrames(w.Sample, w.Start, frames)).ToArray();
-        var first = truth.SelectMany(t => t.AsSpan(0, (int)d.FrameSize).ToArray()).ToArray();
-        var shape = new long[] { starts.Count }.Concat(d.Points.Select(x => (long)x)).Append(d.Fields).ToArray();
-        var perm = new long[] { 0, shape.Length - 1 }.Concat(Enumerable.Range(1, shape.Length - 2).Select(i => (long)i)).ToArray();
-        return tensor(first, shape, ScalarType.Float32).to(ScalarType.Float64).permute(perm).contiguous();
-    }
-
-    /// <summary>Model layout (batch, field, sites...) back to the file's (sites..., fields) per sample.</summary>
-    private static double[] FileLayout(Tensor u, int b)
-    {
-        var one = u[b];
-        var perm = Enumerable.Range(1, (int)one.dim() - 1).Select(i => (long)i).Append(0L).ToArray();
-        return one.permute(perm).contiguous().data<double>().ToArray();
+        var values = starts.SelectMany(w => reader.ReadFrames(w.Sample, w.Start, steps + 1)).ToArray();
+        var truth = ModelData.ToModelLayout(values, starts.Count, steps + 1, d);        // (window, frame, field, sites...), float32
+        var r = Rollout.Frames(m, stepper, truth.select(1, 0).to(ScalarType.Float64), dt, steps, cancel);
+        unconverged += r.Unconverged;
+        var errors = Enumerable.Range(0, starts.Count).Select(b => Enumerable.Range(1, steps).Select(s =>
+            RelativeRmse.Of(r.States[s][b].contiguous().data<double>().ToArray(), truth[b, s].contiguous().data<float>().ToArray())).ToArray()).ToList();
+        return (errors, r);
     }
 
     private static List<double[]> Errors(CompiledModel m, Stepper stepper, DatasetReader reader, List<WindowStart> starts, int steps, double dt, int batch,
                                          ref int unconverged, CancellationToken cancel)
     {
         var errors = new List<double[]>();
-        long frame = reader.Dataset.FrameSize;
         for (int i = 0; i < starts.Count; i += batch)
         {
             using var scope = NewDisposeScope();
-            var chunk = starts.Skip(i).Take(batch).ToList();
-            var u0 = States(reader, chunk, steps + 1, out var truth);
-            var r = Rollout.Frames(m, stepper, u0, dt, steps, cancel);
-            unconverged += r.Unconverged;
-            for (int b = 0; b < chunk.Count; b++)
-                errors.Add(Enumerable.Range(1, steps).Select(s => RelativeRmse.Of(FileLayout(r.States[s], b), truth[b].AsSpan((int)(s * frame), (int)frame))).ToArray());
+            errors.AddRange(Roll(m, stepper, reader, starts.Skip(i).Take(batch).ToList(), steps, dt, ref unconverged, cancel).Errors);
         }
         return errors;
     }
@@ -148,12 +141,8 @@ public static class Evaluator
                                                                                      int steps, double dt, ref int unconverged, CancellationToken cancel)
     {
         using var scope = NewDisposeScope();
-        long frame = reader.Dataset.FrameSize;
         var starts = samples.Select(s => new WindowStart(s, 0)).ToList();
-        var u0 = States(reader, starts, steps + 1, out var truth);
-        var r = Rollout.Frames(m, stepper, u0, dt, steps, cancel);
-        unconverged += r.Unconverged;
-        var errors = starts.Select((_, b) => Enumerable.Range(1, steps).Select(s => RelativeRmse.Of(FileLayout(r.States[s], b), truth[b].AsSpan((int)(s * frame), (int)frame))).ToArray()).ToList();
+        var (errors, r) = Roll(m, stepper, reader, starts, steps, dt, ref unconverged, cancel);
         long rises = 0, transitions = 0;
         for (int b = 0; b < starts.Count; b++)
             for (int s = 1; s <= steps; s++)

@@ -107,15 +107,8 @@ public sealed class Trainer(Model initial, TrainingOptions? options = null)
         string stopped = "max epochs";
         var clock = Stopwatch.StartNew();
 
-        Tensor Batch(IReadOnlyList<WindowStart> windows, TrainingWindows source)
-        {
-            var values = source.Read(windows);
-            var shape = new long[] { windows.Count, o.WindowLength }.Concat(data.Points.Select(x => (long)x)).Append(data.Fields).ToArray();
-            var t = tensor(values, shape, ScalarType.Float32).to(o.DType, m.Device);
-            // file layout (window, frame, sites..., fields) -> model layout (window, frame, fields, sites...)
-            var perm = new long[] { 0, 1, shape.Length - 1 }.Concat(Enumerable.Range(2, shape.Length - 3).Select(i => (long)i)).ToArray();
-            return t.permute(perm).contiguous();
-        }
+        Tensor Batch(IReadOnlyList<WindowStart> windows, TrainingWindows source) =>
+            ModelData.ToModelLayout(source.Read(windows), windows.Count, o.WindowLength, data).to(o.DType, m.Device);
 
         double Validate()
         {
