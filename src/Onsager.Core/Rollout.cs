@@ -38,6 +38,7 @@ public static class Rollout
         {
             states.Add(u);
             using var noGrad = no_grad();
+            using var scope = NewDisposeScope();                                // the energy's temporaries (network activations) die here
             var e = m.Energy(u).data<double>().ToArray();
             for (int b = 0; b < batch; b++) energy[b, n] = e[b];
         }
@@ -83,7 +84,11 @@ public static class Rollout
             if (n % saveEvery == 0 || n == steps)
             {
                 Save(n * dt);
-                progress?.Report(new RolloutProgress(n, steps, n * dt, m.Energy(u).mean().item<double>()));
+                if (progress is not null)
+                {
+                    using var scope = NewDisposeScope();
+                    progress.Report(new RolloutProgress(n, steps, n * dt, m.Energy(u).mean().item<double>()));
+                }
             }
         }
         var stack = TorchSharp.torch.stack(frames, 1);                          // (batch, frame, field, x[, y])
@@ -91,6 +96,8 @@ public static class Rollout
         var energy = new double[batch, count]; var rate = new double[batch, count]; var mass = new double[batch, count, fields];
         for (int f = 0; f < count; f++)
         {
+            // One scope a frame: unscoped, 101 frames of a 128 x 128 member held 15 GB of network activations.
+            using var scope = NewDisposeScope();
             var e = m.Energy(frames[f]).data<double>().ToArray();
             var d = m.DissipationRate(frames[f]).data<double>().ToArray();
             var ms = m.Mass(frames[f]).data<double>().ToArray();

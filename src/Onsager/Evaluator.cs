@@ -18,7 +18,7 @@ public sealed record EvaluationOptions
     public int WindowStride { get; init; } = 5;
     /// <summary>Length of the long rollout (50; shortened to the data's frames).</summary>
     public int LongSteps { get; init; } = 50;
-    /// <summary>Rollouts per batch.</summary>
+    /// <summary>Rollouts per batch at most; fewer on large grids (<see cref="Chunks.States"/>).</summary>
     public int Batch { get; init; } = 128;
     /// <summary>Seed of the reference split (must be the one training used).</summary>
     public int Seed { get; init; }
@@ -76,11 +76,12 @@ public static class Evaluator
         // Reference protocol: 10 evenly spaced test trajectories from frame 0.
         var referenceSamples = RelativeRmse.ReferenceIndices(test.Length, Math.Min(o.ReferenceTrajectories, test.Length)).Select(i => test[i]).ToList();
         int unconverged = 0;
-        var reference = Errors(m, stepper, reader, referenceSamples.Select(s => new WindowStart(s, 0)).ToList(), steps, dt, o.Batch, ref unconverged, cancellationToken);
+        int batch = Chunks.States(m.Grid, o.Batch);                             // 4 rollouts at a time on 128 x 128
+        var reference = Errors(m, stepper, reader, referenceSamples.Select(s => new WindowStart(s, 0)).ToList(), steps, dt, batch, ref unconverged, cancellationToken);
 
         // All test trajectories, start frames 0, stride, ...
         var windows = test.SelectMany(s => Enumerable.Range(0, data.Frames - steps).Where(f => f % o.WindowStride == 0).Select(f => new WindowStart(s, f))).ToList();
-        var all = Errors(m, stepper, reader, windows, steps, dt, o.Batch, ref unconverged, cancellationToken);
+        var all = Errors(m, stepper, reader, windows, steps, dt, batch, ref unconverged, cancellationToken);
 
         // Long rollouts from frame 0 of the reference trajectories, with the energy along them.
         int longSteps = Math.Min(o.LongSteps, data.Frames - 1);

@@ -147,6 +147,8 @@ public sealed class Trainer(Model initial, TrainingOptions? options = null)
             for (int s = 0; s < o.StepsPerEpoch; s++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                // On large grids one epoch can outlast the budget: stop mid-epoch (after at least one step) and validate.
+                if (s > 0 && o.Budget is { } within && clock.Elapsed >= within) break;
                 using var scope = NewDisposeScope();
                 optimizer.zero_grad();
                 var loss = Loss.Autoregressive(m, stepper, Batch(train.Draw(rng, o.BatchSize), train), o.Horizon, dt, o.Detach, o.PicardIterations);
