@@ -15,7 +15,7 @@ public sealed record CompileOptions(ScalarType DType = ScalarType.Float64, Devic
 /// A member compiled to tensors: a TorchSharp module that owns the learnable parameters. All functions take and
 /// return tensors of layout (batch, field, x[, y]); <see cref="Snapshot"/> gives the value back with the learned numbers.
 /// </summary>
-public sealed class CompiledModel : nn.Module
+public sealed class CompiledModel : nn.Module, ICompiledVectorField
 {
     private readonly CompiledPiece<Energy> energy;
     private readonly CompiledOperator<Dissipation>? dissipation;
@@ -133,13 +133,9 @@ public sealed class CompiledModel : nn.Module
     /// <summary>The member as a value with the current (learned) numbers.</summary>
     public Model Snapshot() => new(Grid, Fields, energy.Snapshot(), dissipation?.Snapshot(), conservation?.Snapshot());   // the constructor re-validates
 
-    private Tensor Check(Tensor u)
-    {
-        var expected = Grid.Shape(1, Fields).Skip(1).ToArray();
-        if (u.dim() != expected.Length + 1 || !u.shape.Skip(1).SequenceEqual(expected))
-            throw new ArgumentException($"Expected a state of shape (batch, {string.Join(", ", expected)}), got ({string.Join(", ", u.shape)}).");
-        return u;
-    }
+    IVectorField ICompiledVectorField.Snapshot() => Snapshot();
+
+    private Tensor Check(Tensor u) => VectorField.CheckState(Grid, Fields, u);
 }
 
 /// <summary>Pure functions of members: compile a value to tensors, and the vector field of the class.</summary>
