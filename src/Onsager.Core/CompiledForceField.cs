@@ -8,46 +8,34 @@ namespace Onsager;
 /// layer by layer at every call, so the value and the module cannot drift apart) and the right-hand side f(u) on states
 /// (batch, field, x[, y]).
 /// </summary>
-public sealed class CompiledForceField : nn.Module, ICompiledVectorField
+public sealed class CompiledForceField : CompiledVectorField<ForceField>
 {
     private readonly ArrayHandle weights;
     private readonly Func<Tensor, Tensor> rhs;
 
-    public ForceField Structure { get; }
-    public Grid Grid => Structure.Grid;
-    public int Fields => Structure.Fields;
-    public ScalarType DType { get; }
-    public Device Device { get; }
-
-    internal CompiledForceField(ForceField field, CompileOptions options) : base("force_field")
+    internal CompiledForceField(ForceField field, CompileOptions options) : base("force_field", field, options)
     {
-        Structure = field;
-        DType = options.DType;
-        Device = options.ResolvedDevice;
-        var store = new ParameterStore(DType, Device);
-        weights = store.Array(field.Weights, Constraint.Free, field.Kind);
+        weights = Store.Array(field.Weights, Constraint.Free, field.Kind);
         rhs = field switch
         {
             ForceField.Convolutional c => u => Convolutional(c, new Reader(weights.Get()), u),
             ForceField.Fourier f => u => Fourier(f, new Reader(weights.Get()), u),
             _ => throw new NotSupportedException(field.GetType().Name),
         };
-        foreach (var (name, p) in store.Parameters) register_parameter(name, p);
+        RegisterParameters();
     }
 
     /// <summary>f(u). A force field has no inner derivative, so <paramref name="createGraph"/> changes nothing: the graph to
     /// the weights is kept whenever gradients are enabled.</summary>
-    public Tensor Rhs(Tensor u, bool createGraph = false) => rhs(VectorField.CheckState(Grid, Fields, u));
+    public override Tensor Rhs(Tensor u, bool createGraph = false) => rhs(VectorField.CheckState(Grid, Fields, u));
 
     /// <summary>The force field as a value with the current weights.</summary>
-    public ForceField Snapshot() => Structure switch
+    public override ForceField Snapshot() => Structure switch
     {
         ForceField.Convolutional c => new ForceField.Convolutional(c.Grid, c.Fields, c.Width, c.Depth, c.Kernel, weights.Snapshot()),
         ForceField.Fourier f => new ForceField.Fourier(f.Grid, f.Fields, f.Modes, f.Width, f.Layers, f.Projection, weights.Snapshot()),
         _ => throw new NotSupportedException(Structure.GetType().Name),
     };
-
-    IVectorField ICompiledVectorField.Snapshot() => Snapshot();
 
     /// <summary>Consecutive views of the flat weights, in the order of the record's weight layout.</summary>
     private sealed class Reader(Tensor all)

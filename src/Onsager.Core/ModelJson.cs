@@ -12,8 +12,8 @@ namespace Onsager;
 public sealed record ModelEncoding(string Json, ImmutableArray<byte> Weights);
 
 /// <summary>
-/// Pure conversion between a member (with its metadata) and the model-file format: model.json (format tag, version,
-/// metadata, the whole algebra value, the SHA-256 of the weights) and weights.bin (every array longer than
+/// Pure conversion between a member or a baseline force field (with its metadata) and the model-file format: model.json
+/// (format tag, version, metadata, the whole algebra value or force field, the SHA-256 of the weights) and weights.bin (every array longer than
 /// <see cref="InlineLimit"/> as float64 little-endian after a 16-byte header: magic "ONSAGERW", uint32 version,
 /// uint32 array count). No file I/O here: <c>Onsager.Data.ModelDirectory</c> reads and writes the directory.
 /// Numbers round-trip bit-exactly. Custom primitives are code, not data: they are refused, named.
