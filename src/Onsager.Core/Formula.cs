@@ -57,7 +57,7 @@ public static class Formula
         EnergyTerm.InputConvex c => $"C_convex({U(c.Field)})",
         EnergyTerm.Circulant c => $"1/2 {U(c.Field)} C(k) {U(c.Field)}",
         EnergyTerm.LowModes l => $"V(low {l.Modes} modes of {U(l.Field)})",
-        EnergyTerm.Dense d => $"V(all {d.G.Inputs} values of u)/|Omega|",
+        EnergyTerm.Dense d => $"V(all {d.G.Inputs} values of u)",
         EnergyTerm.Scaled s => $"{P(s.C)} ({Of(s.Term)})",
         EnergyTerm.Sum s => "(" + string.Join(" + ", s.Terms.Select(Of)) + ")",
         EnergyTerm.Custom c => c.Term.Formula,
