@@ -71,6 +71,9 @@ public abstract record Stepper
 
     public static IReadOnlyList<string> Names { get; } = ["euler", "rk2", "rk3", "rk4", "sbdf1", "dg"];
 
+    /// <summary>True for the explicit Runge-Kutta steps, which need only f(u) (so they step baselines too).</summary>
+    public bool IsExplicit => this is Euler or Heun or SspRk3 or Rk4;
+
     public static Stepper Parse(string name, DgOptions? dg = null) => name switch
     {
         "euler" => new Euler(),

@@ -19,30 +19,16 @@ public sealed class StepFailedException(int step, double residual, int iteration
 /// <summary>Time steppers applied to compiled members. Pure functions of (member, state, dt).</summary>
 public static class Steppers
 {
-    /// <summary>One step of size dt from u (batch, field, x[, y]). <paramref name="stepIndex"/> only labels errors.</summary>
-    public static StepResult Step(CompiledModel m, Stepper s, Tensor u, double dt, int stepIndex = 0)
+    /// <summary>One step of size dt from u (batch, field, x[, y]). <paramref name="stepIndex"/> only labels errors. The explicit
+    /// schemes step any vector field; sbdf1 and dg need a member of the class.</summary>
+    public static StepResult Step(ICompiledVectorField f, Stepper s, Tensor u, double dt, int stepIndex = 0)
     {
         if (!(dt > 0) || !double.IsFinite(dt)) throw new ArgumentException($"The step size must be positive and finite, got {dt}.");
         using var noGrad = no_grad();
+        if (s.IsExplicit) return Explicit(RungeKutta.Step(s, x => f.Rhs(x), u, dt));
+        var m = VectorField.Member(f, s);
         switch (s)
         {
-            case Stepper.Euler: return Explicit(u + dt * m.Rhs(u));
-            case Stepper.Heun:
-            {
-                var k1 = m.Rhs(u); var k2 = m.Rhs(u + dt * k1);
-                return Explicit(u + 0.5 * dt * (k1 + k2));
-            }
-            case Stepper.SspRk3:
-            {
-                var u1 = u + dt * m.Rhs(u);
-                var u2 = 0.75 * u + 0.25 * (u1 + dt * m.Rhs(u1));
-                return Explicit(u / 3 + 2.0 / 3 * (u2 + dt * m.Rhs(u2)));
-            }
-            case Stepper.Rk4:
-            {
-                var k1 = m.Rhs(u); var k2 = m.Rhs(u + 0.5 * dt * k1); var k3 = m.Rhs(u + 0.5 * dt * k2); var k4 = m.Rhs(u + dt * k3);
-                return Explicit(u + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4));
-            }
             case Stepper.Sbdf1: return Sbdf1(m, u, dt);
             case Stepper.DiscreteGradient dg:
             {
@@ -55,10 +41,10 @@ public static class Steppers
     }
 
     /// <summary>Like <see cref="Step"/> but returns an unconverged discrete-gradient step instead of throwing (the laws count these).</summary>
-    public static StepResult TryStep(CompiledModel m, Stepper s, Tensor u, double dt)
+    public static StepResult TryStep(ICompiledVectorField f, Stepper s, Tensor u, double dt)
     {
         using var noGrad = no_grad();
-        return s is Stepper.DiscreteGradient dg ? DgMarch(m, dg.Options, u, dt) : Step(m, s, u, dt);
+        return s is Stepper.DiscreteGradient dg ? DgMarch(VectorField.Member(f, s), dg.Options, u, dt) : Step(f, s, u, dt);
     }
 
     private static StepResult Explicit(Tensor v) => new(v, 0, 0, true, 1);
