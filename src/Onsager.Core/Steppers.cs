@@ -113,13 +113,13 @@ public static class Steppers
         double done = 0;
         var state = u;
         Tensor dissipated = zeros(u.shape[0], u.dtype, u.device);
-        StepResult? attempt = first;                                              // the failed solve of the whole interval
+        double start = dt / 2;                                                   // the whole interval failed already
         while (done < dt)
         {
             double remaining = dt - done;
-            var (reached, h, work) = DgContinuation(m, o, state, remaining, attempt);
+            var (reached, h, work) = DgContinuation(m, o, state, remaining, Math.Min(start, remaining));
             iterations += work;
-            attempt = null;
+            start = 2 * h;                                                       // step-size control: try twice the last substep next
             if (reached is null || substeps + 1 > o.MaxSubsteps)
                 return new StepResult(state.MoveToOuterDisposeScope(), iterations, reached?.Residual ?? first.Residual, false, Math.Max(substeps, 1),
                                       dissipated.MoveToOuterDisposeScope());
@@ -135,25 +135,19 @@ public static class Steppers
     public const int ContinuationDepth = 30;
 
     /// <summary>
-    /// Natural-parameter continuation in the step size: solve the same one-step equation R_h(v) = 0 at h = dt / 2^j for the
-    /// largest h that converges, then grow h (x2, else x1.25) towards dt from the secant extrapolation of the last two
-    /// solutions (or the last solution) as the initial guess. Returns the solution at the largest h reached (dt itself
-    /// unless the solution branch folds on the way) and that h; null when no h down to dt / 2^30 converged.
-    /// <paramref name="failed"/>: an already failed solve at dt (not repeated).
+    /// Natural-parameter continuation in the step size: solve the one-step equation R_h(v) = 0 from u at h = start, else at
+    /// start / 2, start / 4, ... for the largest h that converges, then grow h (x2, else x1.25) towards dt from the secant
+    /// extrapolation of the last two solutions (or the last solution) as the initial guess. Returns the solution at the
+    /// largest h reached (dt itself unless the solution branch folds on the way) and that h; null when nothing down to
+    /// start / 2^30 converged.
     /// </summary>
-    private static (StepResult? Reached, double H, int Iterations) DgContinuation(CompiledModel m, DgOptions o, Tensor u, double dt, StepResult? failed)
+    private static (StepResult? Reached, double H, int Iterations) DgContinuation(CompiledModel m, DgOptions o, Tensor u, double dt, double start)
     {
         using var scope = NewDisposeScope();
         int iterations = 0;
-        double h = dt;
+        double h = 2 * start;
         StepResult? at = null;
-        if (failed is null)
-        {
-            var whole = DgSolve(m, o, u, dt);
-            iterations += whole.Iterations;
-            if (whole.Converged) return (Keep(whole), dt, iterations);
-        }
-        for (int j = 0; j < ContinuationDepth && at is null; j++)
+        for (int j = 0; j <= ContinuationDepth && at is null; j++)
         {
             h /= 2;
             var r = DgSolve(m, o, u, h);
