@@ -94,7 +94,7 @@ public sealed class Trainer(Model initial, TrainingOptions? options = null)
         var curve = ImmutableArray.CreateBuilder<EpochRecord>();
 
         torch.manual_seed(o.Seed);
-        using var m = Dynamics.Compile(Initial, new CompileOptions(o.DType, o.Device));
+        using var m = Dynamics.Compile(Initial, CompileOptions.Training(o.DType, o.Device));
         var parameters = m.parameters().ToArray();
         if (parameters.Length == 0) throw new ArgumentException("The member has no learned numbers: nothing to train.");
         var schedule = new Plateau(o.LearningRate, 0.5, o.Patience);
