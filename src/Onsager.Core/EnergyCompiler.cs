@@ -218,6 +218,20 @@ internal static class EnergyCompiler
         return total!.squeeze(1);
     }
 
+    /// <summary>Rows cos(2 pi k i / N) / N for k = 1..m, then -sin(2 pi k i / N) / N: the real and imaginary rfft coefficients over N.</summary>
+    private static double[] LowModeBasis(int modes, int n)
+    {
+        var b = new double[2 * modes * n];
+        for (int k = 1; k <= modes; k++)
+            for (int i = 0; i < n; i++)
+            {
+                double angle = 2 * Math.PI * ((long)k * i % n) / n;
+                b[(k - 1) * n + i] = Math.Cos(angle) / n;
+                b[(modes + k - 1) * n + i] = -Math.Sin(angle) / n;
+            }
+        return b;
+    }
+
     internal static CompiledPiece<EnergyTerm> CompileTerm(EnergyTerm t, Grid grid, ParameterStore store, string name, Tabulation? tabulation)
     {
         int modes = Spectral.ModeCount(grid);
@@ -272,14 +286,15 @@ internal static class EnergyCompiler
             }
             case EnergyTerm.LowModes lm:
             {
-                var (g, snap) = Pointwise.CompileNetwork(lm.G, store, name + ".V");
+                // E = |Omega| V(c), c = (Re, Im) of rfft modes 1..m over N = u B^T with B = [cos; -sin](2 pi k i / N) / N
+                // (a small matmul instead of an FFT), so dE = (|Omega| / h) grad V(c) B in closed form: no autograd, and
+                // training through dE needs one backward pass.
+                var v = Pointwise.CompileScalarNetwork(lm.G, store, name + ".V");
                 int f = lm.Field, n = grid.Points[0];
-                return GeneralPiece<EnergyTerm>(u =>
-                {
-                    var hat = fft.rfft(Field(u, f), dim: -1).narrow(-1, 1, lm.Modes) / n;
-                    var features = cat([hat.real, hat.imag], -1);
-                    return grid.Volume * g(features);
-                }, null, () => lm with { G = snap() });
+                var basis = store.Constant(LowModeBasis(lm.Modes, n)).view(2 * lm.Modes, n);
+                return GeneralPiece<EnergyTerm>(u => grid.Volume * v.Apply(Field(u, f).matmul(basis.t())),
+                    u => OnField(u, f, grid.Volume / grid.CellVolume * v.InputGradient!(Field(u, f).matmul(basis.t())).matmul(basis)),
+                    () => lm with { G = v.Snapshot() });
             }
             case EnergyTerm.Scaled sc:
             {

@@ -10,6 +10,9 @@ internal sealed record CompiledNetwork(Func<Tensor, Tensor> Apply, Func<Tensor, 
 {
     /// <summary>For one input: s -> (G, G', G'') sitewise, in one pass with two forward tangents.</summary>
     public Func<Tensor, NetworkJet>? Jet { get; init; }
+
+    /// <summary>x (..., Inputs) -> the gradient of G in its inputs (..., Inputs), in closed form.</summary>
+    public Func<Tensor, Tensor>? InputGradient { get; init; }
 }
 
 /// <summary>A network's value with, where asked for, its first and second derivatives in its one input.</summary>
@@ -85,29 +88,37 @@ internal static class Pointwise
     /// tangent propagation (dz_l = W_l dh_{l-1}, dh_l = act'(z_l) dz_l, d2h_l = act''(z_l) dz_l^2 + act'(z_l) d2z_l):
     /// the first derivative costs about twice a forward pass and is first-order in the weights, so training through
     /// dE needs one backward pass instead of a double backward; the second feeds tabulation (<see cref="Tabulation"/>).
+    /// For any number of inputs, the gradient in the inputs by one reverse sweep written out (g_{l-1} = W_l^T (act'(z_l) g_l)).
     /// </summary>
     public static CompiledNetwork CompileScalarNetwork(Network net, ParameterStore store, string name)
     {
         var w = store.Array(net.Weights, Constraint.Free, name + ".weights");
         int i = net.Inputs, width = net.Width, depth = net.Depth;
-        // order 0: value; 1: value and slope; 2: value, slope and curvature (one input only for orders 1 and 2).
-        NetworkJet Run(Tensor x, int order)
+        // The weights as layers (W_l, b_l) and the output row (wOut, bOut; no bias under a bounded head).
+        (List<(Tensor W, Tensor B)> Hidden, Tensor WOut, Tensor? BOut) Layers()
         {
             var all = w.Get();
             long offset = 0;
             Tensor Take(long count) { var t = all.narrow(0, offset, count); offset += count; return t; }
+            var hidden = new List<(Tensor, Tensor)>();
+            for (int l = 0, fanIn = i; l < depth; l++, fanIn = width) hidden.Add((Take(fanIn * width).view(width, fanIn), Take(width)));
+            var wOut = Take(width).view(1, width);
+            return (hidden, wOut, net.Head == Head.Bounded ? null : Take(1));
+        }
+        bool SineAt(int l) => l == depth - 1 && net.Head == Head.Bounded;
+        // order 0: value; 1: value and slope; 2: value, slope and curvature (one input only for orders 1 and 2).
+        NetworkJet Run(Tensor x, int order)
+        {
+            var (hidden, wOut, bOut) = Layers();
             var h = x;
             Tensor? dh = null, d2h = null;
-            int fanIn = i;
             for (int l = 0; l < depth; l++)
             {
-                var W = Take(fanIn * width).view(width, fanIn);
-                var b = Take(width);
+                var (W, b) = hidden[l];
                 var z = nn.functional.linear(h, W, b);
                 Tensor? dz = order < 1 ? null : l == 0 ? W.view(width) : nn.functional.linear(dh!, W);
                 Tensor? d2z = order < 2 || l == 0 ? null : nn.functional.linear(d2h!, W);   // the first layer is affine in x
-                bool last = l == depth - 1;
-                if (last && net.Head == Head.Bounded)
+                if (SineAt(l))
                 {
                     h = z.sin();
                     if (order >= 1) { var c = z.cos(); dh = dz! * c; if (order >= 2) d2h = Curvature(-h, c, dz!, d2z); }
@@ -118,15 +129,12 @@ internal static class Pointwise
                     h = z * sig;
                     if (order >= 1)
                     {
-                        var slope = sig * (1 + z * (1 - sig));                                   // silu'(z) = s (1 + z (1 - s))
+                        var slope = SiluSlope(z, sig);
                         dh = dz! * slope;
                         if (order >= 2) d2h = Curvature(sig * (1 - sig) * (2 + z * (1 - 2 * sig)), slope, dz!, d2z);   // silu''(z) = s (1 - s) (2 + z (1 - 2 s))
                     }
                 }
-                fanIn = width;
             }
-            var wOut = Take(width).view(1, width);
-            Tensor? bOut = net.Head == Head.Bounded ? null : Take(1);
             var y = nn.functional.linear(h, wOut, bOut).squeeze(-1);
             Tensor? dy = order >= 1 ? nn.functional.linear(dh!, wOut).squeeze(-1) : null;
             Tensor? d2y = order >= 2 ? nn.functional.linear(d2h!, wOut).squeeze(-1) : null;
@@ -139,10 +147,30 @@ internal static class Pointwise
             }
             return new NetworkJet(y, dy, d2y);
         }
+        // x (..., Inputs) -> dG/dx (..., Inputs): forward keeping z_l, then the reverse sweep.
+        Tensor InputGradient(Tensor x)
+        {
+            var (hidden, wOut, bOut) = Layers();
+            var z = new List<Tensor>();
+            var h = x;
+            for (int l = 0; l < depth; l++)
+            {
+                z.Add(nn.functional.linear(h, hidden[l].W, hidden[l].B));
+                h = SineAt(l) ? z[l].sin() : z[l] * z[l].sigmoid();
+            }
+            var g = wOut.view(width).expand(h.shape);
+            if (net.Head == Head.Positive) g = g * nn.functional.linear(h, wOut, bOut).sigmoid();
+            for (int l = depth - 1; l >= 0; l--)
+                g = (g * (SineAt(l) ? z[l].cos() : SiluSlope(z[l], z[l].sigmoid()))).matmul(hidden[l].W);
+            return g;
+        }
         Func<Tensor, Tensor>? derivative = i == 1 ? s => Run(s.unsqueeze(-1), 1).Slope! : null;
         Func<Tensor, NetworkJet>? jet = i == 1 ? s => Run(s.unsqueeze(-1), 2) : null;
-        return new CompiledNetwork(x => Run(x, 0).Value, derivative, () => net with { Weights = w.Snapshot() }) { Jet = jet };
+        return new CompiledNetwork(x => Run(x, 0).Value, derivative, () => net with { Weights = w.Snapshot() }) { Jet = jet, InputGradient = InputGradient };
     }
+
+    /// <summary>silu'(z) = s (1 + z (1 - s)), s = sigmoid(z).</summary>
+    private static Tensor SiluSlope(Tensor z, Tensor sig) => sig * (1 + z * (1 - sig));
 
     /// <summary>Second tangent through an activation: act''(z) dz^2 + act'(z) d2z (d2z absent on the first, affine, layer).</summary>
     private static Tensor Curvature(Tensor second, Tensor first, Tensor dz, Tensor? d2z) =>
