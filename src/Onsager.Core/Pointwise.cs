@@ -141,7 +141,7 @@ internal static class Pointwise
             if (net.Head == Head.Positive)
             {
                 var sig = y.sigmoid();   // softplus' = sigmoid, softplus'' = s (1 - s)
-                if (order >= 2) d2y = sig * (1 - sig) * dy!.square() + sig * d2y!;
+                if (order >= 2) d2y = sig * (1 - sig) * dy! * dy! + sig * d2y!;
                 if (order >= 1) dy = dy! * sig;
                 y = nn.functional.softplus(y);
             }
@@ -172,9 +172,13 @@ internal static class Pointwise
     /// <summary>silu'(z) = s (1 + z (1 - s)), s = sigmoid(z).</summary>
     private static Tensor SiluSlope(Tensor z, Tensor sig) => sig * (1 + z * (1 - sig));
 
-    /// <summary>Second tangent through an activation: act''(z) dz^2 + act'(z) d2z (d2z absent on the first, affine, layer).</summary>
+    /// <summary>
+    /// Second tangent through an activation: act''(z) dz^2 + act'(z) d2z (d2z absent on the first, affine, layer).
+    /// dz * dz, not dz.square(): TorchSharp's square() is pow(2) with a temporary Scalar that the garbage collector may
+    /// finalize during the native call ("Unknown scalar type", seen once in 150 training steps).
+    /// </summary>
     private static Tensor Curvature(Tensor second, Tensor first, Tensor dz, Tensor? d2z) =>
-        d2z is null ? second * dz.square() : second * dz.square() + first * d2z;
+        d2z is null ? second * (dz * dz) : second * (dz * dz) + first * d2z;
 
     private static CompiledFunction<T> CompileNet<T>(Network net, ParameterStore store, string name, Func<Network, T> make)
     {

@@ -37,7 +37,7 @@ public static class TrainingStep
                             Loss.Autoregressive(m, Stepper.Parse(scheme), w, 3, 1e-3).backward();
                             optimizer.step();
                         }
-                        Step();
+                        for (int i = 0; i < 3; i++) Step();   // warm-up: the allocator settles after a few steps of a new size
                         var clock = Stopwatch.StartNew();
                         for (int i = 0; i < repeats; i++) Step();
                         double ms = clock.Elapsed.TotalMilliseconds / repeats;
