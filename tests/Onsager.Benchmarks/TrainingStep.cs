@@ -37,7 +37,9 @@ public static class TrainingStep
                             Loss.Autoregressive(m, Stepper.Parse(scheme), w, 3, 1e-3).backward();
                             optimizer.step();
                         }
-                        for (int i = 0; i < 3; i++) Step();   // warm-up: the allocator settles after a few steps of a new size
+                        // Warm-up: at least 3 steps and 2 s (the allocator takes a while to settle on a new size).
+                        var warm = Stopwatch.StartNew();
+                        for (int i = 0; i < 3 || warm.Elapsed.TotalSeconds < 2; i++) Step();
                         var clock = Stopwatch.StartNew();
                         for (int i = 0; i < repeats; i++) Step();
                         double ms = clock.Elapsed.TotalMilliseconds / repeats;
