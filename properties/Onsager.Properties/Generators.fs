@@ -63,6 +63,7 @@ type DissR =
     | DMobility of NonNegR
     | DDivergence of NonNegR
     | DBanded of Coef * Coef * Coef * Coef * reach: Small * Exponent * axis: Small
+    | DLowRank of Seed * rank: Small * Exponent * learned: bool
     | DSum of DissR * DissR
     | DScaled of Exponent * learned: bool * DissR
     | DWeighted of NonNegR * DissR
@@ -74,6 +75,7 @@ type ConsR =
     | WStencil of Coef * Coef * length: Small * order: Small * axis: Small
     | WAdvection of ScalarR * axis: Small
     | WBanded of Coef * Coef * Coef * length: Small * Exponent * axis: Small
+    | WLowRank of Seed * rank: Small * Exponent * learned: bool
     | WSymplectic of swap: bool
     | WCoupling of kind: Small * axis: Small
     | WSum of ConsR * ConsR
@@ -97,6 +99,7 @@ type TermR =
     | TInputConvex of Seed * width: Small * deep: bool
     | TCirculant of Seed * Exponent
     | TLowModes of modes: Small * Seed
+    | TDense of Seed * width: Small
     | TScaled of Exponent * TermR
     | TSum of TermR * TermR
 
@@ -266,6 +269,11 @@ module Recipe =
     let network inputs head (Seed s) width (output: float) learned =
         Network.Create(inputs, 2 + pick width 7, 1 + abs s % 2, head, s, outputScale = output, learned = learned)
 
+    /// A dense n x rank factor (n = fields x sites) with entries of size sqrt(amp / n), so P P^T is of size amp.
+    let private factor (g: Grid) fields (Seed s) rank amp learned =
+        let n = fields * g.Sites
+        array learned (uniform (Seed s) (n * rank) |> Array.map (fun r -> sqrt (amp / float n) * (2.0 * r - 1.0)))
+
     let scalar (s: ScalarR) : Scalar =
         match s with
         | SConstant c -> Scalar.Constant(Param.Fixed(1.5 * coef c))
@@ -309,6 +317,9 @@ module Recipe =
             let len = 1 + pick reach (min 4 ((g.Points[ax] + 1) / 2))
             let amp = sqrt (full e)
             Dissipation.Banded(array false ([ b0; b1; b2; b3 ] |> List.truncate len |> List.map (fun c -> amp * coef c)), ax)
+        | DLowRank (seed, rank, e, learned) ->
+            let r = 1 + pick rank 3
+            Dissipation.LowRank(param learned (full e), r, factor g fields seed r (full e) learned)
         | DSum (a, b) -> Dissipation.Sum(ImmutableArray.Create(dissipation g fields a, dissipation g fields b))
         | DScaled (e, learned, inner) -> Dissipation.Scaled(param learned (full e), dissipation g fields inner)
         | DWeighted (s, inner) -> Dissipation.Weighted(nonNegative s, dissipation g fields inner)
@@ -333,6 +344,9 @@ module Recipe =
             let len = 1 + pick length (min 3 ((g.Points[ax] - 1) / 2))
             let amp = full e
             Conservation.Banded(array false ([ a1; a2; a3 ] |> List.truncate len |> List.map (fun c -> amp * coef c)), ax)
+        | WLowRank (Seed s, rank, e, learned) ->
+            let r = 1 + pick rank 3
+            Conservation.LowRank(r, factor g fields (Seed s) r (full e) learned, factor g fields (Seed (s + 1)) r (full e) learned)
         | WSymplectic swap ->
             if fields < 2 then transport () elif swap then Conservation.Symplectic(1, 0) else Conservation.Symplectic(0, 1)
         | WCoupling (k, axis) ->
@@ -359,7 +373,7 @@ module Recipe =
                                    network 1 Head.Bounded seed w 1.0 true, field)
         | ASineNetwork (e, seed, w) -> Anchor.SineNetwork(param true (full e), network 1 Head.Bounded seed w 1.0 true, field)
 
-    let rec term (g: Grid) field (t: TermR) : EnergyTerm =
+    let rec term (g: Grid) fields field (t: TermR) : EnergyTerm =
         match t with
         | TQuadratic e -> EnergyTerm.Quadratic(Param.Fixed(full e), field)
         | TGradient (e, spectral) ->
@@ -379,14 +393,15 @@ module Recipe =
                 let m = 1 + pick modes (min 4 (g.Points[0] / 2 - 1))          // 1 <= m < N/2
                 EnergyTerm.LowModes(m, network (2 * m) Head.Bounded seed (Small 3) 0.1 true, field)
             else EnergyTerm.Quadratic(Param.Fixed 1.0, field)
-        | TScaled (e, inner) -> EnergyTerm.Scaled(Param.Fixed(scale -3 3 e), term g field inner)
-        | TSum (a, b) -> EnergyTerm.Sum(ImmutableArray.Create(term g field a, term g field b))
+        | TDense (seed, w) -> EnergyTerm.Dense(network (fields * g.Sites) Head.Bounded seed w 0.1 true)
+        | TScaled (e, inner) -> EnergyTerm.Scaled(Param.Fixed(scale -3 3 e), term g fields field inner)
+        | TSum (a, b) -> EnergyTerm.Sum(ImmutableArray.Create(term g fields field a, term g fields field b))
 
     let fields (r: Recipe) = if r.TwoFields then 2 else 1
 
     let energy (g: Grid) fields (e: EnergyR) : Energy =
         let anchors = [ yield anchor 0 e.Anchor; if fields > 1 then yield anchor 1 e.SecondAnchor ]
-        let terms = e.Terms |> List.truncate 3 |> List.map (fun t -> term g (if fields > 1 && t.SecondField then 1 else 0) t.Term)
+        let terms = e.Terms |> List.truncate 3 |> List.map (fun t -> term g fields (if fields > 1 && t.SecondField then 1 else 0) t.Term)
         Energy(ImmutableArray.CreateRange anchors, ImmutableArray.CreateRange terms)
 
     /// The member a recipe stands for.

@@ -87,7 +87,7 @@ public static class CliApp
     private static int Describe(Arguments a, TextWriter stdout)
     {
         a.Only("model");
-        var model = ModelReference.Resolve(a.Text("model") ?? throw new UsageException("describe needs --model DIR or --model builtin:NAME."));
+        var model = ModelReference.ResolveFile(a.Text("model") ?? throw new UsageException("describe needs --model DIR or --model builtin:NAME.")).Field;
         stdout.WriteLine(model.Describe());
         stdout.WriteLine($"grid: {model.Grid}, fields: {model.Fields}");
         return 0;

@@ -9,11 +9,12 @@ public static class EvaluateCommand
 {
     public const string Usage = """
           evaluate --model DIR|builtin:NAME --data FILE [--json] [--scheme S] [--seed S] [--out FILE]
-              Relative RMSE of 5-step rollouts (float64, --scheme, default dg) on the test split (the last 10 %):
+              Relative RMSE of 5-step rollouts (float64, --scheme; default: the scheme the model was trained with,
+              else dg for a member and euler for a baseline force field) on the test split (the last 10 %):
               the reference protocol (10 evenly spaced test trajectories from frame 0) beside the reference's
               published numbers for ac, kdv, ac2d, fput and fene; the same statistic over all test trajectories
               and start frames 0, 5, 10, ...; the error after a 50-step rollout; the share of rollout steps where
-              the member's energy rises. --out also writes the JSON to FILE.
+              the member's energy rises (null for a force field: it has no energy). --out also writes the JSON to FILE.
         """;
 
     public static int Run(Arguments a, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
@@ -24,7 +25,7 @@ public static class EvaluateCommand
         var file = ModelReference.ResolveFile(reference);
         TorchSharp.torch.set_num_threads(1);
         using var reader = DatasetReader.Open(dataPath, checkValues: true);
-        var scheme = a.Text("scheme") ?? "dg";
+        var scheme = a.Text("scheme") ?? DefaultScheme(file);
         if (!Stepper.Names.Contains(scheme)) throw new UsageException($"Unknown scheme '{scheme}'. Schemes: {string.Join(", ", Stepper.Names)}.");
         var result = Evaluate(file, reference, reader, new EvaluationOptions { Scheme = scheme, Seed = a.Int("seed", 0) }, cancel);
         var json = result.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true });
@@ -34,10 +35,16 @@ public static class EvaluateCommand
         return 0;
     }
 
+    /// <summary>The scheme recorded in the model's training metadata (the stepper it learned with), else dg for a member and euler for a force field.</summary>
+    public static string DefaultScheme(ModelFile file) =>
+        file.Metadata.Training.TryGetProperty("scheme", out var s) && s.ValueKind == JsonValueKind.String && s.GetString() is { } name && Stepper.Names.Contains(name)
+            ? name
+            : file.Field is Model ? "dg" : "euler";
+
     public static EvaluationResult Evaluate(ModelFile file, string name, DatasetReader reader, EvaluationOptions options, CancellationToken cancel)
     {
         file.CheckCompatible(reader.Dataset.Grid, reader.Dataset.Fields, name);
-        return Evaluator.Evaluate(file.Model, reader, options, $"{file.Metadata.Kind} ({name})", cancel);
+        return Evaluator.Evaluate(file.Field, reader, options, $"{file.Metadata.Kind} ({name})", cancel);
     }
 
     /// <summary>The table in the reference's format: one row per model, relative RMSE at steps 1..5 (mean, std where known).</summary>
@@ -61,7 +68,9 @@ public static class EvaluateCommand
         w.WriteLine(Ours("ours", r.AllWindows));
         w.WriteLine();
         w.WriteLine(string.Format(inv, "{0}-step rollout error (mean over the 10): {1:E3}", r.Rollout50Steps, r.Rollout50));
-        w.WriteLine(string.Format(inv, "share of rollout steps where the member's energy rises: {0:P2}", r.EnergyRises));
+        w.WriteLine(r.EnergyRises is { } rises
+            ? string.Format(inv, "share of rollout steps where the member's energy rises: {0:P2}", rises)
+            : "share of rollout steps where the energy rises: not defined (a force field has no energy)");
         if (r.Unconverged > 0) w.WriteLine($"unconverged discrete-gradient steps: {r.Unconverged}");
         w.WriteLine(string.Format(inv, "time: {0:F1} s", r.Elapsed.TotalSeconds));
     }

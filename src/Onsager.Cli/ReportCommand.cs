@@ -15,6 +15,8 @@ public static class ReportCommand
               prediction, data and error, the rollout error, mass and energy drift. --scheme: stepper of the rollouts
               (euler, rk2, rk3, rk4, sbdf1, dg; default dg); --steps: length of the drift rollout (default 10 x the
               data's frames); --trajectories: how many test trajectories (default 4). The model's grid must be the data's.
+              A baseline force field (unconstrained, fno) is refused: it has no energy or operators to diagnose
+              (its rollout error is in `evaluate`).
         """;
 
     public static int Run(Arguments a, TextWriter stdout, TextWriter stderr, CancellationToken cancel)

@@ -25,10 +25,14 @@ public static class ReproduceCommand
     /// do), learning rate 1e-2 with the plateau schedule, 25 steps per epoch, patience 8 epochs, and a 32x2 network
     /// (set in Run).
     /// </summary>
-    public static TrainingOptions FastRecipe(Arguments a, TrainingOptions o) => o with
+    /// <summary>Sites per batch of the fast recipe: 64 windows of a 256-point line. Larger grids get fewer windows so that a
+    /// step costs about the same and its autograd graph fits in memory (64 windows of 128 x 128 held 20 GB).</summary>
+    public const int BatchSites = 64 * 256;
+
+    public static TrainingOptions FastRecipe(Arguments a, TrainingOptions o, int sites) => o with
     {
         WindowLength = a.Int("window", o.Horizon + 1, 2),
-        BatchSize = a.Int("batch", 64, 1),
+        BatchSize = a.Int("batch", Math.Clamp(BatchSites / Math.Max(sites, 1), 4, 64), 1),
         LearningRate = a.Double("lr", 1e-2, positive: true),
         StepsPerEpoch = a.Int("steps-per-epoch", 25, 1),
         Patience = a.Int("patience", 8, 1),
@@ -65,9 +69,9 @@ public static class ReproduceCommand
 
         // 2. training
         using var reader = DatasetReader.Open(dataPath, checkValues: true);
-        var options = FastRecipe(a, TrainCommand.Parse(a, reader.Dataset));
-        options = options with { Budget = options.Budget ?? (quick ? TimeSpan.FromMinutes(2) : TimeSpan.FromMinutes(30)) };
         var kind = a.Text("kind") ?? "spectral";
+        var options = FastRecipe(a, TrainCommand.Parse(a, reader.Dataset, kind), reader.Dataset.Grid.Sites);
+        options = options with { Budget = options.Budget ?? (quick ? TimeSpan.FromMinutes(2) : TimeSpan.FromMinutes(30)) };
         var modelDir = Path.Combine(dir, "model");
         stderr.WriteLine($"[2/4] training {kind} ({options.Budget.Value.TotalMinutes:G3} min budget)");
         var sizes = SpectralOptions.Default with { Width = a.Int("width", 32, 1), Depth = a.Int("depth", 2, 1) };
@@ -78,10 +82,19 @@ public static class ReproduceCommand
         var file = ModelDirectory.Load(modelDir);
         var result = EvaluateCommand.Evaluate(file, modelDir, reader, new EvaluationOptions { Scheme = options.Scheme, Seed = options.Seed }, cancel);
         TrainCommand.WriteAtomically(Path.Combine(dir, "evaluation.json"), result.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        // 4. report (diagnostics and pictures) on a few test trajectories
+        // 4. report (diagnostics and pictures) on a few test trajectories; a force field has no energy or operators to diagnose
+        if (file.Field is not Model member)
+        {
+            stderr.WriteLine($"[4/4] no report: the {kind} baseline is a force field without energy or operators");
+            stdout.WriteLine();
+            EvaluateCommand.Print(result, stdout);
+            stdout.WriteLine();
+            stdout.WriteLine(string.Format(inv, "wrote {0}: data, model/, evaluation.json; total {1:F0} s", dir, total.Elapsed.TotalSeconds));
+            return 0;
+        }
         stderr.WriteLine("[4/4] report");
-        var diagnosis = Diagnosis.Run(file.Model, dataPath,
-            new DiagnosisOptions(Stepper.Parse(options.Scheme, Evaluator.SolverFor(file.Model)), Trajectories: quick ? 2 : 4, DriftSteps: quick ? 20 : 200),
+        var diagnosis = Diagnosis.Run(member, dataPath,
+            new DiagnosisOptions(Stepper.Parse(options.Scheme, Evaluator.SolverFor(member)), Trajectories: quick ? 2 : 4, DriftSteps: quick ? 20 : 200),
             new SyncProgress<string>(s => stderr.WriteLine($"      {s}")), cancel);
         var report = Report.Write(diagnosis, Path.Combine(dir, "report"));
         stdout.WriteLine();

@@ -11,38 +11,47 @@ namespace Onsager.Cli;
 public static class TrainCommand
 {
     public const string Usage = """
-          train --data FILE --kind spectral|local|classical --out DIR [--budget D] [--epochs E] [--horizon K]
-                [--scheme S] [--seed S] [--dtype f32|f64] [--lr LR] [--steps-per-epoch N] [--patience P]
-                [--full-backprop] [--picard N] [--resume DIR] [--width W] [--depth D] [--window T] [--batch B]
-              Train a member on a dataset (the reference split; 11-frame windows, batches of 32, Adam,
-              ReduceLROnPlateau, the best validation member kept). --budget is wall-clock (90s, 30m, 1h).
+          train --data FILE --kind spectral|local|classical|onsagernet|unconstrained|fno --out DIR [--budget D]
+                [--epochs E] [--horizon K] [--scheme S] [--seed S] [--dtype f32|f64] [--lr LR] [--steps-per-epoch N]
+                [--patience P] [--full-backprop] [--picard N] [--resume DIR] [--width W] [--depth D] [--window T]
+                [--batch B] [--modes M] [--kernel K] [--rank R]
+              Train a member (or a baseline) on a dataset (the reference split; 11-frame windows, batches of 32,
+              Adam, ReduceLROnPlateau, the best validation model kept). --budget is wall-clock (90s, 30m, 1h).
               DIR receives model.json + weights.bin (checkpointed atomically at every new best), loss.csv
-              and run.json. --scheme is the stepper inside the loss (default dg); --horizon the loss horizon
-              (default 3, 5 for fput). classical saves the true equation of a known-truth dataset untrained.
+              and run.json. --scheme is the stepper inside the loss (default dg; euler for the baselines
+              onsagernet, unconstrained and fno, which cannot take dg); --horizon the loss horizon (default 3, 5
+              for fput). classical saves the true equation of a known-truth dataset untrained. Baselines:
+              onsagernet (a dense member: M = beta I + B B^T, W = B C^T - C B^T of rank --rank, E = a/2 |u|^2 + a
+              bounded network of the whole state), unconstrained (a periodic convolutional force field,
+              --width, --depth, --kernel) and fno (a Fourier neural operator, --modes 16, --width 64, --depth 4
+              layers); unconstrained and fno are force fields outside the class (explicit schemes only).
         """;
 
     public static readonly string[] Options =
-        ["data", "kind", "out", "budget", "epochs", "horizon", "scheme", "seed", "dtype", "lr", "steps-per-epoch", "patience", "full-backprop", "picard", "resume", "width", "depth", "window", "batch", "threads"];
+        ["data", "kind", "out", "budget", "epochs", "horizon", "scheme", "seed", "dtype", "lr", "steps-per-epoch", "patience", "full-backprop", "picard", "resume", "width", "depth", "window", "batch", "threads",
+         "modes", "kernel", "rank"];
 
     public static int Run(Arguments a, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
         a.Only(Options);
         var dataPath = a.Text("data") ?? throw new UsageException("train needs --data FILE.");
         var outDir = a.Text("out") ?? throw new UsageException("train needs --out DIR.");
-        var kind = a.Text("kind") ?? (a.Text("resume") is null ? throw new UsageException("train needs --kind (spectral, local, classical).") : "resume");
+        var resume = a.Text("resume");
+        var kind = a.Text("kind") ?? (resume is null ? throw new UsageException($"train needs --kind ({string.Join(", ", Families.Kinds)}).")
+                                                     : ModelReference.ResolveFile(resume).Metadata.Kind);
         using var reader = DatasetReader.Open(dataPath, checkValues: true);
-        var options = Parse(a, reader.Dataset);
+        var options = Parse(a, reader.Dataset, kind);
         Threads(a);
-        Train(reader, kind, outDir, options, a.Text("resume"), stdout, stderr, cancel, Spectral(a));
+        Train(reader, kind, outDir, options, resume, stdout, stderr, cancel, Spectral(a), Baseline(a));
         return 0;
     }
 
-    /// <summary>Options from the command line, with the dataset's defaults (horizon 5 for fput).</summary>
-    public static TrainingOptions Parse(Arguments a, Dataset data)
+    /// <summary>Options from the command line, with the dataset's defaults (horizon 5 for fput) and the kind's scheme (<see cref="Families.DefaultScheme"/>).</summary>
+    public static TrainingOptions Parse(Arguments a, Dataset data, string kind = "spectral")
     {
         var o = new TrainingOptions
         {
-            Scheme = a.Text("scheme") ?? "dg",
+            Scheme = a.Text("scheme") ?? Families.DefaultScheme(kind),
             Horizon = a.Int("horizon", data.Name == "fput" ? 5 : 3, 1),
             WindowLength = a.Int("window", 11, 2),
             BatchSize = a.Int("batch", 32, 1),
@@ -75,6 +84,18 @@ public static class TrainCommand
     public static SpectralOptions Spectral(Arguments a) =>
         SpectralOptions.Default with { Width = a.Int("width", SpectralOptions.Default.Width, 1), Depth = a.Int("depth", SpectralOptions.Default.Depth, 1) };
 
+    /// <summary>Sizes of the baselines: --width and --depth (layers) where given, --modes (fno), --kernel (unconstrained), --rank (onsagernet).</summary>
+    public static BaselineOptions Baseline(Arguments a)
+    {
+        var d = BaselineOptions.Default;
+        return d with
+        {
+            FnoWidth = a.Int("width", d.FnoWidth, 1), FnoLayers = a.Int("depth", d.FnoLayers, 1), FnoModes = a.Int("modes", d.FnoModes, 1),
+            CnnWidth = a.Int("width", d.CnnWidth, 1), CnnDepth = a.Int("depth", d.CnnDepth, 1), CnnKernel = a.Int("kernel", d.CnnKernel, 1),
+            EnergyWidth = a.Int("width", d.EnergyWidth, 1), EnergyDepth = a.Int("depth", d.EnergyDepth, 1), Rank = a.Int("rank", d.Rank, 1),
+        };
+    }
+
     /// <summary>"90s", "30m", "1h", "1h30m", or a number of seconds.</summary>
     public static TimeSpan Duration(string text)
     {
@@ -99,23 +120,25 @@ public static class TrainCommand
 
     /// <summary>Builds (or resumes) the member, trains it, checkpoints every new best into outDir, and writes loss.csv and run.json.</summary>
     public static TrainingResult? Train(DatasetReader reader, string kind, string outDir, TrainingOptions options, string? resume,
-                                        TextWriter stdout, TextWriter stderr, CancellationToken cancel, SpectralOptions? spectral = null)
+                                        TextWriter stdout, TextWriter stderr, CancellationToken cancel, SpectralOptions? spectral = null,
+                                        BaselineOptions? baseline = null)
     {
         var data = reader.Dataset;
         var inv = CultureInfo.InvariantCulture;
-        Model initial;
+        IVectorField initial;
         if (resume is not null)
         {
             var file = ModelReference.ResolveFile(resume);
             file.CheckCompatible(data.Grid, data.Fields, resume);
-            initial = file.Model;
+            initial = file.Field;
             kind = file.Metadata.Kind;
             stderr.WriteLine($"resuming {kind} from {resume}");
         }
-        else initial = Families.Create(kind, data.Grid, data.Fields, options.Seed, data.KnownMember, spectral);
+        else initial = Families.Create(kind, data.Grid, data.Fields, options.Seed, data.KnownMember, spectral, baseline);
         string dtype = options.DType == ScalarType.Float32 ? "float32" : "float64";
+        string gauge = initial is Model ? "none fixed during training; see docs/theory.md (gauges)" : "none (a force field has no energy)";
         ModelMetadata Metadata(JsonObject training) =>
-            new(kind, data.Dt, dtype, "none fixed during training; see docs/theory.md (gauges)", JsonDocument.Parse(training.ToJsonString()).RootElement);
+            new(kind, data.Dt, dtype, gauge, JsonDocument.Parse(training.ToJsonString()).RootElement);
         JsonObject Run(TrainingResult? r, EpochRecord? at) => new()
         {
             ["dataset"] = data.Name, ["data"] = Path.GetFullPath(data.Path), ["kind"] = kind, ["scheme"] = options.Scheme, ["horizon"] = options.Horizon,
@@ -144,7 +167,7 @@ public static class TrainCommand
             p.Remaining is { } r ? string.Format(inv, "  (budget left {0:F0} s)", r.TotalSeconds) : "")));
         var result = trainer.Train(reader, progress, cancel);
         foreach (var line in result.Log) stderr.WriteLine(line);
-        ModelDirectory.Save(outDir, result.Model, Metadata(Run(result, null)));
+        ModelDirectory.Save(outDir, result.Trained, Metadata(Run(result, null)));
         WriteAtomically(Path.Combine(outDir, "loss.csv"), "epoch,step,train_loss,validation_loss,learning_rate,seconds\n" +
             string.Concat(result.Curve.Select(c => string.Format(inv, "{0},{1},{2:R},{3:R},{4:R},{5:F3}\n", c.Epoch, c.Step, c.TrainLoss, c.ValidationLoss, c.LearningRate, c.Seconds))));
         WriteAtomically(Path.Combine(outDir, "run.json"), Run(result, null).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));

@@ -90,6 +90,7 @@ public static class Coercivity
             case EnergyTerm.Polynomial p: return scale * vol * Polynomials.LowerBound(p.Coefficients.Values);
             case EnergyTerm.LocalNetwork n: return -scale * vol * n.G.OutputL1;
             case EnergyTerm.LowModes l: return -scale * vol * l.G.OutputL1;
+            case EnergyTerm.Dense d: return -scale * vol * d.G.OutputL1;
             case EnergyTerm.InputConvex c:
             {
                 // scale C(s) >= scale C(0) - scale |C'(0)| |s| >= scale C(0) - q s^2 - scale^2 C'(0)^2 / (4 q)

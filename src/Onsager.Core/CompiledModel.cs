@@ -26,28 +26,19 @@ public sealed record CompileOptions(ScalarType DType = ScalarType.Float64, Devic
 /// A member compiled to tensors: a TorchSharp module that owns the learnable parameters. All functions take and
 /// return tensors of layout (batch, field, x[, y]); <see cref="Snapshot"/> gives the value back with the learned numbers.
 /// </summary>
-public sealed class CompiledModel : nn.Module
+public sealed class CompiledModel : CompiledVectorField<Model>
 {
     private readonly CompiledPiece<Energy> energy;
     private readonly CompiledOperator<Dissipation>? dissipation;
     private readonly CompiledOperator<Conservation>? conservation;
 
-    public Model Structure { get; }
-    public Grid Grid => Structure.Grid;
-    public int Fields => Structure.Fields;
-    public ScalarType DType { get; }
-    public Device Device { get; }
-
-    internal CompiledModel(Model model, CompileOptions options) : base("onsager")
+    internal CompiledModel(Model model, CompileOptions options) : base("onsager", model, options)
     {
-        Structure = model;
-        DType = options.DType;
-        Device = options.ResolvedDevice;
-        var store = new ParameterStore(DType, Device);
+        var store = Store;
         energy = EnergyCompiler.Compile(model.Energy, model.Grid, store, options.Tabulation?.Validate());
         if (model.Dissipation is not null) dissipation = OperatorCompiler.Compile(model.Dissipation, model.Grid, model.Fields, store, "M");
         if (model.Conservation is not null) conservation = OperatorCompiler.Compile(model.Conservation, model.Grid, model.Fields, store, "W");
-        foreach (var (name, p) in store.Parameters) register_parameter(name, p);
+        RegisterParameters();
     }
 
     internal ImmutableArray<EnergyPart> EnergyParts => energy.Parts;
@@ -151,7 +142,7 @@ public sealed class CompiledModel : nn.Module
     /// f(u) = -(M + W) dE(u). When K = M + W and the quadratic part L are Fourier multipliers (one field), in Fourier
     /// space: f = -F^-1 K^ (L^ F u + F N(u)), two FFTs fewer than applying L, M and W one by one.
     /// </summary>
-    public Tensor Rhs(Tensor u, bool createGraph = false)
+    public override Tensor Rhs(Tensor u, bool createGraph = false)
     {
         var k = OperatorSymbol();
         var l = k is null ? null : LinearSymbol();
@@ -177,15 +168,9 @@ public sealed class CompiledModel : nn.Module
     public Tensor MassFlux(Tensor u) => Mass(Rhs(u));
 
     /// <summary>The member as a value with the current (learned) numbers.</summary>
-    public Model Snapshot() => new(Grid, Fields, energy.Snapshot(), dissipation?.Snapshot(), conservation?.Snapshot());   // the constructor re-validates
+    public override Model Snapshot() => new(Grid, Fields, energy.Snapshot(), dissipation?.Snapshot(), conservation?.Snapshot());   // the constructor re-validates
 
-    private Tensor Check(Tensor u)
-    {
-        var expected = Grid.Shape(1, Fields).Skip(1).ToArray();
-        if (u.dim() != expected.Length + 1 || !u.shape.Skip(1).SequenceEqual(expected))
-            throw new ArgumentException($"Expected a state of shape (batch, {string.Join(", ", expected)}), got ({string.Join(", ", u.shape)}).");
-        return u;
-    }
+    private Tensor Check(Tensor u) => VectorField.CheckState(Grid, Fields, u);
 }
 
 /// <summary>Pure functions of members: compile a value to tensors, and the vector field of the class.</summary>

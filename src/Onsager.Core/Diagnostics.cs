@@ -87,7 +87,7 @@ public static class Diagnostics
         using var noGrad = no_grad();
         long b = trajectories.shape[0], f = trajectories.shape[1];
         var flat = trajectories.to(ScalarType.Float64).reshape(new[] { b * f }.Concat(trajectories.shape.Skip(2)).ToArray());
-        var e = m.Energy(flat).reshape(b, f).data<double>().ToArray();
+        var e = Chunks.Map(m.Grid, flat, m.Energy).reshape(b, f).data<double>().ToArray();
         var energy = new double[b, f];
         for (int i = 0; i < b; i++) for (int j = 0; j < f; j++) energy[i, j] = e[i * f + j];
         return Trace(energy, times);
@@ -137,8 +137,8 @@ public static class Diagnostics
         var values = tensor(s.Append(0.0).ToArray(), ScalarType.Float64);   // the last sample is s = 0 (the gauge point)
         u[TensorIndex.Colon, field] = values.reshape(new[] { (long)points + 1 }.Concat(Enumerable.Repeat(1L, m.Grid.Dimensions)).ToArray())
                                              .expand(new[] { (long)points + 1 }.Concat(m.Grid.Points.Select(p => (long)p)).ToArray());
-        var e = (m.Energy(u) / m.Grid.Volume).data<double>().ToArray();
-        var d = m.VariationalDerivative(u)[TensorIndex.Colon, field].flatten(1).mean([1L]).data<double>().ToArray();
+        var e = (Chunks.Map(m.Grid, u, m.Energy) / m.Grid.Volume).data<double>().ToArray();
+        var d = Chunks.Map(m.Grid, u, x => m.VariationalDerivative(x)[TensorIndex.Colon, field].flatten(1).mean([1L])).data<double>().ToArray();
         double f0 = e[points], d0 = Structure.ConservesMass(m.Structure) ? d[points] : 0;
         return new DensityCurve(field, s.ToImmutableArray(),
             s.Select((x, i) => e[i] - f0 - d0 * x).ToImmutableArray(), s.Select((_, i) => d[i] - d0).ToImmutableArray());
@@ -205,9 +205,11 @@ public static class Diagnostics
         var mk = new double[ns, count]; var wk = new double[ns, count]; var ek = withEnergy ? new double[ns, count] : null;
         for (int i = 0; i < ns; i++)
         {
+            using var perState = NewDisposeScope();                             // state-dependent operators' temporaries die per state
             var u = zeros(g.Shape(2 * count, m.Fields), ScalarType.Float64);
             u[TensorIndex.Colon, field] = states[i];
-            var mp = m.Dissipation(u, probe); var wp = m.Conservation(u, probe);
+            Tensor Sliced(Func<Tensor, Tensor, Tensor> f) => Chunks.Map(g, 2 * count, (start, length) => f(u.narrow(0, start, length), probe.narrow(0, start, length)));
+            var mp = Sliced(m.Dissipation); var wp = Sliced(m.Conservation);
             var cos = probe[TensorIndex.Slice(0, null, 2)]; var sin = probe[TensorIndex.Slice(1, null, 2)];
             var norm = (m.Inner(cos, cos) + m.Inner(sin, sin)).data<double>().ToArray();
             var mm = (m.Inner(cos, mp[TensorIndex.Slice(0, null, 2)]) + m.Inner(sin, mp[TensorIndex.Slice(1, null, 2)])).data<double>().ToArray();
@@ -217,7 +219,7 @@ public static class Diagnostics
             if (withEnergy)
             {
                 const double eps = 1e-4;
-                var hp = (m.VariationalDerivative(u + eps * probe) - m.VariationalDerivative(u - eps * probe)) / (2 * eps);
+                var hp = Sliced((x, p) => (m.VariationalDerivative(x + eps * p) - m.VariationalDerivative(x - eps * p)) / (2 * eps));
                 ee = (m.Inner(cos, hp[TensorIndex.Slice(0, null, 2)]) + m.Inner(sin, hp[TensorIndex.Slice(1, null, 2)])).data<double>().ToArray();
             }
             for (int j = 0; j < count; j++)
@@ -240,6 +242,7 @@ public static class Diagnostics
         var dis = new double[f]; var con = new double[f]; var rate = new double[f];
         for (int j = 0; j < f; j++)
         {
+            using var frame = NewDisposeScope();                                // else every frame's temporaries live to the end (13 GB on 128 x 128)
             var u = trajectories[TensorIndex.Colon, j].to(ScalarType.Float64);
             var d = m.VariationalDerivative(u);
             var md = m.Dissipation(u, d); var wd = m.Conservation(u, d);

@@ -22,6 +22,17 @@ public abstract record Dissipation
     /// <summary>B B^T with B = sum_j b_j S^j (j = 0..) along an axis, constant coefficients.</summary>
     public sealed record Banded(ParamArray B, int Axis = 0) : Dissipation;
 
+    /// <summary>
+    /// beta I + B B^T with B a dense n x Rank matrix (n = fields x sites, row-major, the state flattened as (field, x[, y])),
+    /// beta &gt;= 0: the dissipation of OnsagerNet (Yu, Tian, E and Li, "OnsagerNet", Phys. Rev. Fluids 6, 114402, 2021) with
+    /// constant factors. Non-local: it couples every site with every other.
+    /// </summary>
+    public sealed record LowRank(Param Beta, int Rank, ParamArray B) : Dissipation
+    {
+        public Param Beta { get; init; } = Param.RequireNonNegative(Beta, "The low-rank dissipation's beta") >= 0 ? Beta : Beta;
+        public int Rank { get; init; } = Rank >= 1 ? Rank : throw new ArgumentException($"A low-rank operator needs rank >= 1, got {Rank}.");
+    }
+
     public sealed record Sum(ImmutableArray<Dissipation> Terms) : Dissipation
     {
         public bool Equals(Sum? other) => other is not null && Terms.SequenceEqual(other.Terms);
@@ -77,6 +88,13 @@ public abstract record Conservation
     {
         public DifferenceKind D { get; init; } = D is DifferenceKind.Central or DifferenceKind.Spectral or DifferenceKind.Third
             ? D : throw new ArgumentException("The coupling block needs an antisymmetric derivative (central, third or spectral).");
+    }
+
+    /// <summary>B C^T - C B^T with B and C dense n x Rank matrices (n = fields x sites, row-major): the conservation of
+    /// OnsagerNet (Yu et al. 2021) with constant factors.</summary>
+    public sealed record LowRank(int Rank, ParamArray B, ParamArray C) : Conservation
+    {
+        public int Rank { get; init; } = Rank >= 1 ? Rank : throw new ArgumentException($"A low-rank operator needs rank >= 1, got {Rank}.");
     }
 
     public sealed record Sum(ImmutableArray<Conservation> Terms) : Conservation

@@ -123,6 +123,13 @@ public abstract record EnergyTerm
         public Network G { get; init; } = G.Validate().Head == Head.Bounded && G.Inputs == 2 * Modes ? G : throw new ArgumentException("G must be bounded with 2 x Modes inputs.");
     }
 
+    /// <summary>|Omega| G(u), G a bounded network of the whole state (fields x sites inputs, flattened as (field, x[, y])):
+    /// OnsagerNet's dense energy (Yu et al. 2021), bounded so that an anchor keeps E coercive.</summary>
+    public sealed record Dense(Network G) : EnergyTerm
+    {
+        public Network G { get; init; } = G.Validate().Head == Head.Bounded ? G : throw new ArgumentException("The dense energy's network must be bounded (sine head, no output bias).");
+    }
+
     /// <summary>c E_term, c &gt; 0.</summary>
     public sealed record Scaled(Param C, EnergyTerm Term) : EnergyTerm
     {

@@ -296,6 +296,12 @@ internal static class EnergyCompiler
                     u => OnField(u, f, grid.Volume / grid.CellVolume * v.InputGradient!(Field(u, f).matmul(basis.t())).matmul(basis)),
                     () => lm with { G = v.Snapshot() });
             }
+            case EnergyTerm.Dense de:
+            {
+                // |Omega| G(u): the same scaling as the low-mode term, so dE = (1/h) grad_u E stays O(1) per site.
+                var (g, snap) = Pointwise.CompileNetwork(de.G, store, name + ".V");
+                return GeneralPiece<EnergyTerm>(u => grid.Volume * g(u.flatten(1)), null, () => de with { G = snap() });
+            }
             case EnergyTerm.Scaled sc:
             {
                 var c = store.Scalar(sc.C, Constraint.Positive, name + ".scale");

@@ -10,26 +10,74 @@ public sealed record SpectralOptions(int Width = 64, int Depth = 3, int LowModes
 }
 
 /// <summary>
-/// The families that `onsager train --kind` learns, as initial member values on a grid. Every family is a set of
-/// members of the class (the baselines that are not live elsewhere).
+/// Sizes of the baselines (seed-benchmark.md, "Their table"): the Fourier neural operator with 16 modes, width 64 and 4
+/// layers as published; the convolutional force field 32 wide, 4 layers of 5-site kernels; OnsagerNet with rank-8
+/// factors and a 64x2 dense energy network.
+/// </summary>
+public sealed record BaselineOptions(int FnoModes = 16, int FnoWidth = 64, int FnoLayers = 4, int FnoProjection = 128,
+                                     int CnnWidth = 32, int CnnDepth = 4, int CnnKernel = 5,
+                                     int Rank = 8, int EnergyWidth = 64, int EnergyDepth = 2, double Beta = 1.0, double A = 1.0)
+{
+    public static BaselineOptions Default { get; } = new();
+}
+
+/// <summary>
+/// The families that `onsager train --kind` learns, as initial values on a grid: members of the class (spectral, local,
+/// classical, onsagernet) and the baseline force fields outside it (unconstrained, fno).
 /// </summary>
 public static class Families
 {
-    public static ImmutableArray<string> Kinds { get; } = ["spectral", "local", "classical"];
+    public static ImmutableArray<string> Kinds { get; } = ["spectral", "local", "classical", "onsagernet", "unconstrained", "fno"];
 
-    public static Model Create(string kind, Grid grid, int fields = 1, int seed = 0, string? knownMember = null, SpectralOptions? spectral = null)
+    /// <summary>The kinds that are not members of the class (force fields: no energy, explicit schemes only).</summary>
+    public static ImmutableArray<string> ForceFields { get; } = ["unconstrained", "fno"];
+
+    /// <summary>
+    /// The training scheme of a kind when none is given: dg for the class members it fits (Fourier-multiplier K and L),
+    /// explicit Euler for the baselines, as the reference trained them (OnsagerNet's dense K has no Fourier symbol, so
+    /// the training dg step cannot take it; the force fields have no energy).
+    /// </summary>
+    public static string DefaultScheme(string kind) => kind is "onsagernet" || ForceFields.Contains(kind) ? "euler" : "dg";
+
+    public static IVectorField Create(string kind, Grid grid, int fields = 1, int seed = 0, string? knownMember = null, SpectralOptions? spectral = null,
+                                      BaselineOptions? baseline = null)
     {
-        var m = Build(kind, grid, seed, knownMember, spectral);
+        var m = Build(kind, grid, fields, seed, knownMember, spectral, baseline ?? BaselineOptions.Default);
         return m.Fields == fields ? m : throw new ArgumentException($"The kind '{kind}' builds a {m.Fields}-field member; the data has {fields} field(s).");
     }
 
-    private static Model Build(string kind, Grid grid, int seed, string? knownMember, SpectralOptions? spectral) => kind switch
+    private static IVectorField Build(string kind, Grid grid, int fields, int seed, string? knownMember, SpectralOptions? spectral, BaselineOptions b) => kind switch
     {
         "spectral" => Spectral(grid, seed, spectral),
         "local" => Local(grid, seed),
         "classical" => Classical(knownMember ?? throw new ArgumentException("The classical baseline needs data whose true equation is known (a known_member note)."), grid),
-        _ => throw new ArgumentException($"Unknown kind '{kind}'. Kinds: {string.Join(", ", Kinds)} (the baselines unconstrained, onsagernet and fno are not built yet).")
+        "onsagernet" => OnsagerNet(grid, fields, seed, b),
+        "unconstrained" => ForceField.CreateConvolutional(grid, fields, b.CnnWidth, b.CnnDepth, b.CnnKernel, seed),
+        "fno" => ForceField.CreateFourier(grid, fields, b.FnoModes, b.FnoWidth, b.FnoLayers, b.FnoProjection, seed),
+        _ => throw new ArgumentException($"Unknown kind '{kind}'. Kinds: {string.Join(", ", Kinds)}.")
     };
+
+    /// <summary>
+    /// OnsagerNet (Yu, Tian, E and Li, Phys. Rev. Fluids 6, 114402, 2021) on the grid as an ODE in R^n, n = fields x sites:
+    /// M = beta I + B B^T, W = B' C^T - C B'^T (dense rank-r factors, constant), E = a/2 |u|^2 + |Omega| G(u) with G a
+    /// bounded network of the whole state, so E is coercive for every weight. A member of the class (non-local, dense
+    /// operators): the laws, the model files, the diagnostics and the dg rollout apply to it as to any member.
+    /// </summary>
+    public static Model OnsagerNet(Grid grid, int fields = 1, int seed = 0, BaselineOptions? options = null)
+    {
+        var o = options ?? BaselineOptions.Default;
+        int n = fields * grid.Sites;
+        ParamArray Factor(int s)
+        {
+            var rng = new Random(s);
+            double bound = 1.0 / Math.Sqrt((double)n * o.Rank);
+            return new ParamArray(Enumerable.Range(0, n * o.Rank).Select(_ => (2 * rng.NextDouble() - 1) * bound).ToImmutableArray(), true);
+        }
+        var anchors = Enumerable.Range(0, fields).Select(f => (Anchor)new Anchor.Quadratic(new Param.Learned(o.A), f)).ToImmutableArray();
+        var energy = new Energy(anchors, [new EnergyTerm.Dense(Network.Create(n, o.EnergyWidth, o.EnergyDepth, Head.Bounded, seed, outputScale: 0.1))]);
+        return new Model(grid, fields, energy, new Dissipation.LowRank(new Param.Learned(o.Beta), o.Rank, Factor(seed + 1)),
+                         new Conservation.LowRank(o.Rank, Factor(seed + 2), Factor(seed + 3)));
+    }
 
     /// <summary>
     /// The reference class with correct L2 gradients: K_M = theta_k^2, K_W = i phi_k (one number per rfft mode),

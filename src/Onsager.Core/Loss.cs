@@ -2,7 +2,7 @@ using static TorchSharp.torch;
 
 namespace Onsager;
 
-/// <summary>Training losses: pure functions of a compiled member and a batch of data windows.</summary>
+/// <summary>Training losses: pure functions of a compiled vector field (a member or a baseline) and a batch of data windows.</summary>
 public static class Loss
 {
     /// <summary>
@@ -11,7 +11,7 @@ public static class Loss
     /// the k losses are averaged. With <paramref name="detach"/> the state is cut from the graph after each step (as
     /// the reference does); without, the gradient runs through all k steps.
     /// </summary>
-    public static Tensor Autoregressive(CompiledModel m, Stepper stepper, Tensor windows, int horizon, double dt,
+    public static Tensor Autoregressive(ICompiledVectorField m, Stepper stepper, Tensor windows, int horizon, double dt,
                                         bool detach = true, int picardIterations = TrainingSteps.DefaultPicardIterations)
     {
         long b = windows.shape[0], t = windows.shape[1];

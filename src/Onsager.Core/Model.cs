@@ -5,7 +5,7 @@ namespace Onsager;
 /// Either operator may be absent. Tensors and learnable parameters appear only when it is compiled
 /// (<see cref="Dynamics.Compile"/>).
 /// </summary>
-public sealed record Model
+public sealed record Model : IVectorField
 {
     public Grid Grid { get; init; }
     public int Fields { get; init; }

@@ -55,15 +55,26 @@ public sealed record ModelMetadata
     public override int GetHashCode() => HashCode.Combine(Kind, Dt, DType, Gauge);
 }
 
-/// <summary>A saved member: the value and what was recorded with it (see <c>Onsager.Data.ModelDirectory</c>).</summary>
-public sealed record ModelFile(Model Model, ModelMetadata Metadata)
+/// <summary>
+/// A saved model: the value (a member of the class or a baseline force field) and what was recorded with it
+/// (see <c>Onsager.Data.ModelDirectory</c>).
+/// </summary>
+public sealed record ModelFile(IVectorField Field, ModelMetadata Metadata)
 {
+    /// <summary>
+    /// The member of the class; a <see cref="ModelFileException"/> for a baseline force field, which has no energy, M or W
+    /// (so nothing that needs them, such as describe, report, simulate or the dg and sbdf1 schemes, applies to it).
+    /// </summary>
+    public Model Model => Field as Model ?? throw new ModelFileException($"model (kind {Metadata.Kind})",
+        "a baseline force field du/dt = f(u), not a member of the Onsager class: it has no energy and no M or W to diagnose, " +
+        "simulate or verify; only training, describe and evaluate (with an explicit scheme: euler, rk2, rk3, rk4) apply to it.");
+
     /// <summary>Throws a <see cref="ModelFileException"/> when the data's grid or field count is not the model's.</summary>
     public ModelFile CheckCompatible(Grid grid, int fields, string source = "model")
     {
         var problems = new List<string>();
-        if (!Model.Grid.Equals(grid)) problems.Add($"the model is on the grid {Model.Grid}, the data on {grid}");
-        if (Model.Fields != fields) problems.Add($"the model has {Model.Fields} field(s), the data {fields}");
+        if (!Field.Grid.Equals(grid)) problems.Add($"the model is on the grid {Field.Grid}, the data on {grid}");
+        if (Field.Fields != fields) problems.Add($"the model has {Field.Fields} field(s), the data {fields}");
         return problems.Count == 0 ? this
             : throw new ModelFileException(source, "not compatible with the data: " + string.Join("; ", problems) + ".");
     }

@@ -12,8 +12,8 @@ namespace Onsager;
 public sealed record ModelEncoding(string Json, ImmutableArray<byte> Weights);
 
 /// <summary>
-/// Pure conversion between a member (with its metadata) and the model-file format: model.json (format tag, version,
-/// metadata, the whole algebra value, the SHA-256 of the weights) and weights.bin (every array longer than
+/// Pure conversion between a member or a baseline force field (with its metadata) and the model-file format: model.json
+/// (format tag, version, metadata, the whole algebra value or force field, the SHA-256 of the weights) and weights.bin (every array longer than
 /// <see cref="InlineLimit"/> as float64 little-endian after a 16-byte header: magic "ONSAGERW", uint32 version,
 /// uint32 array count). No file I/O here: <c>Onsager.Data.ModelDirectory</c> reads and writes the directory.
 /// Numbers round-trip bit-exactly. Custom primitives are code, not data: they are refused, named.
@@ -34,13 +34,21 @@ public static class ModelJson
 
     // ---------------------------------------------------------------- encoding
 
-    /// <summary>model.json and weights.bin of a member; throws <see cref="NotSupportedException"/> naming any custom primitive.</summary>
-    public static ModelEncoding Encode(Model model, ModelMetadata metadata, int inlineLimit = InlineLimit)
+    /// <summary>
+    /// model.json and weights.bin of a member (key "model") or a baseline force field (key "forceField"); throws
+    /// <see cref="NotSupportedException"/> naming any custom primitive.
+    /// </summary>
+    public static ModelEncoding Encode(IVectorField field, ModelMetadata metadata, int inlineLimit = InlineLimit)
     {
-        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(field);
         ArgumentNullException.ThrowIfNull(metadata);
         var w = new Writer(inlineLimit);
-        var m = w.Model(model);
+        var (key, m) = field switch
+        {
+            Model model => ("model", w.Model(model)),
+            ForceField f => ("forceField", w.ForceField(f)),
+            _ => throw new NotSupportedException($"The model-file format does not know the vector field {field.GetType().FullName}."),
+        };
         if (w.Customs.Count > 0)
             throw new NotSupportedException(
                 "Cannot save custom primitives: they are code, not data. Found: " + string.Join("; ", w.Customs) +
@@ -65,7 +73,7 @@ public static class ModelJson
                 ["arrays"] = w.Count,
                 ["bytes"] = weights.Length,
             },
-            ["model"] = m,
+            [key] = m,
         };
         return new ModelEncoding(root.ToJsonString(Indented) + "\n", ImmutableArray.Create(weights));
     }
@@ -99,13 +107,30 @@ public static class ModelJson
             return new JsonObject { ["type"] = "custom" };
         }
 
+        private static JsonObject Grid(Grid g) => new()
+        {
+            ["lengths"] = new JsonArray(g.Lengths.Select(Num).ToArray()),
+            ["points"] = new JsonArray(g.Points.Select(p => (JsonNode)JsonValue.Create(p)).ToArray()),
+        };
+
+        public JsonObject ForceField(ForceField f) => f switch
+        {
+            Onsager.ForceField.Convolutional c => new JsonObject
+            {
+                ["type"] = "convolutional", ["grid"] = Grid(c.Grid), ["fields"] = c.Fields,
+                ["width"] = c.Width, ["depth"] = c.Depth, ["kernel"] = c.Kernel, ["weights"] = Array(c.Weights),
+            },
+            Onsager.ForceField.Fourier o => new JsonObject
+            {
+                ["type"] = "fourier", ["grid"] = Grid(o.Grid), ["fields"] = o.Fields, ["modes"] = o.Modes,
+                ["width"] = o.Width, ["layers"] = o.Layers, ["projection"] = o.Projection, ["weights"] = Array(o.Weights),
+            },
+            _ => throw Unknown(f),
+        };
+
         public JsonObject Model(Model m) => new()
         {
-            ["grid"] = new JsonObject
-            {
-                ["lengths"] = new JsonArray(m.Grid.Lengths.Select(Num).ToArray()),
-                ["points"] = new JsonArray(m.Grid.Points.Select(p => (JsonNode)JsonValue.Create(p)).ToArray()),
-            },
+            ["grid"] = Grid(m.Grid),
             ["fields"] = m.Fields,
             ["energy"] = Energy(m.Energy),
             ["dissipation"] = m.Dissipation is null ? null : Dissipation(m.Dissipation, "dissipation"),
@@ -164,6 +189,7 @@ public static class ModelJson
                 { ["type"] = "input-convex", ["width"] = c.Width, ["depth"] = c.Depth, ["weights"] = Array(c.Weights), ["field"] = c.Field },
             EnergyTerm.Circulant c => new JsonObject { ["type"] = "circulant", ["symbol"] = Array(c.Symbol), ["field"] = c.Field },
             EnergyTerm.LowModes l => new JsonObject { ["type"] = "low-modes", ["modes"] = l.Modes, ["g"] = Network(l.G), ["field"] = l.Field },
+            EnergyTerm.Dense d => new JsonObject { ["type"] = "dense", ["g"] = Network(d.G) },
             EnergyTerm.Scaled s => new JsonObject { ["type"] = "scaled", ["c"] = Param(s.C), ["term"] = Term(s.Term, path + ".term") },
             EnergyTerm.Sum s => new JsonObject
                 { ["type"] = "sum", ["terms"] = new JsonArray(s.Terms.Select((x, i) => Term(x, $"{path}.terms[{i}]")).ToArray()) },
@@ -203,6 +229,7 @@ public static class ModelJson
             Onsager.Dissipation.Mobility m => new JsonObject { ["type"] = "mobility", ["m"] = NonNegative(m.M) },
             Onsager.Dissipation.Divergence m => new JsonObject { ["type"] = "divergence", ["m"] = NonNegative(m.M) },
             Onsager.Dissipation.Banded b => new JsonObject { ["type"] = "banded", ["b"] = Array(b.B), ["axis"] = b.Axis },
+            Onsager.Dissipation.LowRank l => new JsonObject { ["type"] = "low-rank", ["beta"] = Param(l.Beta), ["rank"] = l.Rank, ["b"] = Array(l.B) },
             Onsager.Dissipation.Sum s => new JsonObject
                 { ["type"] = "sum", ["terms"] = new JsonArray(s.Terms.Select((x, i) => Dissipation(x, $"{path}.terms[{i}]")).ToArray()) },
             Onsager.Dissipation.Scaled s => new JsonObject { ["type"] = "scaled", ["c"] = Param(s.C), ["inner"] = Dissipation(s.Inner, path + ".inner") },
@@ -218,6 +245,7 @@ public static class ModelJson
             Onsager.Conservation.Stencil s => new JsonObject { ["type"] = "stencil", ["c"] = Array(s.C), ["order"] = s.Order, ["axis"] = s.Axis },
             Onsager.Conservation.Advection a => new JsonObject { ["type"] = "advection", ["b"] = Scalar(a.B), ["axis"] = a.Axis },
             Onsager.Conservation.Banded b => new JsonObject { ["type"] = "banded", ["a"] = Array(b.A), ["axis"] = b.Axis },
+            Onsager.Conservation.LowRank l => new JsonObject { ["type"] = "low-rank", ["rank"] = l.Rank, ["b"] = Array(l.B), ["c"] = Array(l.C) },
             Onsager.Conservation.Symplectic s => new JsonObject { ["type"] = "symplectic", ["q"] = s.Q, ["p"] = s.P },
             Onsager.Conservation.Coupling c => new JsonObject
                 { ["type"] = "coupling", ["a"] = c.A, ["b"] = c.B, ["d"] = Name(c.D), ["axis"] = c.Axis },
@@ -272,7 +300,9 @@ public static class ModelJson
             throw new ModelFileException(JsonFileName, $"format version {version} is not supported (this build reads version {FormatVersion}).");
         var metadata = r.Metadata(r.Obj(root, "metadata", "$"), "$.metadata");
         r.CheckWeights(r.Obj(root, "weights", "$"), "$.weights");
-        var model = r.Model(r.Obj(root, "model", "$"), "$.model");
+        IVectorField model = root.ContainsKey("forceField") && !root.ContainsKey("model")
+            ? r.ForceField(r.Obj(root, "forceField", "$"), "$.forceField")
+            : r.Model(r.Obj(root, "model", "$"), "$.model");
         if (r.Referenced != r.HeaderCount)
             throw new ModelFileException(WeightsFileName, $"array count mismatch: the header holds {r.HeaderCount} arrays, model.json references {r.Referenced}.");
         return new ModelFile(model, metadata);
@@ -421,12 +451,30 @@ public static class ModelJson
             type == "custom" ? Bad(path, $"a custom {what} cannot be loaded (custom primitives are code, not data)")
                              : Bad(path, $"unknown {what} type '{type}'");
 
-        public Model Model(JsonObject o, string path)
+        private Grid Grid(JsonObject o, string path)
         {
             var g = Obj(o, "grid", path);
             var lengths = Arr(g, "lengths", path + ".grid").Select((x, i) => Dbl(x, $"{path}.grid.lengths[{i}]")).ToImmutableArray();
             var points = Arr(g, "points", path + ".grid").Select((x, i) => Int(x, $"{path}.grid.points[{i}]")).ToImmutableArray();
-            var grid = Build(path + ".grid", () => new Grid(lengths, points));
+            return Build(path + ".grid", () => new Onsager.Grid(lengths, points));
+        }
+
+        /// <summary>A baseline force field; its sizes fix the weight count, so weights of another baseline or size are refused by name.</summary>
+        public ForceField ForceField(JsonObject o, string p)
+        {
+            var grid = Grid(o, p);
+            int fields = Int(o, "fields", p);
+            return Type(o, p) switch
+            {
+                "convolutional" => Build(p, () => new Onsager.ForceField.Convolutional(grid, fields, Int(o, "width", p), Int(o, "depth", p), Int(o, "kernel", p), Array(o, "weights", p))),
+                "fourier" => Build(p, () => new Onsager.ForceField.Fourier(grid, fields, Int(o, "modes", p), Int(o, "width", p), Int(o, "layers", p), Int(o, "projection", p), Array(o, "weights", p))),
+                var t => throw UnknownType("force field", t, p),
+            };
+        }
+
+        public Model Model(JsonObject o, string path)
+        {
+            var grid = Grid(o, path);
             int fields = Int(o, "fields", path);
             var energy = Energy(Obj(o, "energy", path), path + ".energy");
             var d = o["dissipation"] is JsonNode dn ? Dissipation(AsObj(dn, path + ".dissipation"), path + ".dissipation") : null;
@@ -462,6 +510,7 @@ public static class ModelJson
             "input-convex" => Build(p, () => new EnergyTerm.InputConvex(Int(o, "width", p), Int(o, "depth", p), Array(o, "weights", p), Int(o, "field", p))),
             "circulant" => Build(p, () => new EnergyTerm.Circulant(Array(o, "symbol", p), Int(o, "field", p))),
             "low-modes" => Build(p, () => new EnergyTerm.LowModes(Int(o, "modes", p), Network(o, "g", p), Int(o, "field", p))),
+            "dense" => Build(p, () => new EnergyTerm.Dense(Network(o, "g", p))),
             "scaled" => Build(p, () => new EnergyTerm.Scaled(Param(o, "c", p), Term(Obj(o, "term", p), p + ".term"))),
             "sum" => Build(p, () => new EnergyTerm.Sum(Arr(o, "terms", p).Select((x, i) => Term(AsObj(x, $"{p}.terms[{i}]"), $"{p}.terms[{i}]")).ToImmutableArray())),
             var t => throw UnknownType("energy term", t, p),
@@ -499,6 +548,7 @@ public static class ModelJson
             "mobility" => new Dissipation.Mobility(NonNegative(Obj(o, "m", p), p + ".m")),
             "divergence" => new Dissipation.Divergence(NonNegative(Obj(o, "m", p), p + ".m")),
             "banded" => new Dissipation.Banded(Array(o, "b", p), Int(o, "axis", p)),
+            "low-rank" => Build(p, () => new Dissipation.LowRank(Param(o, "beta", p), Int(o, "rank", p), Array(o, "b", p))),
             "sum" => new Dissipation.Sum(Arr(o, "terms", p).Select((x, i) => Dissipation(AsObj(x, $"{p}.terms[{i}]"), $"{p}.terms[{i}]")).ToImmutableArray()),
             "scaled" => Build(p, () => new Dissipation.Scaled(Param(o, "c", p), Dissipation(Obj(o, "inner", p), p + ".inner"))),
             "weighted" => new Dissipation.Weighted(NonNegative(Obj(o, "s", p), p + ".s"), Dissipation(Obj(o, "inner", p), p + ".inner")),
@@ -512,6 +562,7 @@ public static class ModelJson
             "stencil" => new Conservation.Stencil(Array(o, "c", p), Int(o, "order", p), Int(o, "axis", p)),
             "advection" => new Conservation.Advection(Scalar(Obj(o, "b", p), p + ".b"), Int(o, "axis", p)),
             "banded" => new Conservation.Banded(Array(o, "a", p), Int(o, "axis", p)),
+            "low-rank" => Build(p, () => new Conservation.LowRank(Int(o, "rank", p), Array(o, "b", p), Array(o, "c", p))),
             "symplectic" => new Conservation.Symplectic(Int(o, "q", p), Int(o, "p", p)),
             "coupling" => Build(p, () => new Conservation.Coupling(Int(o, "a", p), Int(o, "b", p), Enum<DifferenceKind>(o, "d", p), Int(o, "axis", p))),
             "sum" => new Conservation.Sum(Arr(o, "terms", p).Select((x, i) => Conservation(AsObj(x, $"{p}.terms[{i}]"), $"{p}.terms[{i}]")).ToImmutableArray()),

@@ -50,6 +50,14 @@ internal static class OperatorCompiler
         return acc ?? zeros_like(g);
     }
 
+    /// <summary>P Q^T g for dense n x rank factors (row-major), g (batch, field, x[, y]) flattened to n = fields x sites.</summary>
+    private static Tensor LowRankProduct(Tensor g, Tensor p, Tensor q, int rank)
+    {
+        long n = p.shape[0] / rank;
+        var flat = g.reshape(-1, n);
+        return flat.matmul(q.view(n, rank)).matmul(p.view(n, rank).t()).view(g.shape);
+    }
+
     // ---- symbols ----
 
     /// <summary>The value of a constant non-negative function (for symbols), else null.</summary>
@@ -129,6 +137,13 @@ internal static class OperatorCompiler
                     }
                 };
             }
+            case Dissipation.LowRank lr:
+            {
+                var beta = store.Scalar(lr.Beta, Constraint.Positive, name + ".beta");
+                var b = store.Array(lr.B, Constraint.Free, name + ".B");
+                return new((u, g) => beta.Get() * g + LowRankProduct(g, b.Get(), b.Get(), lr.Rank),
+                           () => lr with { Beta = beta.Snapshot(), B = b.Snapshot() });
+            }
             case Dissipation.Sum s:
             {
                 var parts = s.Terms.Select((t, i) => Compile(t, grid, fields, store, $"{name}.{i}")).ToList();
@@ -200,6 +215,13 @@ internal static class OperatorCompiler
                 int n = ba.A.Length;
                 return new((u, g) => Circulant(g, c.Get(), n, 1, ba.Axis, false) - Circulant(g, c.Get(), n, 1, ba.Axis, true),
                            () => ba with { A = c.Snapshot() }) { Symbol = () => OddCirculantSymbol(grid, c.Get(), ba.Axis, store) };
+            }
+            case Conservation.LowRank lr:
+            {
+                var b = store.Array(lr.B, Constraint.Free, name + ".B");
+                var c = store.Array(lr.C, Constraint.Free, name + ".C");
+                return new((u, g) => LowRankProduct(g, b.Get(), c.Get(), lr.Rank) - LowRankProduct(g, c.Get(), b.Get(), lr.Rank),
+                           () => lr with { B = b.Snapshot(), C = c.Snapshot() });
             }
             case Conservation.Symplectic sy:
                 return new((u, g) =>

@@ -16,9 +16,10 @@ public sealed record Trajectory(double[] States, long[] Shape, ImmutableArray<do
 /// <summary>Progress of a rollout.</summary>
 public sealed record RolloutProgress(int Step, int Steps, double Time, double MeanEnergy);
 
-/// <summary>Every state of a short rollout kept as tensors (batch, field, x[, y]), with the energy per step and sample and
-/// the number of discrete-gradient steps that did not converge. Diverged samples carry NaN or Inf from then on.</summary>
-public sealed record RolloutFrames(ImmutableArray<Tensor> States, double[,] Energy, int Unconverged);
+/// <summary>Every state of a short rollout kept as tensors (batch, field, x[, y]), with the energy per step and sample (null for
+/// a force field, which has none) and the number of discrete-gradient steps that did not converge. Diverged samples carry
+/// NaN or Inf from then on.</summary>
+public sealed record RolloutFrames(ImmutableArray<Tensor> States, double[,]? Energy, int Unconverged);
 
 /// <summary>Rolls compiled members forward with any stepper (pure apart from progress reports).</summary>
 public static class Rollout
@@ -27,17 +28,21 @@ public static class Rollout
     /// A rollout for evaluation: never throws on divergence (the error statistic clamps it) and counts unconverged
     /// discrete-gradient steps instead of failing, so one bad sample does not hide the others.
     /// </summary>
-    public static RolloutFrames Frames(CompiledModel m, Stepper stepper, Tensor u0, double dt, int steps, CancellationToken cancel = default)
+    public static RolloutFrames Frames(ICompiledVectorField f, Stepper stepper, Tensor u0, double dt, int steps, CancellationToken cancel = default)
     {
+        VectorField.CheckScheme(f, stepper);
         var states = ImmutableArray.CreateBuilder<Tensor>(steps + 1);
         var u = u0.to(ScalarType.Float64).detach();
         long batch = u.shape[0];
-        var energy = new double[batch, steps + 1];
+        var m = f as CompiledModel;
+        var energy = m is null ? null : new double[batch, steps + 1];
         int unconverged = 0;
         void Record(int n)
         {
             states.Add(u);
+            if (m is null || energy is null) return;
             using var noGrad = no_grad();
+            using var scope = NewDisposeScope();                                // the energy's temporaries (network activations) die here
             var e = m.Energy(u).data<double>().ToArray();
             for (int b = 0; b < batch; b++) energy[b, n] = e[b];
         }
@@ -48,7 +53,7 @@ public static class Rollout
             using (var scope = NewDisposeScope())
             {
                 // The solver's temporaries die with the step (a 100-iteration solve on a large batch would hold gigabytes).
-                var r = Steppers.TryStep(m, stepper, u, dt);
+                var r = Steppers.TryStep(f, stepper, u, dt);
                 if (!r.Converged) unconverged++;
                 u = r.State.detach().MoveToOuterDisposeScope();
             }
@@ -83,7 +88,11 @@ public static class Rollout
             if (n % saveEvery == 0 || n == steps)
             {
                 Save(n * dt);
-                progress?.Report(new RolloutProgress(n, steps, n * dt, m.Energy(u).mean().item<double>()));
+                if (progress is not null)
+                {
+                    using var scope = NewDisposeScope();
+                    progress.Report(new RolloutProgress(n, steps, n * dt, m.Energy(u).mean().item<double>()));
+                }
             }
         }
         var stack = TorchSharp.torch.stack(frames, 1);                          // (batch, frame, field, x[, y])
@@ -91,6 +100,8 @@ public static class Rollout
         var energy = new double[batch, count]; var rate = new double[batch, count]; var mass = new double[batch, count, fields];
         for (int f = 0; f < count; f++)
         {
+            // One scope a frame: unscoped, 101 frames of a 128 x 128 member held 15 GB of network activations.
+            using var scope = NewDisposeScope();
             var e = m.Energy(frames[f]).data<double>().ToArray();
             var d = m.DissipationRate(frames[f]).data<double>().ToArray();
             var ms = m.Mass(frames[f]).data<double>().ToArray();

@@ -27,18 +27,17 @@ public enum NonlinearSolver
 /// |R| / (|u| + |v| + dt |Kbar dbarE|); <see cref="EnergyTolerance"/>, when set, also bounds the energy defect
 /// |E(v) - E(u) + dt &lt;dbarE, Kbar dbarE&gt;_h| / (|E(u)| + |E(v)| + dt |&lt;dbarE, Kbar dbarE&gt;_h|), the norm in which the
 /// discrete laws are judged. A step that does not reach them within <see cref="MaxIterations"/> (or stops making progress)
-/// is split into two half steps (a composition of DG steps still dissipates), at most <see cref="MaxSplits"/> times, and
-/// then fails with an error.</summary>
+/// is continued in the step size, and where that folds, taken as a composition of DG substeps (which still dissipates),
+/// at most <see cref="MaxSubsteps"/> of them; then it fails with an error.</summary>
 public sealed record DgOptions(NonlinearSolver Solver = NonlinearSolver.Newton, double Tolerance = 1e-10, int MaxIterations = 40,
-                               Freeze Freeze = Freeze.Start, int MaxSplits = 8, double? EnergyTolerance = null)
+                               Freeze Freeze = Freeze.Start, int MaxSubsteps = 64, double? EnergyTolerance = null)
 {
     public static DgOptions Default { get; } = new();
 
     /// <summary>What the laws use: the identity and "no rise" are judged at c eps (|E| + dt &lt;dbarE, Mbar dbarE&gt;_h), so the
     /// energy defect goes to round-off in that norm (1e-14); the state residual to 1e-12, which extreme-scale members reach
-    /// where 1e-14 in the state norm is below their round-off floor. Splitting stops after 2 levels: where continuation in
-    /// dt found no solution, deeper splitting rescued no member in our runs and cost minutes.</summary>
-    public static DgOptions Laws { get; } = new(Tolerance: 1e-12, EnergyTolerance: 1e-14, MaxIterations: 60, Freeze: Freeze.Reversible, MaxSplits: 2);
+    /// where 1e-14 in the state norm is below their round-off floor.</summary>
+    public static DgOptions Laws { get; } = new(Tolerance: 1e-12, EnergyTolerance: 1e-14, MaxIterations: 60, Freeze: Freeze.Reversible, MaxSubsteps: 64);
 }
 
 /// <summary>Time steppers as values. Any of them steps any compiled member; the vector field, the stepper and the
@@ -71,6 +70,9 @@ public abstract record Stepper
     };
 
     public static IReadOnlyList<string> Names { get; } = ["euler", "rk2", "rk3", "rk4", "sbdf1", "dg"];
+
+    /// <summary>True for the explicit Runge-Kutta steps, which need only f(u) (so they step baselines too).</summary>
+    public bool IsExplicit => this is Euler or Heun or SspRk3 or Rk4;
 
     public static Stepper Parse(string name, DgOptions? dg = null) => name switch
     {

@@ -19,34 +19,20 @@ public sealed class StepFailedException(int step, double residual, int iteration
 /// <summary>Time steppers applied to compiled members. Pure functions of (member, state, dt).</summary>
 public static class Steppers
 {
-    /// <summary>One step of size dt from u (batch, field, x[, y]). <paramref name="stepIndex"/> only labels errors.</summary>
-    public static StepResult Step(CompiledModel m, Stepper s, Tensor u, double dt, int stepIndex = 0)
+    /// <summary>One step of size dt from u (batch, field, x[, y]). <paramref name="stepIndex"/> only labels errors. The explicit
+    /// schemes step any vector field; sbdf1 and dg need a member of the class.</summary>
+    public static StepResult Step(ICompiledVectorField f, Stepper s, Tensor u, double dt, int stepIndex = 0)
     {
         if (!(dt > 0) || !double.IsFinite(dt)) throw new ArgumentException($"The step size must be positive and finite, got {dt}.");
         using var noGrad = no_grad();
+        if (s.IsExplicit) return Explicit(RungeKutta.Step(s, x => f.Rhs(x), u, dt));
+        var m = VectorField.Member(f, s);
         switch (s)
         {
-            case Stepper.Euler: return Explicit(u + dt * m.Rhs(u));
-            case Stepper.Heun:
-            {
-                var k1 = m.Rhs(u); var k2 = m.Rhs(u + dt * k1);
-                return Explicit(u + 0.5 * dt * (k1 + k2));
-            }
-            case Stepper.SspRk3:
-            {
-                var u1 = u + dt * m.Rhs(u);
-                var u2 = 0.75 * u + 0.25 * (u1 + dt * m.Rhs(u1));
-                return Explicit(u / 3 + 2.0 / 3 * (u2 + dt * m.Rhs(u2)));
-            }
-            case Stepper.Rk4:
-            {
-                var k1 = m.Rhs(u); var k2 = m.Rhs(u + 0.5 * dt * k1); var k3 = m.Rhs(u + 0.5 * dt * k2); var k4 = m.Rhs(u + dt * k3);
-                return Explicit(u + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4));
-            }
             case Stepper.Sbdf1: return Sbdf1(m, u, dt);
             case Stepper.DiscreteGradient dg:
             {
-                var r = DgSplit(m, dg.Options, u, dt, 0);
+                var r = DgMarch(m, dg.Options, u, dt);
                 if (!r.Converged) throw new StepFailedException(stepIndex, r.Residual, r.Iterations, dt);
                 return r;
             }
@@ -55,10 +41,10 @@ public static class Steppers
     }
 
     /// <summary>Like <see cref="Step"/> but returns an unconverged discrete-gradient step instead of throwing (the laws count these).</summary>
-    public static StepResult TryStep(CompiledModel m, Stepper s, Tensor u, double dt)
+    public static StepResult TryStep(ICompiledVectorField f, Stepper s, Tensor u, double dt)
     {
         using var noGrad = no_grad();
-        return s is Stepper.DiscreteGradient dg ? DgSplit(m, dg.Options, u, dt, 0) : Step(m, s, u, dt);
+        return s is Stepper.DiscreteGradient dg ? DgMarch(VectorField.Member(f, s), dg.Options, u, dt) : Step(f, s, u, dt);
     }
 
     private static StepResult Explicit(Tensor v) => new(v, 0, 0, true, 1);
@@ -106,22 +92,38 @@ public static class Steppers
 
     // ---------------------------------------------------------------- discrete gradient
 
-    private static StepResult DgSplit(CompiledModel m, DgOptions o, Tensor u, double dt, int depth)
+    /// <summary>
+    /// The discrete-gradient step of size dt: one solve; where it fails, natural continuation in the step size; where the
+    /// solution branch folds before dt, the step is taken as a composition of DG substeps (each one still dissipates, so
+    /// the composition does): the largest step continuation reached is accepted as a substep and the rest of the interval
+    /// starts again from its end, at most <see cref="DgOptions.MaxSubsteps"/> substeps. Stiff transients need small
+    /// steps only at first; from states near equilibrium the remaining interval is usually one solve.
+    /// </summary>
+    private static StepResult DgMarch(CompiledModel m, DgOptions o, Tensor u, double dt)
     {
-        var r = DgSolve(m, o, u, dt);
-        if (r.Converged) return r;
-        if (depth == 0)
+        var first = DgSolve(m, o, u, dt);
+        if (first.Converged) return first;
+        using var scope = NewDisposeScope();
+        int iterations = first.Iterations, substeps = 0;
+        double done = 0;
+        var state = u;
+        Tensor dissipated = zeros(u.shape[0], u.dtype, u.device);
+        StepResult? attempt = first;                                              // the failed solve of the whole interval
+        while (done < dt)
         {
-            var c = DgContinuation(m, o, u, dt);
-            if (c.Converged) return c with { Iterations = c.Iterations + r.Iterations };
-            r = r with { Iterations = r.Iterations + c.Iterations };
+            double remaining = dt - done;
+            var (reached, h, work) = DgContinuation(m, o, state, remaining, attempt);
+            iterations += work;
+            attempt = null;
+            if (reached is null || substeps + 1 > o.MaxSubsteps)
+                return new StepResult(state.MoveToOuterDisposeScope(), iterations, reached?.Residual ?? first.Residual, false, Math.Max(substeps, 1),
+                                      dissipated.MoveToOuterDisposeScope());
+            state = reached.State;
+            dissipated = dissipated + reached.Dissipated!;
+            substeps++;
+            done = h >= remaining ? dt : done + h;
         }
-        if (depth >= o.MaxSplits) return r;
-        var first = DgSplit(m, o, u, dt / 2, depth + 1);
-        if (!first.Converged) return first;
-        var second = DgSplit(m, o, first.State, dt / 2, depth + 1);
-        return new StepResult(second.State, r.Iterations + first.Iterations + second.Iterations, second.Residual, second.Converged,
-                              first.Substeps + second.Substeps, first.Dissipated! + second.Dissipated!);
+        return new StepResult(state.MoveToOuterDisposeScope(), iterations, 0, true, substeps, dissipated.MoveToOuterDisposeScope());
     }
 
     /// <summary>How many halvings of dt natural-parameter continuation tries for a step size it can solve.</summary>
@@ -129,17 +131,23 @@ public static class Steppers
 
     /// <summary>
     /// Natural-parameter continuation in the step size: solve the same one-step equation R_h(v) = 0 at h = dt / 2^j for the
-    /// largest h that converges, then grow h (x2, else x1.25) up to dt from the secant extrapolation of the last two solutions
-    /// (or the last solution) as the initial guess. The result is one discrete-gradient step of size dt (not a composition), found where Newton from
-    /// the linearly implicit predictor has no chance: strongly nonlinear members at dt far beyond 1/Lip. A fold of the
-    /// solution branch ends it unconverged, and the caller splits the step instead.
+    /// largest h that converges, then grow h (x2, else x1.25) towards dt from the secant extrapolation of the last two
+    /// solutions (or the last solution) as the initial guess. Returns the solution at the largest h reached (dt itself
+    /// unless the solution branch folds on the way) and that h; null when no h down to dt / 2^30 converged.
+    /// <paramref name="failed"/>: an already failed solve at dt (not repeated).
     /// </summary>
-    private static StepResult DgContinuation(CompiledModel m, DgOptions o, Tensor u, double dt)
+    private static (StepResult? Reached, double H, int Iterations) DgContinuation(CompiledModel m, DgOptions o, Tensor u, double dt, StepResult? failed)
     {
         using var scope = NewDisposeScope();
         int iterations = 0;
         double h = dt;
         StepResult? at = null;
+        if (failed is null)
+        {
+            var whole = DgSolve(m, o, u, dt);
+            iterations += whole.Iterations;
+            if (whole.Converged) return (Keep(whole), dt, iterations);
+        }
         for (int j = 0; j < ContinuationDepth && at is null; j++)
         {
             h /= 2;
@@ -147,7 +155,7 @@ public static class Steppers
             iterations += r.Iterations;
             if (r.Converged) at = r;
         }
-        if (at is null) return new StepResult(u, iterations, double.PositiveInfinity, false, 1, zeros(u.shape[0], u.dtype, u.device));
+        if (at is null) return (null, 0, iterations);
         // Guesses for the next h: the secant through the last two solutions (linear in h; from u at h = 0 the first time),
         // then the last solution itself (right where the solution saturates in h, as a gradient flow nears equilibrium).
         var before = u; double hBefore = 0;
@@ -162,11 +170,13 @@ public static class Steppers
                 iterations += r.Iterations;
                 if (r.Converged) { next = r; hBefore = h; h = target; break; }
             }
-            if (next is null) return new StepResult(u, iterations, double.PositiveInfinity, false, 1, zeros(u.shape[0], u.dtype, u.device));
+            if (next is null) break;                                              // a fold: the caller takes h as a substep
             before = at.State;
             at = next;
         }
-        return new StepResult(at.State.MoveToOuterDisposeScope(), iterations, at.Residual, true, 1, at.Dissipated!.MoveToOuterDisposeScope());
+        return (Keep(at), h, iterations);
+
+        static StepResult Keep(StepResult r) => r with { State = r.State.MoveToOuterDisposeScope(), Dissipated = r.Dissipated!.MoveToOuterDisposeScope() };
     }
 
     /// <summary>Where Kbar is evaluated: u, or the midpoint (u + v)/2; <see cref="Freeze.Reversible"/> takes the midpoint only
@@ -182,11 +192,13 @@ public static class Steppers
 
     /// <summary>How far the current iterate is from solving the step, in the two norms that matter.</summary>
     /// <param name="State">|R| over the size of its terms |u| + |v| + dt |Kbar dbarE| (so stiff members are judged fairly).</param>
-    /// <param name="Energy">The energy defect, worst over the batch: E(v) - E(u) + dt &lt;dbarE, Kbar dbarE&gt;_h = &lt;dbarE, R&gt;_h
-    /// exactly (the discrete-gradient identity holds for every v), over |E(u)| + |E(v)| + dt |&lt;dbarE, Kbar dbarE&gt;_h|.
+    /// <param name="Energy">The energy defect, worst over the batch: E(v) - E(u) + dt &lt;dbarE, Mbar dbarE&gt;_h (= &lt;dbarE, R&gt;_h
+    /// in exact arithmetic: the discrete-gradient identity holds for every v), over |E(u)| + |E(v)| + dt &lt;dbarE, Mbar dbarE&gt;_h.
     /// This is the norm of the laws' allowance c eps (|E| + dt &lt;dbarE, Mbar dbarE&gt;_h): a state residual of 1e-14 can
     /// still be far from that (|dbarE| |R| against |E|) or far below it, at extreme parameter scales either way.</param>
-    private readonly record struct Distance(double State, double Energy)
+    /// <param name="Residual">|R| itself: what progress is judged by (the relative <paramref name="State"/> stays near 1 while
+    /// v is far out, where dt |Kbar dbarE| and |R| are the same size, though every Newton step divides |R| by 3).</param>
+    private readonly record struct Distance(double State, double Energy, double Residual)
     {
         public bool Finite => double.IsFinite(State) && double.IsFinite(Energy);
     }
@@ -199,11 +211,16 @@ public static class Steppers
         var dbar = DiscreteGradient.Of(m, u, v);
         var flow = dt * Kbar(m, o, u, v, dbar);
         var r = v - u + flow;
-        double state = Norm(r) / (Norm(u) + Norm(v) + Norm(flow) + 1e-300);
-        if (o.EnergyTolerance is null) return (new Distance(state, 0), dbar.MoveToOuterDisposeScope());
-        var defect = m.Inner(dbar, r).abs();
-        var size = m.Energy(u).abs() + m.Energy(v).abs() + m.Inner(dbar, flow).abs() + 1e-300;
-        return (new Distance(state, (defect / size).max().item<double>()), dbar.MoveToOuterDisposeScope());
+        double residual = Norm(r), state = residual / (Norm(u) + Norm(v) + Norm(flow) + 1e-300);
+        if (o.EnergyTolerance is null) return (new Distance(state, 0, residual), dbar.MoveToOuterDisposeScope());
+        // The defect as the laws compute it, E(v) - E(u) + dt <dbarE, Mbar dbarE>_h, rounded at eps (|E| + dissipated).
+        // &lt;dbarE, R&gt;_h equals it in exact arithmetic but carries eps |dbarE| dt |Kbar dbarE|: for a stiff quadratic
+        // Hamiltonian member (dt |W L| = 1e13) the exact Cayley step of the predictor measured 1e-5 that way, 1e-16 this way.
+        var e0 = m.Energy(u); var e1 = m.Energy(v);
+        var dissipated = dt * m.Inner(dbar, m.Dissipation(FrozenAt(m, o, u, v), dbar));
+        var defect = (e1 - e0 + dissipated).abs();
+        var size = e0.abs() + e1.abs() + dissipated.abs() + 1e-300;
+        return (new Distance(state, (defect / size).max().item<double>(), residual), dbar.MoveToOuterDisposeScope());
     }
 
     private static bool Within(DgOptions o, Distance d, double factor = 1) =>
@@ -234,19 +251,33 @@ public static class Steppers
         using var scope = NewDisposeScope();
         // Predictor: the given guess, else the linearly implicit step with dbarE_N frozen at u (u itself if its linear solve fails).
         // dbarE(u, u) = dE(u): the predictor needs one gradient evaluation, as explicit Euler does.
-        var v = guess?.clone() ?? PicardUpdate(m, o, u, u, dt, m.VariationalDerivative(u)) ?? u.clone();
+        Tensor v;
+        if (guess is not null) v = guess.clone();
+        else
+        {
+            var dE = m.VariationalDerivative(u);
+            v = PicardUpdate(m, o, u, u, dt, dE) is { } predicted ? Safeguard(m, o, u, predicted, dt, dE) : u.clone();
+        }
         int it = 1;
         var (d, dbarV) = Measure(m, o, u, v, dt);
         int unknowns = m.Fields * m.Grid.Sites;
         bool dense = unknowns <= DenseNewtonLimit && u.shape[0] * unknowns <= DenseEvaluationLimit;
         bool stagnated = false;
-        double best = Math.Max(d.State / o.Tolerance, d.Energy / (o.EnergyTolerance ?? 1));
+        double best = d.Residual;
         int sinceBest = 0;
         // Picard first: where P = I + dt/2 Kbar L is diagonal in Fourier space one FFT pair per iteration, else one GMRES
         // solve (exact in one iteration when E is quadratic and Kbar = K(u), as for Burgers in coercive form); the cheap
-        // path at moderate dt. The first iteration that does not halve the distance hands over to Newton.
-        bool picard = true;
-        double previous = best;
+        // path at moderate dt. The first iteration that does not halve |R| hands over to Newton (and is dropped if it raised |R|).
+        bool picard = true, atFloor = false;
+        double previous = best, floor = 0;
+        // Accepts v when |R| is within StagnationFactor of max(tolerance, round-off floor) and the energy defect meets its
+        // tolerance (see below): no float64 v does better.
+        bool AtFloor()
+        {
+            floor = RoundOffFloor(m, o, u, v, dt);
+            atFloor = d.Finite && d.State <= StagnationFactor * Math.Max(o.Tolerance, floor) && (o.EnergyTolerance is not double et || d.Energy <= et);
+            return atFloor;
+        }
         for (; it < o.MaxIterations && !Within(o, d) && d.Finite; it++)
         {
             Tensor? next;
@@ -263,11 +294,14 @@ public static class Steppers
                 if (picard && o.Solver == NonlinearSolver.Newton) { picard = false; continue; }
                 stagnated = true; break;
             }
-            v = next;
-            (d, dbarV) = Measure(m, o, u, v, dt);
-            double now = Math.Max(d.State / o.Tolerance, d.Energy / (o.EnergyTolerance ?? 1));
-            if (picard && o.Solver == NonlinearSolver.Newton && !(now < 0.5 * previous)) picard = false;
-            previous = now;
+            var (dn, dbarN) = Measure(m, o, u, next, dt);
+            double now = dn.Residual;
+            bool halved = now < 0.5 * previous;
+            if (picard && o.Solver == NonlinearSolver.Newton && !halved) picard = false;
+            if (now < previous || o.Solver == NonlinearSolver.Picard) (v, d, dbarV, previous) = (next, dn, dbarN, now);
+            // An iteration that no longer halves |R| may be at the round-off floor already: then stop here, before Newton
+            // steps that only reshuffle round-off (they raised the energy defect of an exact Cayley step from 1e-16 to 1e-6).
+            if (!halved && AtFloor()) break;
             if (now < 0.5 * best) { best = now; sinceBest = 0; }
             else if (++sinceBest >= PatienceIterations) { stagnated = true; break; }
         }
@@ -276,13 +310,26 @@ public static class Steppers
         // with parameter scales 1e6 reaches 1e-3 relative (the energy defect then still sits at 1e-17). A solve whose
         // iteration can no longer reduce |R| counts as converged when |R| is within StagnationFactor of
         // max(tolerance, that floor) and the energy defect meets the energy tolerance: no float64 v does better.
-        double floor = stagnated && !Within(o, d) && d.Finite ? RoundOffFloor(m, o, u, v, dt) : 0;
-        DgTrace?.Invoke(FormattableString.Invariant($"solve dt {dt:G3}: {it} iterations, stagnated {stagnated}, state {d.State:G3}, floor {floor:G3}, energy {d.Energy:G3}, picard {picard}, dense {dense}, guess {guess is not null}"));
-        bool ok = Within(o, d) || (stagnated && d.Finite && d.State <= StagnationFactor * Math.Max(o.Tolerance, floor)
-                                   && (o.EnergyTolerance is not double et || d.Energy <= et));
+        if (stagnated && !atFloor && !Within(o, d) && d.Finite) AtFloor();
+        DgTrace?.Invoke(FormattableString.Invariant($"solve dt {dt:G3}: {it} iterations, stagnated {stagnated}, at floor {atFloor}, state {d.State:G3}, floor {floor:G3}, energy {d.Energy:G3}, picard {picard}, dense {dense}, guess {guess is not null}"));
+        bool ok = Within(o, d) || atFloor;
         var mid = FrozenAt(m, o, u, v);
         var dissipated = dt * m.Inner(dbarV, m.Dissipation(mid, dbarV));
         return new StepResult(v.MoveToOuterDisposeScope(), it, d.State, ok, 1, dissipated.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// The predictor per sample, or u where u is closer to solving the step (|R(u)| = dt |Kbar dE(u)| is smaller). With
+    /// dE_N explicit the predictor can be absurd: a quartic energy under a mobility of 1e6 at dt = 1e-4 sent it to
+    /// |v| = 1e13, where Newton on a cubic crawls and its finite-difference Jacobian is noise.
+    /// </summary>
+    private static Tensor Safeguard(CompiledModel m, DgOptions o, Tensor u, Tensor predicted, double dt, Tensor dE)
+    {
+        var atU = (dt * Kbar(m, o, u, u, dE)).flatten(1).norm(1L);
+        var atPredicted = Residual(m, o, u, predicted, dt).flatten(1).norm(1L);
+        var worse = (atPredicted.isfinite().logical_not() | (atPredicted > atU));
+        if (!worse.any().item<bool>()) return predicted;
+        return where(Broadcast(worse, u), u, predicted);
     }
 
     /// <summary>|R(v + eta) - R(v)| for eta a last-bit perturbation of v (4 eps |v_i|, random signs), relative like
@@ -336,14 +383,22 @@ public static class Steppers
         var jac = columns.transpose(1, 2);
         Tensor delta;
         try { delta = linalg.solve(jac, -r.reshape(b, n, 1)).reshape(shape); }
-        catch (Exception) { return null; }
-        if (!delta.isfinite().all().item<bool>()) return null;
+        // A Jacobian that is singular in float64 (I + dt Kbar H with |dt Kbar H| ~ 1e20 and Kbar only semi-definite) still
+        // has a least-squares Newton direction: the pseudo-inverse's.
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            DgTrace?.Invoke("dense: singular, pinv");
+            delta = linalg.pinv(jac, rtol: 1e-15).matmul(-r.reshape(b, n, 1)).reshape(shape);
+        }
+        if (!delta.isfinite().all().item<bool>()) { DgTrace?.Invoke("dense: delta not finite"); return null; }
         double r0 = Norm(r), step = 1;
+        DgTrace?.Invoke($"dense: |r| {r0:G3} |v| {Norm(v):G3} |delta| {Norm(delta):G3} lin {Norm(jac.matmul(delta.reshape(b, n, 1)) + r.reshape(b, n, 1)):G3} h {h.max().item<double>():G3}");
         for (int k = 0; k < 20; k++, step /= 2)
         {
             var cand = v + step * delta;
             double rn = Norm(Residual(m, o, u, cand, dt));
             if (double.IsFinite(rn) && rn < r0) return cand;
+            if (k < 3) DgTrace?.Invoke($"dense: step {step:G3} |R| {rn:G3}");
         }
         return null;
     }

@@ -58,6 +58,10 @@ public static class Structure
                 if (m.Grid.Dimensions != 1) throw new ArgumentException("The low-mode energy is defined on 1D grids.");
                 if (l.Modes < 1 || l.Modes >= m.Grid.Points[0] / 2) throw new ArgumentException($"The low-mode energy needs 1 <= modes < N/2, got {l.Modes}.");
                 break;
+            case EnergyTerm.Dense d:
+                if (d.G.Inputs != m.Fields * m.Grid.Sites)
+                    throw new ArgumentException($"The dense energy's network takes the whole state: {m.Fields * m.Grid.Sites} inputs (fields x sites), got {d.G.Inputs}.");
+                break;
             case EnergyTerm.Scaled s: ValidateTerm(s.Term, m); break;
             case EnergyTerm.Sum s: foreach (var x in s.Terms) ValidateTerm(x, m); break;
             case EnergyTerm.Custom: break;
@@ -81,10 +85,18 @@ public static class Structure
         _ => fields
     };
 
+    private static void CheckLowRank(ParamArray factor, int rank, Grid g, int fields, string what)
+    {
+        long n = (long)fields * g.Sites;
+        if (factor.Length != n * rank)
+            throw new ArgumentException($"The {what} of rank {rank} needs {n * rank} numbers ({n} = fields x sites rows, {rank} columns), got {factor.Length}.");
+    }
+
     private static void ValidateDissipation(Dissipation d, Grid g, int fields)
     {
         switch (d)
         {
+            case Dissipation.LowRank l: CheckLowRank(l.B, l.Rank, g, fields, "low-rank dissipation's B"); break;
             case Dissipation.Multiplier m: CheckModes(m.Theta, g, "dissipation multiplier"); break;
             case Dissipation.Banded b: CheckAxis(b.Axis, g, "banded dissipation"); CheckBand(b.B.Length - 1, g, b.Axis); break;
             case Dissipation.Sum s: foreach (var t in s.Terms) ValidateDissipation(t, g, fields); break;
@@ -98,6 +110,10 @@ public static class Structure
     {
         switch (w)
         {
+            case Conservation.LowRank l:
+                CheckLowRank(l.B, l.Rank, g, fields, "low-rank conservation's B");
+                CheckLowRank(l.C, l.Rank, g, fields, "low-rank conservation's C");
+                break;
             case Conservation.Multiplier m: CheckModes(m.Phi, g, "conservation multiplier"); break;
             case Conservation.Stencil s: CheckAxis(s.Axis, g, "stencil"); CheckBand(s.C.Length, g, s.Axis); break;
             case Conservation.Advection a: CheckAxis(a.Axis, g, "advection"); break;
@@ -129,6 +145,7 @@ public static class Structure
         Dissipation.Mobility => false,
         Dissipation.Divergence => true,
         Dissipation.Banded b => Math.Abs(b.B.Values.Sum()) == 0 && !b.B.Learned,
+        Dissipation.LowRank => false,                       // beta I alone moves the mass
         Dissipation.Sum s => s.Terms.All(ConservesMass),
         Dissipation.Scaled s => ConservesMass(s.Inner),
         Dissipation.Weighted => false,
@@ -143,6 +160,7 @@ public static class Structure
         Conservation.Stencil => true,
         Conservation.Advection => false,
         Conservation.Banded => true,
+        Conservation.LowRank => false,                      // dense factors need not annihilate constants
         Conservation.Symplectic => false,
         Conservation.Coupling => true,
         Conservation.Sum s => s.Terms.All(ConservesMass),
@@ -169,6 +187,7 @@ public static class Structure
     {
         EnergyTerm.Custom c => c.Term.ShiftInvariant,
         EnergyTerm.LowModes => false,                       // a network of (Re, Im) of modes: phases move under shifts
+        EnergyTerm.Dense => false,                          // a network of the sites in their order
         EnergyTerm.Scaled s => ShiftInvariant(s.Term),
         EnergyTerm.Sum s => s.Terms.All(ShiftInvariant),
         _ => true
@@ -176,6 +195,7 @@ public static class Structure
 
     private static bool ShiftEquivariant(Dissipation d) => d switch
     {
+        Dissipation.LowRank => false,
         Dissipation.Custom c => c.Operator.ShiftEquivariant,
         Dissipation.Sum s => s.Terms.All(ShiftEquivariant),
         Dissipation.Scaled s => ShiftEquivariant(s.Inner),
@@ -186,6 +206,7 @@ public static class Structure
 
     private static bool ShiftEquivariant(Conservation w) => w switch
     {
+        Conservation.LowRank => false,
         Conservation.Custom c => c.Operator.ShiftEquivariant,
         Conservation.Sum s => s.Terms.All(ShiftEquivariant),
         Conservation.Scaled s => ShiftEquivariant(s.Inner),

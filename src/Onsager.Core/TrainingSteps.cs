@@ -12,29 +12,13 @@ public static class TrainingSteps
     /// <summary>Picard iterations unrolled by the training DG step when the stepper does not say otherwise.</summary>
     public const int DefaultPicardIterations = 3;
 
-    /// <summary>One differentiable step of size dt from u (batch, field, x[, y]).</summary>
-    public static Tensor Step(CompiledModel m, Stepper s, Tensor u, double dt, int picardIterations = DefaultPicardIterations)
+    /// <summary>One differentiable step of size dt from u (batch, field, x[, y]). sbdf1 and dg need a member of the class.</summary>
+    public static Tensor Step(ICompiledVectorField f, Stepper s, Tensor u, double dt, int picardIterations = DefaultPicardIterations)
     {
-        Tensor F(Tensor x) => m.Rhs(x, createGraph: true);
+        if (s.IsExplicit) return RungeKutta.Step(s, x => f.Rhs(x, createGraph: true), u, dt);
+        var m = VectorField.Member(f, s);
         switch (s)
         {
-            case Stepper.Euler: return u + dt * F(u);
-            case Stepper.Heun:
-            {
-                var k1 = F(u); var k2 = F(u + dt * k1);
-                return u + 0.5 * dt * (k1 + k2);
-            }
-            case Stepper.SspRk3:
-            {
-                var u1 = u + dt * F(u);
-                var u2 = 0.75 * u + 0.25 * (u1 + dt * F(u1));
-                return u / 3 + 2.0 / 3 * (u2 + dt * F(u2));
-            }
-            case Stepper.Rk4:
-            {
-                var k1 = F(u); var k2 = F(u + 0.5 * dt * k1); var k3 = F(u + 0.5 * dt * k2); var k4 = F(u + dt * k3);
-                return u + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4);
-            }
             case Stepper.Sbdf1:
             {
                 // (I + dt K L) u+ = u - dt K (dE(u) - L u), K and L multipliers (the reference's classical step).

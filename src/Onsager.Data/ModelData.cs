@@ -15,17 +15,7 @@ public sealed record ModelTrajectories(double[] Values, ImmutableArray<long> Sha
 public static class ModelData
 {
     /// <summary>Throws an <see cref="ArgumentException"/> naming both sides when the model's grid or field count differs from the data's.</summary>
-    public static void CheckCompatible(Model model, Dataset data)
-    {
-        if (model.Fields != data.Fields)
-            throw new ArgumentException($"The model has {model.Fields} field(s) but the data '{data.Path}' have {data.Fields}.");
-        var g = data.Grid;
-        bool same = g.Dimensions == model.Grid.Dimensions && g.Points.SequenceEqual(model.Grid.Points) &&
-                    g.Lengths.Zip(model.Grid.Lengths).All(p => Math.Abs(p.First - p.Second) <= 1e-9 * Math.Max(1, Math.Abs(p.Second)));
-        if (!same)
-            throw new ArgumentException($"Grid mismatch: the model lives on {model.Grid}, the data '{data.Path}' on {g}. " +
-                                        "Use a model built (or trained) on the data's grid.");
-    }
+    public static void CheckCompatible(IVectorField model, Dataset data) => VectorField.CheckCompatible(model, data.Grid, data.Fields, data.Path);
 
     /// <summary>Trajectories <paramref name="samples"/> (frames [0, frames) or all), transposed from the file layout
     /// (sample, frame, x..., field) to the model's (sample, frame, field, x...).</summary>

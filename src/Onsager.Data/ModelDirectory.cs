@@ -1,7 +1,7 @@
 namespace Onsager.Data;
 
 /// <summary>
-/// A trained member on disk: a directory holding model.json (format tag, version, metadata, the algebra value,
+/// A trained model on disk: a directory holding model.json (format tag, version, metadata, the algebra value or force field,
 /// the SHA-256 of the weights) and weights.bin (the long arrays as float64 little-endian). The format is
 /// <see cref="ModelJson"/>'s; this class only reads and writes the files.
 /// </summary>
@@ -16,7 +16,7 @@ public static class ModelDirectory
     public static void Save(string dir, ModelFile file)
     {
         ArgumentNullException.ThrowIfNull(file);
-        var encoding = ModelJson.Encode(file.Model, file.Metadata);   // throws before any I/O
+        var encoding = ModelJson.Encode(file.Field, file.Metadata);   // throws before any I/O
         var full = Path.GetFullPath(dir.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar));
         var parent = Path.GetDirectoryName(full) ?? throw new ModelFileException(dir, "cannot save a model at the file-system root.");
         var name = Path.GetFileName(full);
@@ -52,8 +52,8 @@ public static class ModelDirectory
         }
     }
 
-    /// <summary>Saves a member with its metadata (see <see cref="Save(string, ModelFile)"/>).</summary>
-    public static void Save(string dir, Model model, ModelMetadata metadata) => Save(dir, new ModelFile(model, metadata));
+    /// <summary>Saves a member or a force field with its metadata (see <see cref="Save(string, ModelFile)"/>).</summary>
+    public static void Save(string dir, IVectorField field, ModelMetadata metadata) => Save(dir, new ModelFile(field, metadata));
 
     private static void Write(string path, ReadOnlySpan<byte> bytes)
     {

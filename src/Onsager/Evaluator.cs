@@ -18,16 +18,17 @@ public sealed record EvaluationOptions
     public int WindowStride { get; init; } = 5;
     /// <summary>Length of the long rollout (50; shortened to the data's frames).</summary>
     public int LongSteps { get; init; } = 50;
-    /// <summary>Rollouts per batch.</summary>
+    /// <summary>Rollouts per batch at most; fewer on large grids (<see cref="Chunks.States"/>).</summary>
     public int Batch { get; init; } = 128;
     /// <summary>Seed of the reference split (must be the one training used).</summary>
     public int Seed { get; init; }
     public Device? Device { get; init; }
 }
 
-/// <summary>The evaluation of one model on one dataset (the JSON of `evaluate --json` and evaluation.json).</summary>
+/// <summary>The evaluation of one model on one dataset (the JSON of `evaluate --json` and evaluation.json). <see cref="EnergyRises"/>
+/// is null for a baseline force field, which has no energy.</summary>
 public sealed record EvaluationResult(string Dataset, string Model, string Scheme, ImmutableArray<StepError> Steps, ImmutableArray<StepError> AllWindows,
-                                      double Rollout50, int Rollout50Steps, double EnergyRises, int Unconverged, int TestTrajectories, int Windows,
+                                      double Rollout50, int Rollout50Steps, double? EnergyRises, int Unconverged, int TestTrajectories, int Windows,
                                       TimeSpan Elapsed)
 {
     public JsonObject ToJson()
@@ -47,11 +48,12 @@ public sealed record EvaluationResult(string Dataset, string Model, string Schem
 
 /// <summary>
 /// The reference protocol (seed-benchmark.md, "Metric") and beside it the same statistic over all test trajectories
-/// and start frames, a long-rollout error and the share of rollout steps where the member's own energy rises.
+/// and start frames, a long-rollout error and the share of rollout steps where the member's own energy rises (members
+/// only: a baseline force field has no energy). Members and baselines go through the same rollouts.
 /// </summary>
 public static class Evaluator
 {
-    public static Task<EvaluationResult> EvaluateAsync(Model model, string dataPath, EvaluationOptions? options = null, string modelName = "model",
+    public static Task<EvaluationResult> EvaluateAsync(IVectorField model, string dataPath, EvaluationOptions? options = null, string modelName = "model",
                                                        CancellationToken cancellationToken = default) =>
         Task.Run(() =>
         {
@@ -59,7 +61,7 @@ public static class Evaluator
             return Evaluate(model, reader, options, modelName, cancellationToken);
         }, cancellationToken);
 
-    public static EvaluationResult Evaluate(Model model, DatasetReader reader, EvaluationOptions? options = null, string modelName = "model",
+    public static EvaluationResult Evaluate(IVectorField model, DatasetReader reader, EvaluationOptions? options = null, string modelName = "model",
                                             CancellationToken cancellationToken = default)
     {
         var o = options ?? new EvaluationOptions();
@@ -70,17 +72,19 @@ public static class Evaluator
         if (test.IsDefaultOrEmpty) throw new ArgumentException($"{data.Path}: the test split is empty ({data.Samples} trajectories).");
         int steps = Math.Min(o.Steps, data.Frames - 1);
         double dt = data.Dt;
-        using var m = Dynamics.Compile(model, new CompileOptions(ScalarType.Float64, o.Device));
-        var stepper = Stepper.Parse(o.Scheme, SolverFor(m));
+        using var m = VectorField.Compile(model, new CompileOptions(ScalarType.Float64, o.Device));
+        var stepper = Stepper.Parse(o.Scheme, m is CompiledModel member ? SolverFor(member) : null);
+        VectorField.CheckScheme(m, stepper);
 
         // Reference protocol: 10 evenly spaced test trajectories from frame 0.
         var referenceSamples = RelativeRmse.ReferenceIndices(test.Length, Math.Min(o.ReferenceTrajectories, test.Length)).Select(i => test[i]).ToList();
         int unconverged = 0;
-        var reference = Errors(m, stepper, reader, referenceSamples.Select(s => new WindowStart(s, 0)).ToList(), steps, dt, o.Batch, ref unconverged, cancellationToken);
+        int batch = Chunks.States(m.Grid, o.Batch);                             // 4 rollouts at a time on 128 x 128
+        var reference = Errors(m, stepper, reader, referenceSamples.Select(s => new WindowStart(s, 0)).ToList(), steps, dt, batch, ref unconverged, cancellationToken);
 
         // All test trajectories, start frames 0, stride, ...
         var windows = test.SelectMany(s => Enumerable.Range(0, data.Frames - steps).Where(f => f % o.WindowStride == 0).Select(f => new WindowStart(s, f))).ToList();
-        var all = Errors(m, stepper, reader, windows, steps, dt, o.Batch, ref unconverged, cancellationToken);
+        var all = Errors(m, stepper, reader, windows, steps, dt, batch, ref unconverged, cancellationToken);
 
         // Long rollouts from frame 0 of the reference trajectories, with the energy along them.
         int longSteps = Math.Min(o.LongSteps, data.Frames - 1);
@@ -88,7 +92,7 @@ public static class Evaluator
         var longSummary = RelativeRmse.Summarise(longErrors);
         return new EvaluationResult(data.Name, modelName, stepper.Name, RelativeRmse.Summarise(reference), RelativeRmse.Summarise(all),
                                     longSummary.Length > 0 ? longSummary[^1].Mean : double.NaN, longSteps,
-                                    transitions == 0 ? 0 : rises / (double)transitions, unconverged, test.Length, windows.Count, clock.Elapsed);
+                                    rises is null ? null : transitions == 0 ? 0 : rises / (double)transitions, unconverged, test.Length, windows.Count, clock.Elapsed);
     }
 
     /// <summary>
@@ -112,7 +116,7 @@ public static class Evaluator
     /// Rolls the member out from the first frame of each window and returns, per window, the relative RMSE at steps
     /// 1..steps against the data (both in the model's layout), with the rollout itself.
     /// </summary>
-    private static (List<double[]> Errors, RolloutFrames Rollout) Roll(CompiledModel m, Stepper stepper, DatasetReader reader, IReadOnlyList<WindowStart> starts,
+    private static (List<double[]> Errors, RolloutFrames Rollout) Roll(ICompiledVectorField m, Stepper stepper, DatasetReader reader, IReadOnlyList<WindowStart> starts,
                                                                       int steps, double dt, ref int unconverged, CancellationToken cancel)
     {
         var d = reader.Dataset;
@@ -125,7 +129,7 @@ public static class Evaluator
         return (errors, r);
     }
 
-    private static List<double[]> Errors(CompiledModel m, Stepper stepper, DatasetReader reader, List<WindowStart> starts, int steps, double dt, int batch,
+    private static List<double[]> Errors(ICompiledVectorField m, Stepper stepper, DatasetReader reader, List<WindowStart> starts, int steps, double dt, int batch,
                                          ref int unconverged, CancellationToken cancel)
     {
         var errors = new List<double[]>();
@@ -137,17 +141,19 @@ public static class Evaluator
         return errors;
     }
 
-    private static (List<double[]> Errors, long Rises, long Transitions) LongRollouts(CompiledModel m, Stepper stepper, DatasetReader reader, List<int> samples,
-                                                                                     int steps, double dt, ref int unconverged, CancellationToken cancel)
+    /// <summary>The long rollouts' errors and, for a member, how many steps raised its energy out of how many finite ones (null for a force field).</summary>
+    private static (List<double[]> Errors, long? Rises, long Transitions) LongRollouts(ICompiledVectorField m, Stepper stepper, DatasetReader reader, List<int> samples,
+                                                                                      int steps, double dt, ref int unconverged, CancellationToken cancel)
     {
         using var scope = NewDisposeScope();
         var starts = samples.Select(s => new WindowStart(s, 0)).ToList();
         var (errors, r) = Roll(m, stepper, reader, starts, steps, dt, ref unconverged, cancel);
+        if (r.Energy is not { } energy) return (errors, null, 0);
         long rises = 0, transitions = 0;
         for (int b = 0; b < starts.Count; b++)
             for (int s = 1; s <= steps; s++)
             {
-                double e0 = r.Energy[b, s - 1], e1 = r.Energy[b, s];
+                double e0 = energy[b, s - 1], e1 = energy[b, s];
                 if (!double.IsFinite(e0) || !double.IsFinite(e1)) continue;
                 transitions++;
                 // a rise beyond round-off of the energy's size (the scheme-law allowance, c = 100)

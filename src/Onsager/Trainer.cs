@@ -49,25 +49,30 @@ public sealed record TrainingProgress(int Epoch, long Step, double TrainLoss, do
 /// <summary>One row of the loss curve.</summary>
 public sealed record EpochRecord(int Epoch, long Step, double TrainLoss, double ValidationLoss, double LearningRate, double Seconds);
 
-/// <summary>What training returns: the best-validation member as a value, and how it got there.</summary>
-public sealed record TrainingResult(Model Model, double BestValidationLoss, int BestEpoch, int Epochs, long Steps, TimeSpan Elapsed,
-                                    string StoppedBecause, int Rollbacks, ImmutableArray<EpochRecord> Curve, ImmutableArray<string> Log);
+/// <summary>What training returns: the best-validation vector field as a value, and how it got there.</summary>
+public sealed record TrainingResult(IVectorField Trained, double BestValidationLoss, int BestEpoch, int Epochs, long Steps, TimeSpan Elapsed,
+                                    string StoppedBecause, int Rollbacks, ImmutableArray<EpochRecord> Curve, ImmutableArray<string> Log)
+{
+    /// <summary>The trained member of the class (an <see cref="InvalidOperationException"/> when a baseline force field was trained: use <see cref="Trained"/>).</summary>
+    public Model Model => Trained as Model ?? throw new InvalidOperationException(
+        $"A baseline force field was trained, not a member of the class ({Trained.Describe()}): use Trained.");
+}
 
 /// <summary>Training diverged: too many consecutive NaN/Inf losses or states even after rolling back and halving the rate.</summary>
 public sealed class TrainingDivergedException(string message) : Exception(message);
 
 /// <summary>
-/// Trains a member of the class on a dataset: Adam on the autoregressive loss (<see cref="Loss"/>) over seeded random
-/// windows of the training split, ReduceLROnPlateau on the validation loss, the best-validation member kept,
-/// rollback on NaN. Returns a new value; the initial one is untouched.
+/// Trains a member of the class, or a baseline force field, on a dataset: Adam on the autoregressive loss
+/// (<see cref="Loss"/>) over seeded random windows of the training split, ReduceLROnPlateau on the validation loss,
+/// the best-validation value kept, rollback on NaN. Returns a new value; the initial one is untouched.
 /// </summary>
-public sealed class Trainer(Model initial, TrainingOptions? options = null)
+public sealed class Trainer(IVectorField initial, TrainingOptions? options = null)
 {
-    public Model Initial { get; } = initial;
+    public IVectorField Initial { get; } = initial;
     public TrainingOptions Options { get; } = options ?? new TrainingOptions();
 
-    /// <summary>Called with every new best member (to checkpoint it; the facade's caller decides where).</summary>
-    public Action<Model, EpochRecord>? OnBest { get; init; }
+    /// <summary>Called with every new best value (to checkpoint it; the facade's caller decides where).</summary>
+    public Action<IVectorField, EpochRecord>? OnBest { get; init; }
 
     public Task<TrainingResult> TrainAsync(string dataPath, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
         Task.Run(() =>
@@ -94,9 +99,10 @@ public sealed class Trainer(Model initial, TrainingOptions? options = null)
         var curve = ImmutableArray.CreateBuilder<EpochRecord>();
 
         torch.manual_seed(o.Seed);
-        using var m = Dynamics.Compile(Initial, CompileOptions.Training(o.DType, o.Device));
+        using var m = VectorField.Compile(Initial, CompileOptions.Training(o.DType, o.Device));
+        VectorField.CheckScheme(m, stepper);
         var parameters = m.parameters().ToArray();
-        if (parameters.Length == 0) throw new ArgumentException("The member has no learned numbers: nothing to train.");
+        if (parameters.Length == 0) throw new ArgumentException("The model has no learned numbers: nothing to train.");
         var schedule = new Plateau(o.LearningRate, 0.5, o.Patience);
         var optimizer = torch.optim.Adam(parameters, o.LearningRate);
         var lastGood = parameters.Select(p => p.detach().clone()).ToArray();
@@ -147,6 +153,8 @@ public sealed class Trainer(Model initial, TrainingOptions? options = null)
             for (int s = 0; s < o.StepsPerEpoch; s++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                // On large grids one epoch can outlast the budget: stop mid-epoch (after at least one step) and validate.
+                if (s > 0 && o.Budget is { } within && clock.Elapsed >= within) break;
                 using var scope = NewDisposeScope();
                 optimizer.zero_grad();
                 var loss = Loss.Autoregressive(m, stepper, Batch(train.Draw(rng, o.BatchSize), train), o.Horizon, dt, o.Detach, o.PicardIterations);

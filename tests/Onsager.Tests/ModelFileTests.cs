@@ -161,6 +161,7 @@ public sealed class ModelFileTests : IDisposable
         _ when t == typeof(EnergyTerm.InputConvex) => One(WithTerm(EnergyTerm.InputConvex.Create(3, 2, 1))),
         _ when t == typeof(EnergyTerm.Circulant) => One(WithTerm(new EnergyTerm.Circulant(ParamArray.Filled(Spectral.ModeCount(G), 0.3, true)))),
         _ when t == typeof(EnergyTerm.LowModes) => One(WithTerm(new EnergyTerm.LowModes(2, Bounded(4)))),
+        _ when t == typeof(EnergyTerm.Dense) => One(WithTerm(new EnergyTerm.Dense(Bounded(32)))),
         _ when t == typeof(EnergyTerm.Scaled) => One(WithTerm(new EnergyTerm.Scaled(3, new EnergyTerm.Quadratic(0.5)))),
         _ when t == typeof(EnergyTerm.Sum) => One(WithTerm(new EnergyTerm.Sum([new EnergyTerm.Quadratic(0.5), new EnergyTerm.Gradient(0.1)]))),
         _ when t == typeof(EnergyTerm.Custom) => One(WithTerm(new EnergyTerm.Custom(new Broken.PowerTerm(1, 4, 0)))),
@@ -180,6 +181,7 @@ public sealed class ModelFileTests : IDisposable
         _ when t == typeof(Dissipation.Mobility) => One(d: new Dissipation.Mobility(NonNegative.Of(2))),
         _ when t == typeof(Dissipation.Divergence) => One(d: new Dissipation.Divergence(NonNegative.Of(2))),
         _ when t == typeof(Dissipation.Banded) => One(d: new Dissipation.Banded(ParamArray.Learn(1, -1))),
+        _ when t == typeof(Dissipation.LowRank) => One(d: new Dissipation.LowRank(new Param.Learned(0.5), 2, ParamArray.Filled(64, 0.1, true))),
         _ when t == typeof(Dissipation.Sum) => One(d: new Dissipation.Mobility(NonNegative.Of(2)) + new Dissipation.Divergence(NonNegative.Of(1))),
         _ when t == typeof(Dissipation.Scaled) => One(d: new Dissipation.Scaled(new Param.Learned(2), new Dissipation.Mobility(NonNegative.Of(1)))),
         _ when t == typeof(Dissipation.Weighted) => One(d: new Dissipation.Weighted(NonNegative.Of(2), new Dissipation.Divergence(NonNegative.Of(1)))),
@@ -189,6 +191,7 @@ public sealed class ModelFileTests : IDisposable
         _ when t == typeof(Conservation.Stencil) => One(w: new Conservation.Stencil(ParamArray.Fixed(-1, 0.5), 3)),
         _ when t == typeof(Conservation.Advection) => One(w: new Conservation.Advection(Scalar.Linear(4))),
         _ when t == typeof(Conservation.Banded) => One(w: new Conservation.Banded(ParamArray.Learn(0.5, 0.25))),
+        _ when t == typeof(Conservation.LowRank) => One(w: new Conservation.LowRank(2, ParamArray.Filled(64, 0.1, true), ParamArray.Filled(64, -0.2, false))),
         _ when t == typeof(Conservation.Symplectic) => One(w: new Conservation.Symplectic(1, 0), fields: 2),
         _ when t == typeof(Conservation.Coupling) => One(w: new Conservation.Coupling(0, 1, DifferenceKind.Spectral), fields: 2),
         _ when t == typeof(Conservation.Sum) => One(w: new Conservation.Stencil(ParamArray.Fixed(0.5), 1) + new Conservation.Advection(Scalar.Linear(1))),
@@ -208,7 +211,7 @@ public sealed class ModelFileTests : IDisposable
     public void ModelFileHierarchiesAreAllSealedRecordsFound()
     {
         var types = Hierarchies.SelectMany(h => h.GetNestedTypes().Where(t => t.IsSubclassOf(h))).ToList();
-        Assert.Equal(47, types.Count);   // update when a primitive is added (and cover it in ModelJson)
+        Assert.Equal(50, types.Count);   // update when a primitive is added (and cover it in ModelJson)
         Assert.All(types, t => Assert.True(t.IsSealed, t.FullName));
         // no primitive lives outside its hierarchy's nesting
         var all = typeof(Model).Assembly.GetTypes().Where(t => Hierarchies.Any(h => t.IsSubclassOf(h))).ToList();

@@ -83,7 +83,7 @@ public class SteppersTests
     {
         using var m = Dynamics.Compile(KnownMembers.AllenCahn(G));
         var u = RandomMembers.States(new Random(3), G, 1, 1, 1.0);
-        var hopeless = new Stepper.DiscreteGradient(new DgOptions(Tolerance: 1e-30, MaxIterations: 2, MaxSplits: 1));
+        var hopeless = new Stepper.DiscreteGradient(new DgOptions(Tolerance: 1e-30, MaxIterations: 2, MaxSubsteps: 1));
         var e = Assert.Throws<StepFailedException>(() => Steppers.Step(m, hopeless, u, 0.1, stepIndex: 7));
         Assert.Equal(7, e.Step);
         Assert.Contains("Step 7", e.Message);

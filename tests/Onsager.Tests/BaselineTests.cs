@@ -1,0 +1,179 @@
+using System.Text.Json.Nodes;
+using Onsager.Cli;
+using Onsager.Data;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Onsager.Tests;
+
+/// <summary>The baselines (onsagernet, unconstrained, fno): training, model files, schemes and the CLI on tiny data.</summary>
+public sealed class BaselineTests : IDisposable
+{
+    private readonly string dir = Path.Combine(Path.GetTempPath(), "onsager-baselines-" + Guid.NewGuid().ToString("N"));
+    /// <summary>Small sizes so that each training runs in seconds (the FNO keeps the published 16 modes, which 32 points allow).</summary>
+    private static readonly BaselineOptions Small = new(FnoModes: 16, FnoWidth: 16, FnoLayers: 2, FnoProjection: 16, CnnWidth: 8, CnnDepth: 2, CnnKernel: 3,
+                                                        Rank: 4, EnergyWidth: 8, EnergyDepth: 1);
+
+    public BaselineTests() => Directory.CreateDirectory(dir);
+    public void Dispose() { try { Directory.Delete(dir, true); } catch (IOException) { } }
+
+    private string P(string name) => Path.Combine(dir, name);
+
+    private string SmallData(string key = "ac")
+    {
+        var path = P(key + ".h5");
+        if (!File.Exists(path)) DatasetWriter.Generate(Recipes.With(Recipes.Get(key), frames: 16, points: 32), 20, 7, path);
+        return path;
+    }
+
+    private static TrainingOptions Quick(int epochs) => new()
+    {
+        Scheme = "euler", Horizon = 2, WindowLength = 3, BatchSize = 8, StepsPerEpoch = 5, MaxEpochs = epochs, LearningRate = 1e-2,
+        ValidationWindows = 8, Seed = 3, Patience = 2,
+    };
+
+    private static IVectorField Create(string kind, Grid grid, int seed = 0) => Families.Create(kind, grid, 1, seed, baseline: Small);
+
+    /// <summary>
+    /// OnsagerNet is shown on heat data: on 14 Allen-Cahn training trajectories its dense energy (a network of the sites in
+    /// their order, not shift-invariant) fits the training windows while the validation loss rises (measured: training loss
+    /// 1.1e-3 -> 5e-4, validation 1.0e-3 -> 1.5e-3 in 30 epochs); on heat its operators alone can fit the linear flow.
+    /// </summary>
+    [Theory]
+    [InlineData("onsagernet", "heat")]
+    [InlineData("unconstrained", "ac")]
+    [InlineData("fno", "ac")]
+    public void EachBaselineTrainsWithEulerAndItsValidationLossDrops(string kind, string data)
+    {
+        using var reader = DatasetReader.Open(SmallData(data));
+        var initial = Create(kind, reader.Dataset.Grid);
+        var result = new Trainer(initial, Quick(8)).Train(reader);
+        Assert.True(result.BestValidationLoss < 0.9 * result.Curve[0].ValidationLoss,
+                    $"{kind}: validation {result.Curve[0].ValidationLoss} -> best {result.BestValidationLoss}");
+        Assert.Equal(initial.GetType(), result.Trained.GetType());
+        Assert.NotEqual(initial, result.Trained);
+        if (result.Trained is Model member)
+            Assert.All(Laws.Check(member), l => Assert.True(l.Passed, $"{l.Name}: {l.FirstViolation}"));
+        else
+            Assert.Throws<InvalidOperationException>(() => result.Model);
+    }
+
+    [Fact]
+    public void OnsagerNetIsAMemberAndKeepsEveryLaw()
+    {
+        var m = Families.OnsagerNet(Grid.Periodic(2 * Math.PI, 16), 1, 4, Small with { Beta = 0.3 });
+        Assert.Contains("I + B B^T[rank 4]", m.Describe());
+        Assert.Contains("B C^T - C B^T[rank 4]", m.Describe());
+        Assert.All(Laws.Check(m), l => Assert.True(l.Passed, $"{l.Name}: {l.FirstViolation}"));
+        // Structure refuses factors of the wrong size by name.
+        var e = Assert.Throws<ArgumentException>(() => new Model(m.Grid, 1, m.Energy, new Dissipation.LowRank(0.1, 2, ParamArray.Filled(10, 0.0, true)), null));
+        Assert.Contains("needs 32 numbers", e.Message);
+    }
+
+    [Theory]
+    [InlineData("onsagernet")]
+    [InlineData("unconstrained")]
+    [InlineData("fno")]
+    public void SaveAndLoadGiveTheSameValueAndTheSameRhs(string kind)
+    {
+        var grid = Grid.Periodic(2 * Math.PI, 32);
+        var field = Create(kind, grid, seed: 5);
+        var path = P(kind);
+        ModelDirectory.Save(path, field, new ModelMetadata(kind, 1e-3));
+        var loaded = ModelDirectory.Load(path);
+        Assert.Equal(field, loaded.Field);
+        Assert.Equal(kind, loaded.Metadata.Kind);
+        using var a = VectorField.Compile(field);
+        using var b = VectorField.Compile(loaded.Field);
+        var u = randn(3, 1, 32, dtype: ScalarType.Float64);
+        Assert.Equal(0.0, (a.Rhs(u) - b.Rhs(u)).abs().max().item<double>());
+        Assert.True(a.Rhs(u).abs().max().item<double>() > 0);
+    }
+
+    [Fact]
+    public void WeightsOfAnotherBaselineOrSizeAreRefusedWithAClearMessage()
+    {
+        var grid = Grid.Periodic(2 * Math.PI, 32);
+        ModelDirectory.Save(P("cnn"), Create("unconstrained", grid), new ModelMetadata("unconstrained"));
+        ModelDirectory.Save(P("fno"), Create("fno", grid), new ModelMetadata("fno"));
+        File.Copy(Path.Combine(P("fno"), ModelJson.WeightsFileName), Path.Combine(P("cnn"), ModelJson.WeightsFileName), overwrite: true);
+        var e = Assert.Throws<ModelFileException>(() => ModelDirectory.Load(P("cnn")));
+        Assert.Contains(ModelJson.WeightsFileName, e.Message);
+        Assert.Contains("model.json expects", e.Message);                 // the fno's weights are longer than the cnn's
+
+        // model.json of one size with the (checksummed) weights of another: the weight count names both.
+        var wide = ForceField.CreateConvolutional(grid, 1, width: 8, depth: 2, kernel: 3);
+        var encoded = ModelJson.Encode(wide, new ModelMetadata("unconstrained"));
+        var json = JsonNode.Parse(encoded.Json)!;
+        json["forceField"]!["width"] = 6;
+        var bad = Assert.Throws<ModelFileException>(() => ModelJson.Decode(json.ToJsonString(), encoded.Weights.AsSpan()));
+        Assert.Contains("needs " + ForceField.Convolutional.Count(1, 1, 6, 2, 3) + " weights, got " + wide.Weights.Length, bad.Message);
+        Assert.Contains("$.forceField", bad.Message);
+    }
+
+    [Fact]
+    public void ImplicitSchemesRefuseAForceFieldAndExplicitOnesStepIt()
+    {
+        using var reader = DatasetReader.Open(SmallData());
+        var field = Create("unconstrained", reader.Dataset.Grid);
+        foreach (var scheme in new[] { "dg", "sbdf1" })
+        {
+            var e = Assert.Throws<ArgumentException>(() => new Trainer(field, Quick(1) with { Scheme = scheme }).Train(reader));
+            Assert.Contains($"The scheme '{scheme}' steps a member", e.Message);
+            Assert.Contains("euler", e.Message);
+            Assert.Throws<ArgumentException>(() => Evaluator.Evaluate(field, reader, new EvaluationOptions { Scheme = scheme }));
+        }
+        using var m = VectorField.Compile(field);
+        var u = randn(2, 1, 32, dtype: ScalarType.Float64);
+        Assert.Throws<ArgumentException>(() => Steppers.Step(m, new Stepper.DiscreteGradient(), u, 1e-3));
+        var euler = Steppers.Step(m, new Stepper.Euler(), u, 1e-3).State;
+        Assert.Equal(0.0, (euler - (u + 1e-3 * m.Rhs(u))).abs().max().item<double>());
+    }
+
+    [Fact]
+    public void TrainEvaluateAndDescribeABaselineFromTheCommandLineAndReportRefusesIt()
+    {
+        var data = SmallData();
+        var outDir = P("fno-model");
+        var (rc, stdout, stderr) = Cli("train", "--data", data, "--kind", "fno", "--out", outDir, "--epochs", "2", "--steps-per-epoch", "3",
+                                      "--window", "3", "--horizon", "2", "--batch", "4", "--width", "8", "--depth", "2", "--modes", "8");
+        Assert.True(rc == 0, stderr);
+        Assert.Contains("scheme euler", stderr);
+        var file = ModelDirectory.Load(outDir);
+        Assert.Equal("fno", file.Metadata.Kind);
+        var fno = Assert.IsType<ForceField.Fourier>(file.Field);
+        Assert.Equal((8, 8, 2), (fno.Modes, fno.Width, fno.Layers));
+
+        (rc, stdout, stderr) = Cli("evaluate", "--model", outDir, "--data", data, "--json");
+        Assert.True(rc == 0, stderr);
+        var json = JsonNode.Parse(stdout)!.AsObject();
+        Assert.Equal("euler", (string)json["scheme"]!);
+        Assert.Equal(5, json["steps"]!.AsArray().Count);
+        Assert.True((double)json["steps"]![0]!["mean"]! < 1);
+        Assert.True(json.ContainsKey("energyRises") && json["energyRises"] is null);
+
+        (rc, stdout, _) = Cli("evaluate", "--model", outDir, "--data", data);
+        Assert.Contains("not defined (a force field has no energy)", stdout);
+
+        (rc, stdout, _) = Cli("describe", "--model", outDir);
+        Assert.Equal(0, rc);
+        Assert.Contains("fno(u)", stdout);
+
+        (rc, _, stderr) = Cli("report", "--model", outDir, "--data", data, "--out", P("report"));
+        Assert.Equal(1, rc);
+        Assert.Contains("not a member of the Onsager class", stderr);
+        Assert.False(Directory.Exists(P("report")));
+
+        (rc, _, stderr) = Cli("train", "--data", data, "--kind", "unconstrained", "--scheme", "dg", "--out", P("x"), "--epochs", "1");
+        Assert.Equal(2, rc);
+        Assert.Contains("force field", stderr);
+        Assert.False(Directory.Exists(P("x")));
+    }
+
+    private static (int Rc, string Stdout, string Stderr) Cli(params string[] args)
+    {
+        var o = new StringWriter(); var e = new StringWriter();
+        int rc = CliApp.Run(args, o, e);
+        return (rc, o.ToString(), e.ToString());
+    }
+}
