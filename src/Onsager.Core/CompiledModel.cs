@@ -4,11 +4,22 @@ using static TorchSharp.torch;
 
 namespace Onsager;
 
-/// <summary>Where and in what precision a member is compiled. Float64 by default (the laws, steppers and rollouts need it).</summary>
+/// <summary>
+/// Where and in what precision a member is compiled. Float64 and exact by default (the laws, steppers and rollouts need
+/// it). <see cref="Tabulation"/> (off by default) evaluates density networks on a table of nodes instead of at every
+/// site: the training options turn it on, since it is measured faster there (docs/benchmarks.md, "Training-step cost").
+/// </summary>
 public sealed record CompileOptions(ScalarType DType = ScalarType.Float64, Device? Device = null)
 {
     public static CompileOptions Default { get; } = new();
     public Device ResolvedDevice => Device ?? CPU;
+
+    /// <summary>Density networks tabulated on nodes (null: evaluated exactly at every site).</summary>
+    public Tabulation? Tabulation { get; init; }
+
+    /// <summary>The options of a training run: tabulated densities in either precision (measured faster in both).</summary>
+    public static CompileOptions Training(ScalarType dtype, Device? device = null) =>
+        new(dtype, device) { Tabulation = Onsager.Tabulation.Default };
 }
 
 /// <summary>
@@ -24,7 +35,7 @@ public sealed class CompiledModel : CompiledVectorField<Model>
     internal CompiledModel(Model model, CompileOptions options) : base("onsager", model, options)
     {
         var store = Store;
-        energy = EnergyCompiler.Compile(model.Energy, model.Grid, store);
+        energy = EnergyCompiler.Compile(model.Energy, model.Grid, store, options.Tabulation?.Validate());
         if (model.Dissipation is not null) dissipation = OperatorCompiler.Compile(model.Dissipation, model.Grid, model.Fields, store, "M");
         if (model.Conservation is not null) conservation = OperatorCompiler.Compile(model.Conservation, model.Grid, model.Fields, store, "W");
         RegisterParameters();
@@ -38,6 +49,30 @@ public sealed class CompiledModel : CompiledVectorField<Model>
         Tensor acc = zeros_like(u);
         foreach (var p in energy.Parts.Where(p => p.Kind == PartKind.Quadratic)) acc = acc + p.Linear!(u);
         return acc;
+    }
+
+    /// <summary>
+    /// N(u) = dE(u) - L u: the L2 gradient of every part but the quadratic one (closed forms where known, autograd on
+    /// the rest), without computing L u twice. The semi-implicit training steps treat L exactly and N explicitly.
+    /// </summary>
+    public Tensor NonlinearPart(Tensor u, bool createGraph = false)
+    {
+        Check(u);
+        Tensor acc = zeros_like(u);
+        var open = new List<Func<Tensor, Tensor>>();
+        foreach (var p in energy.Parts)
+        {
+            if (p.Kind == PartKind.Density)
+            {
+                var s = u.select(1, p.Field);
+                var d = p.DensityDerivative is not null ? p.DensityDerivative(s) : DiscreteGradient.PointwiseDerivative(p.Density!, s, createGraph);
+                acc = acc + EnergyCompiler.OnField(u, p.Field, d);
+            }
+            else if (p.Kind == PartKind.General && p.Gradient is not null) acc = acc + p.Gradient(u);
+            else if (p.Kind == PartKind.General) open.Add(p.Value);
+        }
+        if (open.Count > 0) acc = acc + EnergyCompiler.AutogradGradient(open, u, Grid, createGraph);
+        return EnergyCompiler.WithShift(acc, u, Shift);
     }
 
     /// <summary>The Fourier symbol of L (real, rfft layout) on a one-field member when every quadratic part is a multiplier; else null.</summary>
@@ -103,8 +138,19 @@ public sealed class CompiledModel : CompiledVectorField<Model>
     /// <summary>K(u) g = (M(u) + W(u)) g.</summary>
     public Tensor Operator(Tensor u, Tensor g) => Dissipation(u, g) + Conservation(u, g);
 
-    /// <summary>f(u) = -(M + W) dE(u).</summary>
-    public override Tensor Rhs(Tensor u, bool createGraph = false) => -Operator(u, VariationalDerivative(u, createGraph));
+    /// <summary>
+    /// f(u) = -(M + W) dE(u). When K = M + W and the quadratic part L are Fourier multipliers (one field), in Fourier
+    /// space: f = -F^-1 K^ (L^ F u + F N(u)), two FFTs fewer than applying L, M and W one by one.
+    /// </summary>
+    public override Tensor Rhs(Tensor u, bool createGraph = false)
+    {
+        var k = OperatorSymbol();
+        var l = k is null ? null : LinearSymbol();
+        if (k is null || l is null) return -Operator(u, VariationalDerivative(u, createGraph));
+        var g = Grid;
+        var dE = Spectral.Shaped(l, g) * Spectral.Forward(u, g) + Spectral.Forward(NonlinearPart(u, createGraph), g);
+        return -Spectral.Inverse(Spectral.Shaped(k, g) * dE, g);
+    }
 
     /// <summary>The discrete L2 product &lt;a, b&gt;_h per sample.</summary>
     public Tensor Inner(Tensor a, Tensor b) => (a * b).flatten(1).sum(1) * Grid.CellVolume;

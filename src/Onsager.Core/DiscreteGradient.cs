@@ -23,9 +23,7 @@ public static class DiscreteGradient
         foreach (var p in parts.Where(p => p.Kind == PartKind.Quadratic)) acc = acc + p.Linear!(mid);
         foreach (var p in parts.Where(p => p.Kind == PartKind.Density))
             acc = acc + EnergyCompiler.OnField(u, p.Field, Avf(p.Density!, p.DensityDerivative, u.select(1, p.Field), v.select(1, p.Field), createGraph));
-        var shift = m.Shift;
-        for (int f = 0; f < shift.Length; f++)
-            if (shift[f] != 0) acc = acc + EnergyCompiler.OnField(u, f, full_like(u.select(1, f), shift[f]));
+        acc = EnergyCompiler.WithShift(acc, u, m.Shift);
         var general = parts.Where(p => p.Kind == PartKind.General).ToList();
         if (general.Count > 0) acc = acc + Gonzalez(m, general, u, v, mid, d, createGraph);
         return acc;
@@ -39,7 +37,8 @@ public static class DiscreteGradient
         var tau = Threshold * (1 + a.abs() + b.abs());
         var small = diff.abs() < tau;
         var safe = where(small, ones_like(diff), diff);
-        var quotient = (f(b) - f(a)) / safe;
+        var both = f(stack([a, b]));   // one call, so a tabulated density uses one table for both states
+        var quotient = (both[1] - both[0]) / safe;
         // The derivative branch costs a pass: skip it when no site needs it (the common case in a step, where v - u is
         // far above the threshold) unless a graph is wanted (training differentiates through both branches).
         if (!createGraph && !small.any().item<bool>()) return quotient;

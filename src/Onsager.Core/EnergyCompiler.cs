@@ -19,19 +19,19 @@ internal enum PartKind { Quadratic, Density, General }
 /// <summary>
 /// One structural part of an energy. Quadratic: E = 1/2 &lt;u, L u&gt;_h with <see cref="Linear"/> = L u (and its Fourier
 /// symbol on <see cref="Field"/> when L is a multiplier). Density: E = h sum F(u_field) with <see cref="Density"/> = F
-/// applied sitewise. General: only <see cref="Value"/>.
+/// applied sitewise. General: <see cref="Value"/>, and <see cref="Gradient"/> (its dE) where it has a closed form.
 /// </summary>
 internal sealed record EnergyPart(PartKind Kind, int Field, Func<Tensor, Tensor> Value,
                                   Func<Tensor, Tensor>? Linear = null, Func<Tensor, Tensor>? Density = null, Func<Tensor>? Symbol = null,
-                                  Func<Tensor, Tensor>? DensityDerivative = null)
+                                  Func<Tensor, Tensor>? DensityDerivative = null, Func<Tensor, Tensor>? Gradient = null)
 {
     public EnergyPart Scale(Func<Tensor> c) => new(Kind, Field, u => c() * Value(u),
         Linear is null ? null : u => c() * Linear(u), Density is null ? null : s => c() * Density(s), Symbol is null ? null : () => c() * Symbol(),
-        DensityDerivative is null ? null : s => c() * DensityDerivative(s));
+        DensityDerivative is null ? null : s => c() * DensityDerivative(s), Gradient is null ? null : u => c() * Gradient(u));
 
     public EnergyPart Scale(double c) => c == 1 ? this : new(Kind, Field, u => c * Value(u),
         Linear is null ? null : u => c * Linear(u), Density is null ? null : s => c * Density(s), Symbol is null ? null : () => c * Symbol(),
-        DensityDerivative is null ? null : s => c * DensityDerivative(s));
+        DensityDerivative is null ? null : s => c * DensityDerivative(s), Gradient is null ? null : u => c * Gradient(u));
 }
 
 /// <summary>Compiles energies. Every piece uses the same L2 scaling: E is a functional of u, dE = (1/h) grad_u E.</summary>
@@ -50,10 +50,11 @@ internal static class EnergyCompiler
         return stack(parts, 1);
     }
 
-    public static CompiledPiece<Energy> Compile(Energy e, Grid grid, ParameterStore store)
+    /// <summary>Compile an energy; with a <paramref name="tabulation"/>, its density networks run on a table of nodes.</summary>
+    public static CompiledPiece<Energy> Compile(Energy e, Grid grid, ParameterStore store, Tabulation? tabulation = null)
     {
-        var anchors = e.Anchors.Select((a, i) => CompileAnchor(a, grid, store, $"anchor{i}")).ToList();
-        var terms = e.Terms.Select((t, i) => CompileTerm(t, grid, store, $"term{i}")).ToList();
+        var anchors = e.Anchors.Select((a, i) => CompileAnchor(a, grid, store, $"anchor{i}", tabulation)).ToList();
+        var terms = e.Terms.Select((t, i) => CompileTerm(t, grid, store, $"term{i}", tabulation)).ToList();
         var pieces = anchors.Select(a => (a.Value, a.Closed)).Concat(terms.Select(t => (t.Value, t.Closed))).ToList();
         double factor = e.Factor, offset = e.Offset;
         var shift = e.Shift;
@@ -74,10 +75,7 @@ internal static class EnergyCompiler
             {
                 Tensor d = pieces[0].Closed!(u);
                 for (int i = 1; i < pieces.Count; i++) d = d + pieces[i].Closed!(u);
-                d = d * factor;
-                for (int f = 0; f < shift.Length; f++)
-                    if (shift[f] != 0) d = d + OnField(u, f, full_like(Field(u, f), shift[f]));
-                return d;
+                return WithShift(d * factor, u, shift);
             };
 
         // Networks and polynomials have closed forms; a low-mode term or a user term may not. Autograd then runs on those
@@ -86,19 +84,9 @@ internal static class EnergyCompiler
         var open = pieces.Where(p => p.Closed is null).Select(p => p.Value).ToList();
         Tensor Mixed(Tensor u, bool createGraph)
         {
-            Tensor d;
-            using (var enabled = enable_grad())
-            {
-                var x = createGraph && u.requires_grad ? u : u.detach().requires_grad_(true);
-                var e = open.Select(v => v(x)).Aggregate((a, b) => a + b).sum();
-                d = autograd.grad([e], [x], retain_graph: createGraph, create_graph: createGraph)[0] / grid.CellVolume;
-                if (!createGraph) d = d.detach();
-            }
+            var d = AutogradGradient(open, u, grid, createGraph);
             foreach (var k in known) d = d + k(u);
-            d = d * factor;
-            for (int f = 0; f < shift.Length; f++)
-                if (shift[f] != 0) d = d + OnField(u, f, full_like(Field(u, f), shift[f]));
-            return d;
+            return WithShift(d * factor, u, shift);
         }
 
         return new CompiledPiece<Energy>(Value, closed, () => new Energy(anchors.Select(a => a.Snapshot()).ToImmutableArray(), terms.Select(t => t.Snapshot()).ToImmutableArray())
@@ -107,6 +95,24 @@ internal static class EnergyCompiler
             Mixed = closed is null && known.Count > 0 ? Mixed : null,
             Parts = anchors.SelectMany(a => a.Parts).Concat(terms.SelectMany(t => t.Parts)).Select(p => p.Scale(factor)).ToImmutableArray()
         };
+    }
+
+    /// <summary>d plus the Casimir shifts' gradient (shift_f on field f).</summary>
+    public static Tensor WithShift(Tensor d, Tensor u, ImmutableArray<double> shift)
+    {
+        for (int f = 0; f < shift.Length; f++)
+            if (shift[f] != 0) d = d + OnField(u, f, full_like(Field(u, f), shift[f]));
+        return d;
+    }
+
+    /// <summary>dE of the sum of some energy pieces by autograd: (1/h) grad_u sum_batch E(u); with the graph when asked for.</summary>
+    public static Tensor AutogradGradient(IReadOnlyList<Func<Tensor, Tensor>> values, Tensor u, Grid grid, bool createGraph)
+    {
+        using var enabled = enable_grad();
+        var x = createGraph && u.requires_grad ? u : u.detach().requires_grad_(true);
+        var e = values.Select(v => v(x)).Aggregate((a, b) => a + b).sum();
+        var d = autograd.grad([e], [x], retain_graph: createGraph, create_graph: createGraph)[0] / grid.CellVolume;
+        return createGraph ? d : d.detach();
     }
 
     /// <summary>A site-separable piece integral F(u_f): value, closed derivative (if given) and its density part.</summary>
@@ -126,9 +132,13 @@ internal static class EnergyCompiler
     }
 
     private static CompiledPiece<T> GeneralPiece<T>(Func<Tensor, Tensor> value, Func<Tensor, Tensor>? closed, Func<T> snapshot) =>
-        new(value, closed, snapshot) { Parts = [new EnergyPart(PartKind.General, -1, value)] };
+        new(value, closed, snapshot) { Parts = [new EnergyPart(PartKind.General, -1, value, Gradient: closed)] };
 
-    private static CompiledPiece<Anchor> CompileAnchor(Anchor a, Grid grid, ParameterStore store, string name)
+    /// <summary>A one-input network as a density: G and G' at every site, or tabulated (<see cref="Tabulation"/>).</summary>
+    private static (Func<Tensor, Tensor> Density, Func<Tensor, Tensor> Derivative) NetworkDensity(CompiledNetwork g, Tabulation? tabulation) =>
+        tabulation is null ? (s => g.Apply(s.unsqueeze(-1)), g.Derivative!) : tabulation.Of(g.Jet!);
+
+    private static CompiledPiece<Anchor> CompileAnchor(Anchor a, Grid grid, ParameterStore store, string name, Tabulation? tabulation)
     {
         int modes = Spectral.ModeCount(grid);
         switch (a)
@@ -156,14 +166,15 @@ internal static class EnergyCompiler
                 var h = store.Scalar(c.A, Constraint.Positive, name + ".a");
                 var cubic = store.Array(c.Cubic, Constraint.Free, name + ".cubic");
                 var g = Pointwise.CompileScalarNetwork(c.G, store, name + ".G");
+                var (density, derivative) = NetworkDensity(g, tabulation);
                 return DensityPiece<Anchor>(c.Field, grid, s =>
                 {
                     var k = cubic.Get();
-                    return h.Get() * s.pow(4) + s * (k[0] + s * (k[1] + s * k[2])) + g.Apply(s.unsqueeze(-1));
+                    return h.Get() * s.pow(4) + s * (k[0] + s * (k[1] + s * k[2])) + density(s);
                 }, s =>
                 {
                     var k = cubic.Get();
-                    return 4 * h.Get() * s.pow(3) + k[0] + s * (2 * k[1] + 3 * s * k[2]) + g.Derivative!(s);
+                    return 4 * h.Get() * s.pow(3) + k[0] + s * (2 * k[1] + 3 * s * k[2]) + derivative(s);
                 }, () => c with { A = h.Snapshot(), Cubic = cubic.Snapshot(), G = g.Snapshot() });
             }
             case Anchor.SineNetwork sn:
@@ -171,8 +182,9 @@ internal static class EnergyCompiler
                 var h = store.Scalar(sn.A, Constraint.Positive, name + ".a");
                 // Split into the quadratic a/2 s^2 (treated exactly and implicitly by DG and SBDF1) and the bounded density G.
                 var g = Pointwise.CompileScalarNetwork(sn.G, store, name + ".G");
+                var (density, derivative) = NetworkDensity(g, tabulation);
                 var quad = QuadraticPiece<Anchor>(sn.Field, grid, s => h.Get() * s, () => h.Get() * ones(modes, store.DType, store.Device), () => sn);
-                var dens = DensityPiece<Anchor>(sn.Field, grid, s => g.Apply(s.unsqueeze(-1)), g.Derivative!, () => sn);
+                var dens = DensityPiece<Anchor>(sn.Field, grid, density, derivative, () => sn);
                 return new CompiledPiece<Anchor>(u => quad.Value(u) + dens.Value(u), u => quad.Closed!(u) + dens.Closed!(u),
                                                  () => sn with { A = h.Snapshot(), G = g.Snapshot() }) { Parts = quad.Parts.AddRange(dens.Parts) };
             }
@@ -206,7 +218,21 @@ internal static class EnergyCompiler
         return total!.squeeze(1);
     }
 
-    internal static CompiledPiece<EnergyTerm> CompileTerm(EnergyTerm t, Grid grid, ParameterStore store, string name)
+    /// <summary>Rows cos(2 pi k i / N) / N for k = 1..m, then -sin(2 pi k i / N) / N: the real and imaginary rfft coefficients over N.</summary>
+    private static double[] LowModeBasis(int modes, int n)
+    {
+        var b = new double[2 * modes * n];
+        for (int k = 1; k <= modes; k++)
+            for (int i = 0; i < n; i++)
+            {
+                double angle = 2 * Math.PI * ((long)k * i % n) / n;
+                b[(k - 1) * n + i] = Math.Cos(angle) / n;
+                b[(modes + k - 1) * n + i] = -Math.Sin(angle) / n;
+            }
+        return b;
+    }
+
+    internal static CompiledPiece<EnergyTerm> CompileTerm(EnergyTerm t, Grid grid, ParameterStore store, string name, Tabulation? tabulation)
     {
         int modes = Spectral.ModeCount(grid);
         switch (t)
@@ -243,7 +269,8 @@ internal static class EnergyCompiler
             case EnergyTerm.LocalNetwork ln:
             {
                 var g = Pointwise.CompileScalarNetwork(ln.G, store, name + ".G");
-                return DensityPiece<EnergyTerm>(ln.Field, grid, s => g.Apply(s.unsqueeze(-1)), g.Derivative, () => ln with { G = g.Snapshot() });
+                var (density, derivative) = NetworkDensity(g, tabulation);
+                return DensityPiece<EnergyTerm>(ln.Field, grid, density, derivative, () => ln with { G = g.Snapshot() });
             }
             case EnergyTerm.InputConvex ic:
             {
@@ -259,14 +286,15 @@ internal static class EnergyCompiler
             }
             case EnergyTerm.LowModes lm:
             {
-                var (g, snap) = Pointwise.CompileNetwork(lm.G, store, name + ".V");
+                // E = |Omega| V(c), c = (Re, Im) of rfft modes 1..m over N = u B^T with B = [cos; -sin](2 pi k i / N) / N
+                // (a small matmul instead of an FFT), so dE = (|Omega| / h) grad V(c) B in closed form: no autograd, and
+                // training through dE needs one backward pass.
+                var v = Pointwise.CompileScalarNetwork(lm.G, store, name + ".V");
                 int f = lm.Field, n = grid.Points[0];
-                return GeneralPiece<EnergyTerm>(u =>
-                {
-                    var hat = fft.rfft(Field(u, f), dim: -1).narrow(-1, 1, lm.Modes) / n;
-                    var features = cat([hat.real, hat.imag], -1);
-                    return grid.Volume * g(features);
-                }, null, () => lm with { G = snap() });
+                var basis = store.Constant(LowModeBasis(lm.Modes, n)).view(2 * lm.Modes, n);
+                return GeneralPiece<EnergyTerm>(u => grid.Volume * v.Apply(Field(u, f).matmul(basis.t())),
+                    u => OnField(u, f, grid.Volume / grid.CellVolume * v.InputGradient!(Field(u, f).matmul(basis.t())).matmul(basis)),
+                    () => lm with { G = v.Snapshot() });
             }
             case EnergyTerm.Dense de:
             {
@@ -277,14 +305,14 @@ internal static class EnergyCompiler
             case EnergyTerm.Scaled sc:
             {
                 var c = store.Scalar(sc.C, Constraint.Positive, name + ".scale");
-                var inner = CompileTerm(sc.Term, grid, store, name + ".inner");
+                var inner = CompileTerm(sc.Term, grid, store, name + ".inner", tabulation);
                 return new CompiledPiece<EnergyTerm>(u => c.Get() * inner.Value(u),
                            inner.Closed is null ? null : u => c.Get() * inner.Closed(u),
                            () => new EnergyTerm.Scaled(c.Snapshot(), inner.Snapshot())) { Parts = inner.Parts.Select(x => x.Scale(c.Get)).ToImmutableArray() };
             }
             case EnergyTerm.Sum s:
             {
-                var parts = s.Terms.Select((x, i) => CompileTerm(x, grid, store, $"{name}.{i}")).ToList();
+                var parts = s.Terms.Select((x, i) => CompileTerm(x, grid, store, $"{name}.{i}", tabulation)).ToList();
                 return new CompiledPiece<EnergyTerm>(u => parts.Select(p => p.Value(u)).Aggregate((a, b) => a + b),
                            parts.All(p => p.Closed is not null) ? u => parts.Select(p => p.Closed!(u)).Aggregate((a, b) => a + b) : null,
                            () => new EnergyTerm.Sum(parts.Select(p => p.Snapshot()).ToImmutableArray())) { Parts = parts.SelectMany(p => p.Parts).ToImmutableArray() };

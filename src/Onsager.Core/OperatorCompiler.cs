@@ -94,8 +94,10 @@ internal static class OperatorCompiler
             case Dissipation.Multiplier m:
             {
                 var theta = store.Array(m.Theta, Constraint.Free, name + ".theta");
-                return new((u, g) => Spectral.ApplyReal(g, Spectral.Expand(theta.Get(), grid, false).square(), grid),
-                           () => m with { Theta = theta.Snapshot() }) { Symbol = () => Symbols.Real(Spectral.Expand(theta.Get(), grid, false).square()) };
+                // theta * theta, not square(): see Pointwise.Curvature (this symbol is built at every training step).
+                Tensor Symbol() { var t = Spectral.Expand(theta.Get(), grid, false); return t * t; }
+                return new((u, g) => Spectral.ApplyReal(g, Symbol(), grid),
+                           () => m with { Theta = theta.Snapshot() }) { Symbol = () => Symbols.Real(Symbol()) };
             }
             case Dissipation.Mobility mo:
             {

@@ -5,10 +5,20 @@ namespace Onsager;
 /// <summary>A compiled pointwise function s -> g(s) (elementwise on any tensor) with the way back to its value.</summary>
 internal sealed record CompiledFunction<T>(Func<Tensor, Tensor> Apply, Func<T> Snapshot);
 
-/// <summary>Compiles pointwise functions: polynomials, networks (free, bounded, positive heads), input-convex networks.</summary>
 /// <summary>A compiled network: x (..., Inputs) -> (...), and for one input the sitewise derivative s -> G'(s).</summary>
-internal sealed record CompiledNetwork(Func<Tensor, Tensor> Apply, Func<Tensor, Tensor>? Derivative, Func<Network> Snapshot);
+internal sealed record CompiledNetwork(Func<Tensor, Tensor> Apply, Func<Tensor, Tensor>? Derivative, Func<Network> Snapshot)
+{
+    /// <summary>For one input: s -> (G, G', G'') sitewise, in one pass with two forward tangents.</summary>
+    public Func<Tensor, NetworkJet>? Jet { get; init; }
 
+    /// <summary>x (..., Inputs) -> the gradient of G in its inputs (..., Inputs), in closed form.</summary>
+    public Func<Tensor, Tensor>? InputGradient { get; init; }
+}
+
+/// <summary>A network's value with, where asked for, its first and second derivatives in its one input.</summary>
+internal sealed record NetworkJet(Tensor Value, Tensor? Slope, Tensor? Curvature);
+
+/// <summary>Compiles pointwise functions: polynomials, networks (free, bounded, positive heads), input-convex networks.</summary>
 internal static class Pointwise
 {
     public static CompiledFunction<Scalar> Compile(Scalar s, ParameterStore store, string name) => s switch
@@ -74,56 +84,101 @@ internal static class Pointwise
     }
 
     /// <summary>
-    /// A compiled network with, for one-input networks, its derivative in closed form by forward tangent propagation
-    /// (dz_l = W_l dh_{l-1}, dh_l = act'(z_l) dz_l): about twice a forward pass, and first-order in the weights, so
-    /// training through dE needs one backward pass instead of a double backward.
+    /// A compiled network with, for one-input networks, its first and second derivatives in closed form by forward
+    /// tangent propagation (dz_l = W_l dh_{l-1}, dh_l = act'(z_l) dz_l, d2h_l = act''(z_l) dz_l^2 + act'(z_l) d2z_l):
+    /// the first derivative costs about twice a forward pass and is first-order in the weights, so training through
+    /// dE needs one backward pass instead of a double backward; the second feeds tabulation (<see cref="Tabulation"/>).
+    /// For any number of inputs, the gradient in the inputs by one reverse sweep written out (g_{l-1} = W_l^T (act'(z_l) g_l)).
     /// </summary>
     public static CompiledNetwork CompileScalarNetwork(Network net, ParameterStore store, string name)
     {
         var w = store.Array(net.Weights, Constraint.Free, name + ".weights");
         int i = net.Inputs, width = net.Width, depth = net.Depth;
-        (Tensor Y, Tensor? Dy) Run(Tensor x, bool tangent)
+        // The weights as layers (W_l, b_l) and the output row (wOut, bOut; no bias under a bounded head).
+        (List<(Tensor W, Tensor B)> Hidden, Tensor WOut, Tensor? BOut) Layers()
         {
             var all = w.Get();
             long offset = 0;
             Tensor Take(long count) { var t = all.narrow(0, offset, count); offset += count; return t; }
+            var hidden = new List<(Tensor, Tensor)>();
+            for (int l = 0, fanIn = i; l < depth; l++, fanIn = width) hidden.Add((Take(fanIn * width).view(width, fanIn), Take(width)));
+            var wOut = Take(width).view(1, width);
+            return (hidden, wOut, net.Head == Head.Bounded ? null : Take(1));
+        }
+        bool SineAt(int l) => l == depth - 1 && net.Head == Head.Bounded;
+        // order 0: value; 1: value and slope; 2: value, slope and curvature (one input only for orders 1 and 2).
+        NetworkJet Run(Tensor x, int order)
+        {
+            var (hidden, wOut, bOut) = Layers();
             var h = x;
-            Tensor? dh = null;
-            int fanIn = i;
+            Tensor? dh = null, d2h = null;
             for (int l = 0; l < depth; l++)
             {
-                var W = Take(fanIn * width).view(width, fanIn);
-                var b = Take(width);
+                var (W, b) = hidden[l];
                 var z = nn.functional.linear(h, W, b);
-                Tensor? dz = !tangent ? null : l == 0 ? W.view(width) : nn.functional.linear(dh!, W);
-                bool last = l == depth - 1;
-                if (last && net.Head == Head.Bounded)
+                Tensor? dz = order < 1 ? null : l == 0 ? W.view(width) : nn.functional.linear(dh!, W);
+                Tensor? d2z = order < 2 || l == 0 ? null : nn.functional.linear(d2h!, W);   // the first layer is affine in x
+                if (SineAt(l))
                 {
                     h = z.sin();
-                    if (tangent) dh = dz! * z.cos();
+                    if (order >= 1) { var c = z.cos(); dh = dz! * c; if (order >= 2) d2h = Curvature(-h, c, dz!, d2z); }
                 }
                 else
                 {
                     var sig = z.sigmoid();
                     h = z * sig;
-                    if (tangent) dh = dz! * (sig * (1 + z * (1 - sig)));   // silu'(z) = s (1 + z (1 - s))
+                    if (order >= 1)
+                    {
+                        var slope = SiluSlope(z, sig);
+                        dh = dz! * slope;
+                        if (order >= 2) d2h = Curvature(sig * (1 - sig) * (2 + z * (1 - 2 * sig)), slope, dz!, d2z);   // silu''(z) = s (1 - s) (2 + z (1 - 2 s))
+                    }
                 }
-                fanIn = width;
             }
-            var wOut = Take(width).view(1, width);
-            Tensor? bOut = net.Head == Head.Bounded ? null : Take(1);
             var y = nn.functional.linear(h, wOut, bOut).squeeze(-1);
-            Tensor? dy = tangent ? nn.functional.linear(dh!, wOut).squeeze(-1) : null;
+            Tensor? dy = order >= 1 ? nn.functional.linear(dh!, wOut).squeeze(-1) : null;
+            Tensor? d2y = order >= 2 ? nn.functional.linear(d2h!, wOut).squeeze(-1) : null;
             if (net.Head == Head.Positive)
             {
-                if (tangent) dy = dy! * y.sigmoid();
+                var sig = y.sigmoid();   // softplus' = sigmoid, softplus'' = s (1 - s)
+                if (order >= 2) d2y = sig * (1 - sig) * dy! * dy! + sig * d2y!;
+                if (order >= 1) dy = dy! * sig;
                 y = nn.functional.softplus(y);
             }
-            return (y, dy);
+            return new NetworkJet(y, dy, d2y);
         }
-        Func<Tensor, Tensor>? derivative = i == 1 ? s => Run(s.unsqueeze(-1), true).Dy! : null;
-        return new CompiledNetwork(x => Run(x, false).Y, derivative, () => net with { Weights = w.Snapshot() });
+        // x (..., Inputs) -> dG/dx (..., Inputs): forward keeping z_l, then the reverse sweep.
+        Tensor InputGradient(Tensor x)
+        {
+            var (hidden, wOut, bOut) = Layers();
+            var z = new List<Tensor>();
+            var h = x;
+            for (int l = 0; l < depth; l++)
+            {
+                z.Add(nn.functional.linear(h, hidden[l].W, hidden[l].B));
+                h = SineAt(l) ? z[l].sin() : z[l] * z[l].sigmoid();
+            }
+            var g = wOut.view(width).expand(h.shape);
+            if (net.Head == Head.Positive) g = g * nn.functional.linear(h, wOut, bOut).sigmoid();
+            for (int l = depth - 1; l >= 0; l--)
+                g = (g * (SineAt(l) ? z[l].cos() : SiluSlope(z[l], z[l].sigmoid()))).matmul(hidden[l].W);
+            return g;
+        }
+        Func<Tensor, Tensor>? derivative = i == 1 ? s => Run(s.unsqueeze(-1), 1).Slope! : null;
+        Func<Tensor, NetworkJet>? jet = i == 1 ? s => Run(s.unsqueeze(-1), 2) : null;
+        return new CompiledNetwork(x => Run(x, 0).Value, derivative, () => net with { Weights = w.Snapshot() }) { Jet = jet, InputGradient = InputGradient };
     }
+
+    /// <summary>silu'(z) = s (1 + z (1 - s)), s = sigmoid(z).</summary>
+    private static Tensor SiluSlope(Tensor z, Tensor sig) => sig * (1 + z * (1 - sig));
+
+    /// <summary>
+    /// Second tangent through an activation: act''(z) dz^2 + act'(z) d2z (d2z absent on the first, affine, layer).
+    /// dz * dz, not dz.square(): TorchSharp's square() is pow(2) with a temporary Scalar that the garbage collector may
+    /// finalize during the native call ("Unknown scalar type", seen once in 150 training steps).
+    /// </summary>
+    private static Tensor Curvature(Tensor second, Tensor first, Tensor dz, Tensor? d2z) =>
+        d2z is null ? second * (dz * dz) : second * (dz * dz) + first * d2z;
 
     private static CompiledFunction<T> CompileNet<T>(Network net, ParameterStore store, string name, Func<Network, T> make)
     {

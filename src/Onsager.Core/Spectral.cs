@@ -46,6 +46,15 @@ public static class Spectral
         return (canon, sign);
     }
 
+    /// <summary>The real FFT of g over the grid's axes (the last one or two of the tensor).</summary>
+    public static Tensor Forward(Tensor g, Grid grid) => fft.rfftn(g, dim: Dims(grid));
+
+    /// <summary>The inverse of <see cref="Forward"/>: back to real values on the grid.</summary>
+    public static Tensor Inverse(Tensor hat, Grid grid) => fft.irfftn(hat, s: Sizes(grid), dim: Dims(grid));
+
+    /// <summary>A symbol (one value per rfft entry) shaped to multiply <see cref="Forward"/>'s output.</summary>
+    public static Tensor Shaped(Tensor symbol, Grid g) => Shape(symbol, g);
+
     /// <summary>Apply a real even symbol (rfft layout, already expanded to canonical values) to g.</summary>
     public static Tensor ApplyReal(Tensor g, Tensor symbol, Grid grid)
     {

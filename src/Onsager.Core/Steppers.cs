@@ -87,13 +87,8 @@ public static class Steppers
     }
 
     /// <summary>x with p x = b for a Fourier symbol p (rfft layout): one forward and one inverse FFT.</summary>
-    internal static Tensor ApplySymbolInverse(Grid g, Tensor b, Tensor p)
-    {
-        var dims = g.Dimensions == 1 ? new long[] { 2 } : new long[] { 2, 3 };
-        var sizes = g.Points.Select(x => (long)x).ToArray();
-        var shaped = g.Dimensions == 1 ? p : p.reshape(g.Points[0], g.Points[1] / 2 + 1);
-        return fft.irfftn(fft.rfftn(b, dim: dims) / shaped, s: sizes, dim: dims);
-    }
+    internal static Tensor ApplySymbolInverse(Grid g, Tensor b, Tensor p) =>
+        Spectral.Inverse(Spectral.Forward(b, g) / Spectral.Shaped(p, g), g);
 
     // ---------------------------------------------------------------- discrete gradient
 

@@ -99,7 +99,7 @@ public sealed class Trainer(IVectorField initial, TrainingOptions? options = nul
         var curve = ImmutableArray.CreateBuilder<EpochRecord>();
 
         torch.manual_seed(o.Seed);
-        using var m = VectorField.Compile(Initial, new CompileOptions(o.DType, o.Device));
+        using var m = VectorField.Compile(Initial, CompileOptions.Training(o.DType, o.Device));
         VectorField.CheckScheme(m, stepper);
         var parameters = m.parameters().ToArray();
         if (parameters.Length == 0) throw new ArgumentException("The model has no learned numbers: nothing to train.");

@@ -4,7 +4,7 @@ using Onsager.Benchmarks;
 
 // dotnet run -c Release --project tests/Onsager.Benchmarks -- --quick [--budget SECONDS] [--grids 256,128x128] [--batches 1,64]  (Stopwatch table, a few minutes)
 // dotnet run -c Release --project tests/Onsager.Benchmarks -- --dg-members N DT [FIRST] [--known] [--trace]  (DG laws per random member)
-// dotnet run -c Release --project tests/Onsager.Benchmarks -- --training [--threads T] [--repeats R]  (training-step cost table)
+// dotnet run -c Release --project tests/Onsager.Benchmarks -- --training [--threads T] [--repeats R] [--exact | --nodes N]  (training-step cost table)
 // dotnet run -c Release --project tests/Onsager.Benchmarks -- [BenchmarkDotNet arguments]  (e.g. --filter '*' --job short)
 var inv = CultureInfo.InvariantCulture;
 if (args.Length >= 3 && args[0] == "--dg-members")
@@ -15,8 +15,9 @@ if (args.Length >= 3 && args[0] == "--dg-members")
 }
 if (args.Length >= 1 && args[0] == "--training")
 {
-    int ti = Array.IndexOf(args, "--threads"), ri = Array.IndexOf(args, "--repeats");
-    TrainingStep.Run(ti >= 0 ? int.Parse(args[ti + 1], inv) : 1, ri >= 0 ? int.Parse(args[ri + 1], inv) : 3);
+    int ti = Array.IndexOf(args, "--threads"), ri = Array.IndexOf(args, "--repeats"), ni = Array.IndexOf(args, "--nodes");
+    var tabulation = args.Contains("--exact") ? null : ni >= 0 ? new Onsager.Tabulation(int.Parse(args[ni + 1], inv)) : Onsager.Tabulation.Default;
+    TrainingStep.Run(ti >= 0 ? int.Parse(args[ti + 1], inv) : 1, ri >= 0 ? int.Parse(args[ri + 1], inv) : 3, tabulation);
     return 0;
 }
 if (args.Length >= 1 && args[0] == "--quick")
