@@ -16,11 +16,23 @@ public static class DiscreteGradient
 
     public static Tensor Of(CompiledModel m, Tensor u, Tensor v, bool createGraph = false)
     {
+        var acc = Nonlinear(m, u, v, createGraph);
+        var mid = 0.5 * (u + v);
+        foreach (var p in m.EnergyParts.Where(p => p.Kind == PartKind.Quadratic)) acc = acc + p.Linear!(mid);
+        return acc;
+    }
+
+    /// <summary>
+    /// dbarE(u, v) - L (u + v)/2: the discrete gradient of every part but the quadratic one, computed without L. Steps that
+    /// treat L in Fourier space need it so: subtracting L (u + v)/2 in real space loses eps |L| |u| to cancellation, which
+    /// for |dt K L| = 1e16 is larger than the state.
+    /// </summary>
+    public static Tensor Nonlinear(CompiledModel m, Tensor u, Tensor v, bool createGraph = false)
+    {
         var mid = 0.5 * (u + v);
         var d = v - u;
         Tensor acc = zeros_like(u);
         var parts = m.EnergyParts;
-        foreach (var p in parts.Where(p => p.Kind == PartKind.Quadratic)) acc = acc + p.Linear!(mid);
         foreach (var p in parts.Where(p => p.Kind == PartKind.Density))
             acc = acc + EnergyCompiler.OnField(u, p.Field, Avf(p.Density!, p.DensityDerivative, u.select(1, p.Field), v.select(1, p.Field), createGraph));
         acc = EnergyCompiler.WithShift(acc, u, m.Shift);

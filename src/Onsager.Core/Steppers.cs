@@ -197,16 +197,45 @@ public static class Steppers
         public bool Finite => double.IsFinite(State) && double.IsFinite(Energy);
     }
 
+    /// <summary>dbarE(u, v), and for multiplier members (<see cref="FourierSymbols"/>) also its non-quadratic part dbarE_N.</summary>
+    private sealed record Gradients(Tensor Full, Tensor? Nonlinear);
+
+    /// <summary>K and L in Fourier space (shaped to multiply a real FFT) when both are multipliers of a one-field member: the
+    /// step is then solved mode by mode, with no cancellation between modes of very different |dt K L|.</summary>
+    private sealed record FourierSymbols(Tensor K, Tensor L)
+    {
+        public static FourierSymbols? Of(CompiledModel m) =>
+            m.OperatorSymbol() is { } k && m.LinearSymbol() is { } l ? new(Spectral.Shaped(k, m.Grid), Spectral.Shaped(l, m.Grid)) : null;
+    }
+
     /// <summary>The distance of v from solving the step, and dbarE(u, v) (moved to the caller's scope: the next Picard update
-    /// and the dissipated energy reuse it instead of evaluating the energy twice more).</summary>
-    private static (Distance Distance, Tensor Dbar) Measure(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt)
+    /// and the dissipated energy reuse it instead of evaluating the energy twice more). For multiplier members R is formed
+    /// in Fourier space: R^ = v^ - u^ + dt K (L (u^ + v^)/2 + dbarE_N^).</summary>
+    private static (Distance Distance, Gradients Dbar) Measure(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt, FourierSymbols? f)
     {
         using var scope = NewDisposeScope();
-        var dbar = DiscreteGradient.Of(m, u, v);
-        var flow = dt * Kbar(m, o, u, v, dbar);
-        var r = v - u + flow;
+        Tensor dbar, flow, r;
+        Tensor? nonlinear = null;
+        if (f is null)
+        {
+            dbar = DiscreteGradient.Of(m, u, v);
+            flow = dt * Kbar(m, o, u, v, dbar);
+            r = v - u + flow;
+        }
+        else
+        {
+            var g = m.Grid;
+            nonlinear = DiscreteGradient.Nonlinear(m, u, v);
+            var uh = Spectral.Forward(u, g); var vh = Spectral.Forward(v, g);
+            var gh = 0.5 * f.L * (uh + vh) + Spectral.Forward(nonlinear, g);
+            var fh = dt * f.K * gh;
+            dbar = Spectral.Inverse(gh, g);
+            flow = Spectral.Inverse(fh, g);
+            r = Spectral.Inverse(vh - uh + fh, g);
+        }
+        Gradients Out() => new(dbar.MoveToOuterDisposeScope(), nonlinear?.MoveToOuterDisposeScope());
         double residual = Norm(r), state = residual / (Norm(u) + Norm(v) + Norm(flow) + 1e-300);
-        if (o.EnergyTolerance is null) return (new Distance(state, 0, residual), dbar.MoveToOuterDisposeScope());
+        if (o.EnergyTolerance is null) return (new Distance(state, 0, residual), Out());
         // The defect as the laws compute it, E(v) - E(u) + dt <dbarE, Mbar dbarE>_h, rounded at eps (|E| + dissipated).
         // &lt;dbarE, R&gt;_h equals it in exact arithmetic but carries eps |dbarE| dt |Kbar dbarE|: for a stiff quadratic
         // Hamiltonian member (dt |W L| = 1e13) the exact Cayley step of the predictor measured 1e-5 that way, 1e-16 this way.
@@ -214,7 +243,7 @@ public static class Steppers
         var dissipated = dt * m.Inner(dbar, m.Dissipation(FrozenAt(m, o, u, v), dbar));
         var defect = (e1 - e0 + dissipated).abs();
         var size = e0.abs() + e1.abs() + dissipated.abs() + 1e-300;
-        return (new Distance(state, (defect / size).max().item<double>(), residual), dbar.MoveToOuterDisposeScope());
+        return (new Distance(state, (defect / size).max().item<double>(), residual), Out());
     }
 
     private static bool Within(DgOptions o, Distance d, double factor = 1) =>
@@ -243,6 +272,7 @@ public static class Steppers
     private static StepResult DgSolve(CompiledModel m, DgOptions o, Tensor u, double dt, Tensor? guess = null)
     {
         using var scope = NewDisposeScope();
+        var fourier = FourierSymbols.Of(m);
         // Predictor: the given guess, else the linearly implicit step with dbarE_N frozen at u (u itself if its linear solve fails).
         // dbarE(u, u) = dE(u): the predictor needs one gradient evaluation, as explicit Euler does.
         Tensor v;
@@ -250,10 +280,10 @@ public static class Steppers
         else
         {
             var dE = m.VariationalDerivative(u);
-            v = PicardUpdate(m, o, u, u, dt, dE) is { } predicted ? Safeguard(m, o, u, predicted, dt, dE) : u.clone();
+            v = PicardUpdate(m, o, u, u, dt, fourier, new Gradients(dE, null)) is { } predicted ? Safeguard(m, o, u, predicted, dt, dE) : u.clone();
         }
         int it = 1;
-        var (d, dbarV) = Measure(m, o, u, v, dt);
+        var (d, dbarV) = Measure(m, o, u, v, dt, fourier);
         int unknowns = m.Fields * m.Grid.Sites;
         bool dense = unknowns <= DenseNewtonLimit && u.shape[0] * unknowns <= DenseEvaluationLimit;
         bool stagnated = false;
@@ -278,7 +308,7 @@ public static class Steppers
             // Each iteration's temporaries die with it: a rollout or a law run makes thousands of iterations.
             using (var inner = NewDisposeScope())
             {
-                next = picard ? PicardUpdate(m, o, u, v, dt, dbarV)
+                next = picard ? PicardUpdate(m, o, u, v, dt, fourier, dbarV)
                      : dense ? NewtonDenseUpdate(m, o, u, v, dt)
                      : NewtonUpdate(m, o, u, v, dt, Norm(Residual(m, o, u, v, dt)));
                 next?.MoveToOuterDisposeScope();
@@ -288,7 +318,7 @@ public static class Steppers
                 if (picard && o.Solver == NonlinearSolver.Newton) { picard = false; continue; }
                 stagnated = true; break;
             }
-            var (dn, dbarN) = Measure(m, o, u, next, dt);
+            var (dn, dbarN) = Measure(m, o, u, next, dt, fourier);
             double now = dn.Residual;
             bool halved = now < 0.5 * previous;
             if (picard && o.Solver == NonlinearSolver.Newton && !halved) picard = false;
@@ -308,7 +338,7 @@ public static class Steppers
         DgTrace?.Invoke(FormattableString.Invariant($"solve dt {dt:G3}: {it} iterations, stagnated {stagnated}, at floor {atFloor}, state {d.State:G3}, floor {floor:G3}, energy {d.Energy:G3}, picard {picard}, dense {dense}, guess {guess is not null}"));
         bool ok = Within(o, d) || atFloor;
         var mid = FrozenAt(m, o, u, v);
-        var dissipated = dt * m.Inner(dbarV, m.Dissipation(mid, dbarV));
+        var dissipated = dt * m.Inner(dbarV.Full, m.Dissipation(mid, dbarV.Full));
         return new StepResult(v.MoveToOuterDisposeScope(), it, d.State, ok, 1, dissipated.MoveToOuterDisposeScope());
     }
 
@@ -345,10 +375,18 @@ public static class Steppers
     /// (what the solver accepts a stagnated solve against).</summary>
     public static double ResidualFloor(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt) => RoundOffFloor(m, o, u, v, dt);
 
-    /// <summary>P v+ = u - dt Kbar (L u/2 + dbarE_N(u, v)), P = I + dt/2 Kbar L.</summary>
-    private static Tensor? PicardUpdate(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt, Tensor? dbarE = null)
+    /// <summary>P v+ = u - dt Kbar (L u/2 + dbarE_N(u, v)), P = I + dt/2 Kbar L; for multiplier members mode by mode:
+    /// v+^ = ((1 - dt/2 K L) u^ - dt K dbarE_N^) / (1 + dt/2 K L) (the exact Cayley step when E is quadratic).</summary>
+    private static Tensor? PicardUpdate(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt, FourierSymbols? f, Gradients? known = null)
     {
-        var dbar = dbarE ?? DiscreteGradient.Of(m, u, v);
+        if (f is not null)
+        {
+            var g = m.Grid;
+            var nonlinear = known?.Nonlinear ?? DiscreteGradient.Nonlinear(m, u, v);
+            var half = 0.5 * dt * f.K * f.L;
+            return Spectral.Inverse(((1 - half) * Spectral.Forward(u, g) - dt * f.K * Spectral.Forward(nonlinear, g)) / (1 + half), g);
+        }
+        var dbar = known?.Full ?? DiscreteGradient.Of(m, u, v);
         // L u/2 + dbarE_N = dbarE - L v/2 (dbarE_N = dbarE - L (u + v)/2)
         var state = FrozenAt(m, o, u, v);
         var b = u - dt * m.Operator(state, dbar - 0.5 * m.LinearPart(v));
