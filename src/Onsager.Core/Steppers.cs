@@ -279,8 +279,11 @@ public static class Steppers
         if (guess is not null) v = guess.clone();
         else
         {
-            var dE = m.VariationalDerivative(u);
-            v = PicardUpdate(m, o, u, u, dt, fourier, new Gradients(dE, null)) is { } predicted ? Safeguard(m, o, u, predicted, dt, dE) : u.clone();
+            // One energy evaluation feeds both the predictor and the safeguard: dbarE_N(u, u) for the Fourier predictor
+            // (dE = dbarE_N + L u for the safeguard's comparison), dE itself otherwise.
+            var nonlinear = fourier is null ? null : DiscreteGradient.Nonlinear(m, u, u);
+            var dE = nonlinear is null ? m.VariationalDerivative(u) : nonlinear + m.LinearPart(u);
+            v = PicardUpdate(m, o, u, u, dt, fourier, new Gradients(dE, nonlinear)) is { } predicted ? Safeguard(m, o, u, predicted, dt, dE) : u.clone();
         }
         int it = 1;
         var (d, dbarV) = Measure(m, o, u, v, dt, fourier);
