@@ -92,7 +92,7 @@ public static class SchemeLaws
             using var mr = Dynamics.Compile(reversed);
             var t = new Margins($"step-reversible [{tag}]");
             double scale = u.abs().max().item<double>() + 1e-300;
-            if (dt <= 1)
+            if (dt <= 1 && step.Path.IsEmpty)
             {
                 var back = Steppers.TryStep(mr, stepper, step.State, dt);
                 double err = (back.State - u).abs().max().item<double>();
@@ -101,13 +101,19 @@ public static class SchemeLaws
             }
             else
             {
-                var v = step.State;
-                var flow = dt * mr.Operator(0.5 * (u + v), DiscreteGradient.Of(mr, v, u));
-                double r = (u - v + flow).norm().item<double>(), size = u.norm().item<double>() + v.norm().item<double>() + flow.norm().item<double>();
-                // The residual cannot be judged finer than float64 resolves it: what last-bit flips of u do to it (the same
-                // floor the solver measures; about 1e-3 relative for W = i phi with |phi| E'' dt ~ 1e12, 1e-16 usually).
-                double floor = Steppers.ResidualFloor(mr, dgr.Options, v, u, dt);
-                t.Error(r, Steppers.StagnationFactor * Math.Max(10 * tol, floor) * size + 1e4 * Eps * size, true, "u does not solve the reversed step");
+                // A composed step reverses substep by substep (the composition of the reversed substeps in reverse order).
+                var substeps = step.Path.IsEmpty ? [new Substep(u, dt, step.State)] : step.Path;
+                foreach (var s in substeps)
+                {
+                    var flow = s.H * mr.Operator(0.5 * (s.From + s.To), DiscreteGradient.Of(mr, s.To, s.From));
+                    double r = (s.From - s.To + flow).norm().item<double>();
+                    double size = s.From.norm().item<double>() + s.To.norm().item<double>() + flow.norm().item<double>();
+                    // The residual cannot be judged finer than float64 resolves it: what last-bit flips of u do to it (the same
+                    // floor the solver measures; about 1e-3 relative for W = i phi with |phi| E'' dt ~ 1e12, 1e-16 usually).
+                    double floor = Steppers.ResidualFloor(mr, dgr.Options, s.To, s.From, s.H);
+                    t.Error(r, Steppers.StagnationFactor * Math.Max(10 * tol, floor) * size + 1e4 * Eps * size, true,
+                            substeps.Length > 1 ? $"u does not solve the reversed step (substep h = {s.H:G3} of {substeps.Length})" : "u does not solve the reversed step");
+                }
                 results.Add(t.Result(0));
             }
         }

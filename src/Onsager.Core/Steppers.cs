@@ -1,10 +1,18 @@
+using System.Collections.Immutable;
 using static TorchSharp.torch;
 
 namespace Onsager;
 
 /// <summary>The outcome of one step: the new state, the nonlinear solver's work and final relative residual,
-/// the substeps taken, and (for the discrete gradient) dt &lt;dbarE, Mbar dbarE&gt;_h per sample summed over substeps.</summary>
-public sealed record StepResult(Tensor State, int Iterations, double Residual, bool Converged, int Substeps, Tensor? Dissipated = null);
+/// the substeps taken, and (for the discrete gradient) dt &lt;dbarE, Mbar dbarE&gt;_h per sample summed over substeps. A step taken
+/// as a composition of DG substeps lists them in <see cref="Path"/> (empty for a single solve): the laws check each one.</summary>
+public sealed record StepResult(Tensor State, int Iterations, double Residual, bool Converged, int Substeps, Tensor? Dissipated = null)
+{
+    public ImmutableArray<Substep> Path { get; init; } = [];
+}
+
+/// <summary>One DG substep of a composed step: from <paramref name="From"/>, of size <paramref name="H"/>, to <paramref name="To"/>.</summary>
+public sealed record Substep(Tensor From, double H, Tensor To);
 
 /// <summary>A discrete-gradient solve that did not converge even after splitting: an error, never a silent continue.</summary>
 public sealed class StepFailedException(int step, double residual, int iterations, double dt)
@@ -108,6 +116,7 @@ public static class Steppers
         double done = 0;
         var state = u;
         Tensor dissipated = zeros(u.shape[0], u.dtype, u.device);
+        var path = ImmutableArray.CreateBuilder<Substep>();
         double start = dt / 2;                                                   // the whole interval failed already
         while (done < dt)
         {
@@ -116,38 +125,51 @@ public static class Steppers
             iterations += work;
             start = 2 * h;                                                       // step-size control: try twice the last substep next
             if (reached is null || substeps + 1 > o.MaxSubsteps)
-                return new StepResult(state.MoveToOuterDisposeScope(), iterations, reached?.Residual ?? first.Residual, false, Math.Max(substeps, 1),
-                                      dissipated.MoveToOuterDisposeScope());
+                return Result(false, reached?.Residual ?? first.Residual, Math.Max(substeps, 1));
+            path.Add(new Substep(state, Math.Min(h, remaining), reached.State));
             state = reached.State;
             dissipated = dissipated + reached.Dissipated!;
             substeps++;
             done = h >= remaining ? dt : done + h;
         }
-        return new StepResult(state.MoveToOuterDisposeScope(), iterations, 0, true, substeps, dissipated.MoveToOuterDisposeScope());
+        return Result(true, 0, substeps);
+
+        // The result's tensors (the path's states included) outlive this scope, each moved out once; u stays where it was.
+        StepResult Result(bool converged, double residual, int count)
+        {
+            DgTrace?.Invoke(FormattableString.Invariant($"march dt {dt:G3}: {count} substeps, {iterations} iterations, converged {converged}"));
+            var moved = new HashSet<Tensor>(ReferenceEqualityComparer.Instance) { u };
+            Tensor Out(Tensor t) => moved.Add(t) ? t.MoveToOuterDisposeScope() : t;
+            var steps = path.Select(s => new Substep(Out(s.From), s.H, Out(s.To))).ToImmutableArray();
+            return new StepResult(Out(state), iterations, residual, converged, count, Out(dissipated)) { Path = steps };
+        }
     }
 
-    /// <summary>How many halvings of dt natural-parameter continuation tries for a step size it can solve.</summary>
-    public const int ContinuationDepth = 30;
+    /// <summary>How far below its first try natural-parameter continuation looks for a step size it can solve: start / 1e15.
+    /// Non-convex energies under stiff operators (a double well under 11.4 D2 on 217 points, random:16) are uniquely
+    /// solvable only below dt ~ 1 / |K G''|, here 1e-7, far under dt = 1e3.</summary>
+    public const double ContinuationRange = 1e15;
 
     /// <summary>
     /// Natural-parameter continuation in the step size: solve the one-step equation R_h(v) = 0 from u at h = start, else at
-    /// start / 2, start / 4, ... for the largest h that converges, then grow h (x2, else x1.25) towards dt from the secant
+    /// start / 2, then a quarter of the last try each time (a failed solve costs as much as a good one, so the search
+    /// descends fast) for the largest h that converges, then grow h (x2, else x1.25) towards dt from the secant
     /// extrapolation of the last two solutions (or the last solution) as the initial guess. Returns the solution at the
     /// largest h reached (dt itself unless the solution branch folds on the way) and that h; null when nothing down to
-    /// start / 2^30 converged.
+    /// start / <see cref="ContinuationRange"/> converged.
     /// </summary>
     private static (StepResult? Reached, double H, int Iterations) DgContinuation(CompiledModel m, DgOptions o, Tensor u, double dt, double start)
     {
         using var scope = NewDisposeScope();
         int iterations = 0;
-        double h = 2 * start;
         StepResult? at = null;
-        for (int j = 0; j <= ContinuationDepth && at is null; j++)
+        double h = start;
+        for (int j = 1; h >= start / ContinuationRange; j++)
         {
-            h /= 2;
             var r = DgSolve(m, o, u, h);
             iterations += r.Iterations;
-            if (r.Converged) at = r;
+            if (r.Converged) { at = r; break; }
+            h /= j == 1 ? 2 : 4;
         }
         if (at is null) return (null, 0, iterations);
         // Guesses for the next h: the secant through the last two solutions (linear in h; from u at h = 0 the first time),

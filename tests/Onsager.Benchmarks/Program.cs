@@ -3,14 +3,14 @@ using BenchmarkDotNet.Running;
 using Onsager.Benchmarks;
 
 // dotnet run -c Release --project tests/Onsager.Benchmarks -- --quick [--budget SECONDS] [--grids 256,128x128] [--batches 1,64]  (Stopwatch table, a few minutes)
-// dotnet run -c Release --project tests/Onsager.Benchmarks -- --dg-members N DT [FIRST] [--known] [--trace]  (DG laws per random member)
+// dotnet run -c Release --project tests/Onsager.Benchmarks -- --dg-members N DT [FIRST] [--known] [--trace | --marches]  (DG laws per random member)
 // dotnet run -c Release --project tests/Onsager.Benchmarks -- --training [--threads T] [--repeats R] [--exact | --nodes N]  (training-step cost table)
 // dotnet run -c Release --project tests/Onsager.Benchmarks -- [BenchmarkDotNet arguments]  (e.g. --filter '*' --job short)
 var inv = CultureInfo.InvariantCulture;
 if (args.Length >= 3 && args[0] == "--dg-members")
 {
     Diagnose.Run(int.Parse(args[1], inv), double.Parse(args[2], inv), args.Length > 3 && !args[3].StartsWith("--") ? int.Parse(args[3], inv) : 0,
-                 args.Contains("--known"), args.Contains("--trace"));
+                 args.Contains("--known"), args.Contains("--trace"), args.Contains("--marches"));
     return 0;
 }
 if (args.Length >= 1 && args[0] == "--training")
