@@ -62,7 +62,7 @@ public static class SimulateCommand
         }
 
         var watch = Stopwatch.StartNew();
-        var progress = new ProgressLine(stderr, steps);
+        var progress = new ProgressLine(stderr);
         Trajectory traj;
         try
         {
@@ -166,7 +166,7 @@ public static class SimulateCommand
     private static double Mean(double[,] x, int frame) => Enumerable.Range(0, x.GetLength(0)).Average(b => x[b, frame]);
 
     /// <summary>One progress line at most every second (and at the end) with the ETA.</summary>
-    private sealed class ProgressLine(TextWriter stderr, int steps) : IProgress<RolloutProgress>
+    private sealed class ProgressLine(TextWriter stderr) : IProgress<RolloutProgress>
     {
         private readonly Stopwatch since = Stopwatch.StartNew(), total = Stopwatch.StartNew();
 

@@ -429,15 +429,7 @@ public static class Steppers
         int n = m.Fields * m.Grid.Sites;
         var shape = u.shape;
         var r = Residual(m, o, u, v, dt);
-        var flatV = v.reshape(b, 1, n);
-        var scale = flatV.abs().amax([2L], keepdim: true).clamp_min(1e-12) + u.reshape(b, 1, n).abs().amax([2L], keepdim: true);
-        var h = 1e-5 * scale;                                                     // (b, 1, 1)
-        var basis = eye(n, dtype: v.dtype, device: v.device).unsqueeze(0);      // (1, n, n): row j = e_j
-        var plus = (flatV + h * basis).reshape(new long[] { b * n }.Concat(shape.Skip(1)).ToArray());
-        var minus = (flatV - h * basis).reshape(new long[] { b * n }.Concat(shape.Skip(1)).ToArray());
-        var uu = u.reshape(b, 1, n).expand(b, n, n).reshape(new long[] { b * n }.Concat(shape.Skip(1)).ToArray());
-        var columns = (Residual(m, o, uu, plus, dt) - Residual(m, o, uu, minus, dt)).reshape(b, n, n) / (2 * h);   // [b, j, i] = dR_i/dv_j
-        var jac = columns.transpose(1, 2);
+        var (jac, h) = DenseJacobian(m, o, u, v, dt);
         Tensor delta;
         try { delta = linalg.solve(jac, -r.reshape(b, n, 1)).reshape(shape); }
         // A Jacobian that is singular in float64 (I + dt Kbar H with |dt Kbar H| ~ 1e20 and Kbar only semi-definite) still
@@ -458,6 +450,24 @@ public static class Steppers
             if (k < 3) DgTrace?.Invoke($"dense: step {step:G3} |R| {rn:G3}");
         }
         return null;
+    }
+
+    /// <summary>dR/dv (batch, n, n), [b, i, j] = dR_i/dv_j, by central differences with all columns in one batched evaluation,
+    /// and the difference step used per sample (batch, 1, 1).</summary>
+    private static (Tensor Jacobian, Tensor Step) DenseJacobian(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt)
+    {
+        long b = u.shape[0];
+        int n = m.Fields * m.Grid.Sites;
+        var shape = u.shape;
+        var flatV = v.reshape(b, 1, n);
+        var scale = flatV.abs().amax([2L], keepdim: true).clamp_min(1e-12) + u.reshape(b, 1, n).abs().amax([2L], keepdim: true);
+        var h = 1e-5 * scale;                                                     // (b, 1, 1)
+        var basis = eye(n, dtype: v.dtype, device: v.device).unsqueeze(0);      // (1, n, n): row j = e_j
+        var plus = (flatV + h * basis).reshape(new long[] { b * n }.Concat(shape.Skip(1)).ToArray());
+        var minus = (flatV - h * basis).reshape(new long[] { b * n }.Concat(shape.Skip(1)).ToArray());
+        var uu = u.reshape(b, 1, n).expand(b, n, n).reshape(new long[] { b * n }.Concat(shape.Skip(1)).ToArray());
+        var columns = (Residual(m, o, uu, plus, dt) - Residual(m, o, uu, minus, dt)).reshape(b, n, n) / (2 * h);   // [b, j, i] = dR_i/dv_j
+        return (columns.transpose(1, 2), h);
     }
 
     /// <summary>One Newton step on R(v) with Jacobian-vector products by finite differences, GMRES, and backtracking.</summary>
