@@ -109,9 +109,11 @@ public static class Steppers
     /// </summary>
     private static StepResult DgMarch(CompiledModel m, DgOptions o, Tensor u, double dt)
     {
-        var first = DgSolve(m, o, u, dt);
-        if (first.Converged) return first;
         using var scope = NewDisposeScope();
+        // The Fourier symbols of K and L, once per step: every solve of the march and its continuation uses them.
+        var fourier = FourierSymbols.Of(m);
+        var first = DgSolve(m, o, fourier, u, dt);
+        if (first.Converged) return Keep(first);
         int iterations = first.Iterations, substeps = 0;
         double done = 0;
         var state = u;
@@ -121,7 +123,7 @@ public static class Steppers
         while (done < dt)
         {
             double remaining = dt - done;
-            var (reached, h, work) = DgContinuation(m, o, state, remaining, Math.Min(start, remaining));
+            var (reached, h, work) = DgContinuation(m, o, fourier, state, remaining, Math.Min(start, remaining));
             iterations += work;
             start = 2 * h;                                                       // step-size control: try twice the last substep next
             if (reached is null || substeps + 1 > o.MaxSubsteps)
@@ -158,7 +160,7 @@ public static class Steppers
     /// largest h reached (dt itself unless the solution branch folds on the way) and that h; null when nothing down to
     /// start / <see cref="ContinuationRange"/> converged.
     /// </summary>
-    private static (StepResult? Reached, double H, int Iterations) DgContinuation(CompiledModel m, DgOptions o, Tensor u, double dt, double start)
+    private static (StepResult? Reached, double H, int Iterations) DgContinuation(CompiledModel m, DgOptions o, FourierSymbols? fourier, Tensor u, double dt, double start)
     {
         using var scope = NewDisposeScope();
         int iterations = 0;
@@ -166,7 +168,7 @@ public static class Steppers
         double h = start;
         for (int j = 1; h >= start / ContinuationRange; j++)
         {
-            var r = DgSolve(m, o, u, h);
+            var r = DgSolve(m, o, fourier, u, h);
             iterations += r.Iterations;
             if (r.Converged) { at = r; break; }
             h /= j == 1 ? 2 : 4;
@@ -182,7 +184,7 @@ public static class Steppers
             {
                 double target = Math.Min(dt, h * factor);
                 var guess = secant ? at.State + ((target - h) / (h - hBefore)) * (at.State - before) : at.State;
-                var r = DgSolve(m, o, u, target, guess);
+                var r = DgSolve(m, o, fourier, u, target, guess);
                 iterations += r.Iterations;
                 if (r.Converged) { next = r; hBefore = h; h = target; break; }
             }
@@ -191,9 +193,10 @@ public static class Steppers
             at = next;
         }
         return (Keep(at), h, iterations);
-
-        static StepResult Keep(StepResult r) => r with { State = r.State.MoveToOuterDisposeScope(), Dissipated = r.Dissipated!.MoveToOuterDisposeScope() };
     }
+
+    /// <summary>A solve's result, moved out of the current dispose scope to the caller's.</summary>
+    private static StepResult Keep(StepResult r) => r with { State = r.State.MoveToOuterDisposeScope(), Dissipated = r.Dissipated!.MoveToOuterDisposeScope() };
 
     /// <summary>Where Kbar is evaluated: u, or the midpoint (u + v)/2; <see cref="Freeze.Reversible"/> takes the midpoint only
     /// when M is absent, the one case where it buys something (time reversibility).</summary>
@@ -291,10 +294,9 @@ public static class Steppers
 
     private static double Norm(Tensor t) => t.norm().item<double>();
 
-    private static StepResult DgSolve(CompiledModel m, DgOptions o, Tensor u, double dt, Tensor? guess = null)
+    private static StepResult DgSolve(CompiledModel m, DgOptions o, FourierSymbols? fourier, Tensor u, double dt, Tensor? guess = null)
     {
         using var scope = NewDisposeScope();
-        var fourier = FourierSymbols.Of(m);
         // Predictor: the given guess, else the linearly implicit step with dbarE_N frozen at u (u itself if its linear solve fails).
         // dbarE(u, u) = dE(u): the predictor needs one gradient evaluation, as explicit Euler does.
         Tensor v;
