@@ -98,14 +98,19 @@ public sealed class DataFileTests : IDisposable
         var d = Dataset.Open(P("heat"));
         Assert.Equal(10, d.Samples);
         Assert.Equal(new long[] { 0, 4, 8 }, d.Shards.Select(s => s.FirstSample).ToArray());
-        using var r = new DatasetReader(d);
-        for (int i = 0; i < 10; i++) Assert.Equal(Generators.Sample(recipe, 3, i).Values, r.ReadTrajectory(i));
-        var across = r.ReadSamples(3, 3, 0, 12); // samples 3, 4, 5 span two shards
-        Assert.Equal(Generators.Sample(recipe, 3, 4).Values, across.AsSpan(12 * 16, 12 * 16).ToArray());
-        var windows = r.Windows([7, 9]).ToList();
-        Assert.Equal(2 * 2, windows.Count); // 12 frames: starts 0 and 1
-        Assert.Equal(r.ReadWindow(9, 1), windows[3].Values);
-        Assert.Equal(10, r.Coefficient("cos").GetLength(0));
+        // shards read whole (the default) and as hyperslabs (wholeFileBytes 0) give the same values
+        foreach (var whole in new[] { DatasetReader.WholeFileBytes, 0 })
+        {
+            using var r = new DatasetReader(d, whole);
+            for (int i = 0; i < 10; i++) Assert.Equal(Generators.Sample(recipe, 3, i).Values, r.ReadTrajectory(i));
+            var across = r.ReadSamples(3, 3, 0, 12); // samples 3, 4, 5 span two shards
+            Assert.Equal(Generators.Sample(recipe, 3, 4).Values, across.AsSpan(12 * 16, 12 * 16).ToArray());
+            Assert.Equal(Generators.Sample(recipe, 3, 8).Values.AsSpan(2 * 16, 3 * 16).ToArray(), r.ReadFrames(8, 2, 3));
+            var windows = r.Windows([7, 9]).ToList();
+            Assert.Equal(2 * 2, windows.Count); // 12 frames: starts 0 and 1
+            Assert.Equal(r.ReadWindow(9, 1), windows[3].Values);
+            Assert.Equal(10, r.Coefficient("cos").GetLength(0));
+        }
         // a second write replaces the folder
         DatasetWriter.Generate(recipe, 6, 4, P("heat"), shardBytes: 4 * perSample);
         Assert.Equal(6, Dataset.Open(P("heat")).Samples);
@@ -238,7 +243,10 @@ public sealed class DataFileTests : IDisposable
     {
         var v = Enumerable.Range(0, 2 * 3 * 8).Select(i => i * 0.5).ToArray();
         ValidFile(values: v).Write(P("f64.h5"));
-        using var r = DatasetReader.Open(P("f64.h5"));
-        Assert.Equal(v.Skip(24).Select(x => (float)x), r.ReadTrajectory(1));
+        foreach (var whole in new[] { DatasetReader.WholeFileBytes, 0 })
+        {
+            using var r = new DatasetReader(Dataset.Open(P("f64.h5")), whole);
+            Assert.Equal(v.Skip(24).Select(x => (float)x), r.ReadTrajectory(1));
+        }
     }
 }

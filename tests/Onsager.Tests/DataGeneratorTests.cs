@@ -78,12 +78,33 @@ public class DataGeneratorTests
     }
 
     [Fact]
-    public void FeneSubstepsKeepTheChainStepBelowOneOverC()
+    public void FeneSubstepsKeepTheChainCourantNumberBelowItsBound()
     {
         var r = new FeneRecipe();
-        Assert.True(r.LabStep * r.SoundSpeed < 1);
-        Assert.True(r.LabStep * r.SoundSpeed * (r.VerletPerSlow) / (r.VerletPerSlow - 1) >= 1);
+        Assert.True(r.LabStep * r.SoundSpeed < ChainRecipe.ChainCourant);
+        Assert.True(r.LabStep * r.SoundSpeed * r.VerletPerSlow / (r.VerletPerSlow - 1) >= ChainRecipe.ChainCourant);
         Assert.Equal(50 * r.Epsilon * r.Epsilon, r.R, 12);
+    }
+
+    /// <summary>The fene field of the default chain step against twice as many steps, after 1 and 10 frames; and the can-fail
+    /// side: at Verlet's stability bound (c dt_chain just under 1, the reference's wording) the same comparison is off by
+    /// more than a frame's change.</summary>
+    [Fact]
+    public void FeneChainStepIsConvergedAtTheFramesTheModelsSee()
+    {
+        static double Difference(FeneRecipe coarse, int frame)
+        {
+            var fine = coarse with { VerletPerSlow = 2 * coarse.VerletPerSlow };
+            var a = Generators.Sample(coarse with { FrameCount = frame + 1 }, 0, 0).Values.AsSpan(frame * coarse.Points, coarse.Points).ToArray();
+            var b = Generators.Sample(fine with { FrameCount = frame + 1 }, 0, 0).Values.AsSpan(frame * coarse.Points, coarse.Points).ToArray();
+            return Math.Sqrt(a.Zip(b).Sum(t => (double)(t.First - t.Second) * (t.First - t.Second)) / b.Sum(x => (double)x * x));
+        }
+        var standard = new FeneRecipe();
+        double one = Difference(standard, 1), ten = Difference(standard, 10);
+        var atBound = standard with { VerletPerSlow = ChainRecipe.AutoVerletSteps(standard.Sites, standard.FrameDt, standard.SlowSteps, standard.SoundSpeed, courant: 1) };
+        double bound = Difference(atBound, 1);
+        Assert.True(one < 1e-4 && ten < 1e-3, $"fene with {standard.VerletPerSlow} Verlet steps per slow step against twice as many: {one} after 1 frame, {ten} after 10");
+        Assert.True(bound > 1e-3, $"at c dt_chain < 1 ({atBound.VerletPerSlow} steps) the difference after 1 frame is only {bound}");
     }
 
     [Fact]
