@@ -33,16 +33,20 @@ public static class Gmres
             int k = 0;
             for (; k < m; k++)
             {
-                var zk = pre(v[k]);
-                z.Add(zk);
-                var w = apply(zk);
-                for (int i = 0; i <= k; i++)
+                // The Gram-Schmidt temporaries (k + 1 per iteration) die here; only the new basis vectors move out.
+                using (var scope = NewDisposeScope())
                 {
-                    h[i, k] = (w * v[i]).sum().item<double>();
-                    w = w - h[i, k] * v[i];
+                    var zk = pre(v[k]);
+                    var w = apply(zk);
+                    for (int i = 0; i <= k; i++)
+                    {
+                        h[i, k] = (w * v[i]).sum().item<double>();
+                        w = w - h[i, k] * v[i];
+                    }
+                    h[k + 1, k] = w.norm().item<double>();
+                    z.Add(zk.MoveToOuterDisposeScope());
+                    v.Add((h[k + 1, k] > 0 ? w / h[k + 1, k] : w).MoveToOuterDisposeScope());
                 }
-                h[k + 1, k] = w.norm().item<double>();
-                v.Add(h[k + 1, k] > 0 ? w / h[k + 1, k] : w);
                 for (int i = 0; i < k; i++)
                 {
                     double t = cs[i] * h[i, k] + sn[i] * h[i + 1, k];
