@@ -20,8 +20,8 @@ public sealed class TrainingWindows : IDisposable
     public int Length { get; }
     public bool InMemory { get; }
 
-    /// <summary>A quarter of the memory available to the process (at least 2 GB): a window read from a shard on disk costs
-    /// about 0.1 s on 128 x 128, as much as the training step it feeds.</summary>
+    /// <summary>A quarter of the memory available to the process (at least 2 GB): a 128 x 128 window read from a shard on disk costs
+    /// 0.1-0.6 s (a hyperslab, or the whole shard when windows jump between shards), more than the training step it feeds.</summary>
     public static long DefaultMemoryBytes => Math.Max(2L << 30, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
 
     public TrainingWindows(DatasetReader reader, ImmutableArray<int> samples, int length = 11, long? memoryBytes = null)
