@@ -29,7 +29,7 @@ public sealed record EvaluationOptions
 /// is null for a baseline force field, which has no energy.</summary>
 public sealed record EvaluationResult(string Dataset, string Model, string Scheme, ImmutableArray<StepError> Steps, ImmutableArray<StepError> AllWindows,
                                       double Rollout50, int Rollout50Steps, double? EnergyRises, int Unconverged, int TestTrajectories, int Windows,
-                                      TimeSpan Elapsed)
+                                      TimeSpan Elapsed, int WindowStride = 5)
 {
     public JsonObject ToJson()
     {
@@ -40,7 +40,7 @@ public sealed record EvaluationResult(string Dataset, string Model, string Schem
             ["dataset"] = Dataset, ["model"] = Model, ["scheme"] = Scheme,
             ["steps"] = Table(Steps), ["allWindows"] = Table(AllWindows),
             ["rollout50"] = Rollout50, ["rollout50Steps"] = Rollout50Steps, ["energyRises"] = EnergyRises,
-            ["unconverged"] = Unconverged, ["testTrajectories"] = TestTrajectories, ["windows"] = Windows,
+            ["unconverged"] = Unconverged, ["testTrajectories"] = TestTrajectories, ["windows"] = Windows, ["windowStride"] = WindowStride,
             ["seconds"] = Math.Round(Elapsed.TotalSeconds, 2),
         };
     }
@@ -92,7 +92,8 @@ public static class Evaluator
         var longSummary = RelativeRmse.Summarise(longErrors);
         return new EvaluationResult(data.Name, modelName, stepper.Name, RelativeRmse.Summarise(reference), RelativeRmse.Summarise(all),
                                     longSummary.Length > 0 ? longSummary[^1].Mean : double.NaN, longSteps,
-                                    rises is null ? null : transitions == 0 ? 0 : rises / (double)transitions, unconverged, test.Length, windows.Count, clock.Elapsed);
+                                    rises is null ? null : transitions == 0 ? 0 : rises / (double)transitions, unconverged, test.Length, windows.Count, clock.Elapsed,
+                                    o.WindowStride);
     }
 
     /// <summary>

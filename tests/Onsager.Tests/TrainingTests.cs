@@ -180,9 +180,13 @@ public sealed class TrainingTests : IDisposable
         Assert.Equal(5, json["allWindows"]!.AsArray().Count);
         Assert.NotNull(json["rollout50"]);
         Assert.Equal(0.0, (double)json["energyRises"]!);
+        Assert.Equal(5, (int)json["windowStride"]!);
+        int windows = (int)json["windows"]!;
 
-        (rc, stdout, _) = Cli("evaluate", "--model", outDir, "--data", data);
+        (rc, stdout, _) = Cli("evaluate", "--model", outDir, "--data", data, "--stride", "10");
         Assert.Contains("published S-OnsagerNet", stdout);
+        Assert.Contains("start frames 0, 10, 20, ...", stdout);
+        Assert.True(windows > (int)JsonNode.Parse(Cli("evaluate", "--model", outDir, "--data", data, "--stride", "10", "--json").Stdout)!["windows"]!);
 
         (rc, _, stderr) = Cli("train", "--data", data, "--resume", outDir, "--out", P("resumed"), "--epochs", "1", "--steps-per-epoch", "2",
                               "--window", "3", "--horizon", "2", "--batch", "4");
