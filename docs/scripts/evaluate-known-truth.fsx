@@ -1,6 +1,6 @@
 // Evaluate the true equation of a dataset (a known-truth member, nothing learned) on the dataset's own grid, as
 // `onsager train --kind classical` then `onsager evaluate` do, for data whose file carries no known_member note
-// (ac2d: its recipe names no member, but Allen-Cahn's energy and mobility are the same on any grid).
+// (ac2d data generated before 2026-11-27 16:00: its recipe named no member; Allen-Cahn is the same on any grid).
 //
 //   dotnet build Functional.sln -c Release                 (once: the script loads the CLI's Release output)
 //   dotnet fsi docs/scripts/evaluate-known-truth.fsx -- DATA MEMBER SCHEME [STRIDE]

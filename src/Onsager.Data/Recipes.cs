@@ -70,6 +70,8 @@ public sealed record AllenCahn2DRecipe(int Points = 128, double Eps = 0.1, doubl
     public override double Dt => FrameDt;
     public override Grid Grid => Grid.Periodic(TwoPi, TwoPi, Points, Points);
     public override string Equation => "u_t = u_xx + u_yy + (u - u^3)/eps^2";
+    /// <summary>The 1D member's energy and mobility hold on any grid (the gradient term sums over the axes).</summary>
+    public override string? KnownMember => "allen-cahn";
     public override ImmutableArray<CoefficientSpec> Coefficients => Coefs(("kx", 5), ("ky", 5), ("amplitude", 5), ("phase", 5), ("rescale", 2));
     public override ImmutableSortedDictionary<string, double> Scalars => S(("eps", Eps), ("dt", FrameDt), ("internal_dt", FrameDt / Substeps), ("L", TwoPi), ("N", Points));
 }
