@@ -12,6 +12,11 @@ open FsCheck.Xunit
 open TorchSharp
 open Onsager
 
+// One property at a time: a collection triggered by another test thread can finalize TorchSharp's temporary Scalars
+// during a native call (see tests/Onsager.Tests/TestParallelization.cs).
+[<assembly: CollectionBehavior(DisableTestParallelization = true)>]
+do ()
+
 // ---------------------------------------------------------------- one property per law
 
 let private holds (law: string) (r: Recipe) = Reusable.lawHolds law (Recipe.toModel r)
