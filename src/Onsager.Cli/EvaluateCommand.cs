@@ -28,7 +28,7 @@ public static class EvaluateCommand
         using var reader = DatasetReader.Open(dataPath, checkValues: true);
         var scheme = a.Text("scheme") ?? DefaultScheme(file);
         if (!Stepper.Names.Contains(scheme)) throw new UsageException($"Unknown scheme '{scheme}'. Schemes: {string.Join(", ", Stepper.Names)}.");
-        var result = Evaluate(file, reference, reader, new EvaluationOptions { Scheme = scheme, Seed = a.Int("seed", 0), WindowStride = a.Int("stride", 5, 1) }, cancel);
+        var result = Evaluate(file, reference, reader, new EvaluationOptions { Scheme = scheme, Seed = a.Int("seed", 0), WindowStride = a.Int("stride", new EvaluationOptions().WindowStride, 1) }, cancel);
         var json = result.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true });
         if (a.Text("out") is { } outFile) TrainCommand.WriteAtomically(outFile, json);
         if (a.Flag("json")) stdout.WriteLine(json);

@@ -218,7 +218,16 @@ public sealed class DatasetReader : IDisposable
         if (dataset.Format == DatasetFormat.Npz) npz = Npy.ReadNpz(dataset.Path);
     }
 
-    public static DatasetReader Open(string path, bool checkValues = false) => new(Dataset.Open(path, checkValues));
+    /// <summary>Opens and validates a dataset for reading; with <paramref name="checkValues"/> this reader scans every value
+    /// for NaN and infinity, so the file it read last (a small dataset: the whole of it) stays loaded for the reads after.</summary>
+    public static DatasetReader Open(string path, bool checkValues = false)
+    {
+        var reader = new DatasetReader(Dataset.Open(path, checkValues: false));
+        if (!checkValues) return reader;
+        try { reader.CheckFinite(); }
+        catch { reader.Dispose(); throw; }
+        return reader;
+    }
 
     private (DatasetShard Shard, int Index) Locate(long sample)
     {

@@ -29,7 +29,7 @@ public sealed record EvaluationOptions
 /// is null for a baseline force field, which has no energy.</summary>
 public sealed record EvaluationResult(string Dataset, string Model, string Scheme, ImmutableArray<StepError> Steps, ImmutableArray<StepError> AllWindows,
                                       double Rollout50, int Rollout50Steps, double? EnergyRises, int Unconverged, int TestTrajectories, int Windows,
-                                      TimeSpan Elapsed, int WindowStride = 5)
+                                      TimeSpan Elapsed, int WindowStride)
 {
     public JsonObject ToJson()
     {
