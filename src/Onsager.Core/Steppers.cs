@@ -11,8 +11,10 @@ public sealed record StepResult(Tensor State, int Iterations, double Residual, b
     public ImmutableArray<Substep> Path { get; init; } = [];
 }
 
-/// <summary>One DG substep of a composed step: from <paramref name="From"/>, of size <paramref name="H"/>, to <paramref name="To"/>.</summary>
-public sealed record Substep(Tensor From, double H, Tensor To);
+/// <summary>One DG substep of a composed step: from <paramref name="From"/>, of size <paramref name="H"/>, to <paramref name="To"/>,
+/// dissipating <paramref name="Dissipated"/> = H &lt;dbarE, Mbar dbarE&gt;_h per sample. Each substep is a step of the scheme,
+/// so the laws hold substep by substep (and the composition's rise is at most the sum of theirs).</summary>
+public sealed record Substep(Tensor From, double H, Tensor To, Tensor Dissipated);
 
 /// <summary>A discrete-gradient solve that did not converge even after splitting: an error, never a silent continue.</summary>
 public sealed class StepFailedException(int step, double residual, int iterations, double dt)
@@ -123,16 +125,18 @@ public static class Steppers
         while (done < dt)
         {
             double remaining = dt - done;
-            var (reached, h, work) = DgContinuation(m, o, fourier, state, remaining, Math.Min(start, remaining));
+            var (reached, h, work) = DgContinuation(m, o, fourier, state, remaining, Math.Min(start, remaining), o.MaxStepIterations - iterations);
             iterations += work;
             start = 2 * h;                                                       // step-size control: try twice the last substep next
             if (reached is null || substeps + 1 > o.MaxSubsteps)
                 return Result(false, reached?.Residual ?? first.Residual, Math.Max(substeps, 1));
-            path.Add(new Substep(state, Math.Min(h, remaining), reached.State));
+            path.Add(new Substep(state, Math.Min(h, remaining), reached.State, reached.Dissipated!));
             state = reached.State;
             dissipated = dissipated + reached.Dissipated!;
             substeps++;
             done = h >= remaining ? dt : done + h;
+            // The work budget: a member that needs more than this is declared failed now rather than after hours.
+            if (done < dt && iterations >= o.MaxStepIterations) return Result(false, first.Residual, substeps);
         }
         return Result(true, 0, substeps);
 
@@ -142,7 +146,7 @@ public static class Steppers
             DgTrace?.Invoke(FormattableString.Invariant($"march dt {dt:G3}: {count} substeps, {iterations} iterations, converged {converged}"));
             var moved = new HashSet<Tensor>(ReferenceEqualityComparer.Instance) { u };
             Tensor Out(Tensor t) => moved.Add(t) ? t.MoveToOuterDisposeScope() : t;
-            var steps = path.Select(s => new Substep(Out(s.From), s.H, Out(s.To))).ToImmutableArray();
+            var steps = path.Select(s => new Substep(Out(s.From), s.H, Out(s.To), Out(s.Dissipated))).ToImmutableArray();
             return new StepResult(Out(state), iterations, residual, converged, count, Out(dissipated)) { Path = steps };
         }
     }
@@ -158,15 +162,16 @@ public static class Steppers
     /// descends fast) for the largest h that converges, then grow h (x2, else x1.25) towards dt from the secant
     /// extrapolation of the last two solutions (or the last solution) as the initial guess. Returns the solution at the
     /// largest h reached (dt itself unless the solution branch folds on the way) and that h; null when nothing down to
-    /// start / <see cref="ContinuationRange"/> converged.
+    /// start / <see cref="ContinuationRange"/> converged. Stops trying new step sizes once <paramref name="budget"/> nonlinear
+    /// iterations are spent (one solve may overshoot it by at most <see cref="DgOptions.MaxIterations"/>).
     /// </summary>
-    private static (StepResult? Reached, double H, int Iterations) DgContinuation(CompiledModel m, DgOptions o, FourierSymbols? fourier, Tensor u, double dt, double start)
+    private static (StepResult? Reached, double H, int Iterations) DgContinuation(CompiledModel m, DgOptions o, FourierSymbols? fourier, Tensor u, double dt, double start, int budget)
     {
         using var scope = NewDisposeScope();
         int iterations = 0;
         StepResult? at = null;
         double h = start;
-        for (int j = 1; h >= start / ContinuationRange; j++)
+        for (int j = 1; h >= start / ContinuationRange && iterations < budget; j++)
         {
             var r = DgSolve(m, o, fourier, u, h);
             iterations += r.Iterations;
@@ -177,7 +182,7 @@ public static class Steppers
         // Guesses for the next h: the secant through the last two solutions (linear in h; from u at h = 0 the first time),
         // then the last solution itself (right where the solution saturates in h, as a gradient flow nears equilibrium).
         var before = u; double hBefore = 0;
-        while (h < dt)
+        while (h < dt && iterations < budget)
         {
             StepResult? next = null;
             foreach (var (factor, secant) in new[] { (2.0, true), (2.0, false), (1.25, false) })
