@@ -57,7 +57,7 @@ public static class SchemeLaws
                 {
                     var (error, allowance) = measure(k, i);
                     double margin = double.IsNaN(error) ? double.PositiveInfinity : signed ? Math.Max(error, 0) / allowance : Math.Abs(error) / allowance;
-                    if (margin >= worst) { worst = margin; at = string.Format(what, error) + Where(k); }
+                    if (k == 0 || margin > worst) { worst = margin; at = string.Format(what, error) + Where(k); }
                 }
                 t.Add(worst, step.Converged, at);
             }
