@@ -127,8 +127,7 @@ public static class SchemeLaws
             else
             {
                 // A composed step reverses substep by substep (the composition of the reversed substeps in reverse order).
-                var substeps = segments;
-                foreach (var s in substeps)
+                foreach (var s in segments)
                 {
                     var flow = s.H * mr.Operator(0.5 * (s.From + s.To), DiscreteGradient.Of(mr, s.To, s.From));
                     double r = (s.From - s.To + flow).norm().item<double>();
@@ -137,7 +136,7 @@ public static class SchemeLaws
                     // floor the solver measures; about 1e-3 relative for W = i phi with |phi| E'' dt ~ 1e12, 1e-16 usually).
                     double floor = Steppers.ResidualFloor(mr, dgr.Options, s.To, s.From, s.H);
                     t.Error(r, Steppers.StagnationFactor * Math.Max(10 * tol, floor) * size + 1e4 * Eps * size, true,
-                            substeps.Length > 1 ? $"u does not solve the reversed step (substep h = {s.H:G3} of {substeps.Length})" : "u does not solve the reversed step");
+                            segments.Length > 1 ? $"u does not solve the reversed step (substep h = {s.H:G3} of {segments.Length})" : "u does not solve the reversed step");
                 }
                 results.Add(t.Result(0));
             }

@@ -119,7 +119,6 @@ public static class Steppers
         int iterations = first.Iterations, substeps = 0;
         double done = 0;
         var state = u;
-        Tensor dissipated = zeros(u.shape[0], u.dtype, u.device);
         var path = ImmutableArray.CreateBuilder<Substep>();
         double start = dt / 2;                                                   // the whole interval failed already
         while (done < dt)
@@ -132,7 +131,6 @@ public static class Steppers
                 return Result(false, reached?.Residual ?? first.Residual, Math.Max(substeps, 1));
             path.Add(new Substep(state, Math.Min(h, remaining), reached.State, reached.Dissipated!));
             state = reached.State;
-            dissipated = dissipated + reached.Dissipated!;
             substeps++;
             done = h >= remaining ? dt : done + h;
             // The work budget: a member that needs more than this is declared failed now rather than after hours.
@@ -146,6 +144,8 @@ public static class Steppers
             DgTrace?.Invoke(FormattableString.Invariant($"march dt {dt:G3}: {count} substeps, {iterations} iterations, converged {converged}"));
             var moved = new HashSet<Tensor>(ReferenceEqualityComparer.Instance) { u };
             Tensor Out(Tensor t) => moved.Add(t) ? t.MoveToOuterDisposeScope() : t;
+            // The step dissipates what its substeps did, summed in order.
+            var dissipated = path.Aggregate(zeros(u.shape[0], u.dtype, u.device), (sum, s) => sum + s.Dissipated);
             var steps = path.Select(s => new Substep(Out(s.From), s.H, Out(s.To), Out(s.Dissipated))).ToImmutableArray();
             return new StepResult(Out(state), iterations, residual, converged, count, Out(dissipated)) { Path = steps };
         }
