@@ -4,31 +4,39 @@ using Onsager.Data;
 
 namespace Onsager.Cli;
 
-/// <summary>`onsager evaluate --model DIR --data FILE [--json] [--scheme S] [--seed S] [--stride K] [--out FILE]`.</summary>
+/// <summary>`onsager evaluate --model DIR --data FILE [--json] [--scheme S] [--seed S] [--split time|trajectories] [--stride K] [--out FILE]`.</summary>
 public static class EvaluateCommand
 {
     public const string Usage = """
-          evaluate --model DIR|builtin:NAME --data FILE [--json] [--scheme S] [--seed S] [--stride K] [--out FILE]
+          evaluate --model DIR|builtin:NAME --data FILE [--json] [--scheme S] [--seed S] [--split time|trajectories]
+                   [--stride K] [--out FILE]
               Relative RMSE of 5-step rollouts (float64, --scheme; default: the scheme the model was trained with,
-              else dg for a member and euler for a baseline force field) on the test split (the last 10 %):
-              the reference protocol (10 evenly spaced test trajectories from frame 0) beside the reference's
-              published numbers for ac, kdv, ac2d, fput and fene; the same statistic over all test trajectories
-              and start frames 0, K, 2K, ... (--stride K, default 5; on 128 x 128 the default makes 2000 rollouts, hours
-              of float64 dg); the error after a 50-step rollout; the share of rollout steps where the member's energy
-              rises (null for a force field: it has no energy). --out also writes the JSON to FILE.
+              else dg for a member and euler for a baseline force field) on the test split: the last 10 % of the
+              trajectories, or with fewer than 10 trajectories (or --split time) the last 10 % of every
+              trajectory's frames (default: the split the model was trained with). The first table rolls out up to
+              10 evenly spaced test trajectories from their first test frame: on ac, kdv, ac2d, fput and fene split
+              by trajectory that is the reference protocol, printed beside the published numbers. Then the same
+              statistic from every K-th test frame of every test trajectory (--stride K, default 5; on 128 x 128
+              the default makes 2000 rollouts, hours of float64 dg); the error after a rollout of 50 steps (fewer
+              where the test frames are fewer); the share of rollout steps where the member's energy rises (null
+              for a force field: it has no energy). --out also writes the JSON to FILE.
         """;
 
     public static int Run(Arguments a, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
-        a.Only("model", "data", "json", "scheme", "seed", "stride", "out");
+        a.Only("model", "data", "json", "scheme", "seed", "split", "stride", "out");
         var reference = a.Text("model") ?? throw new UsageException("evaluate needs --model DIR or builtin:NAME.");
         var dataPath = a.Text("data") ?? throw new UsageException("evaluate needs --data FILE.");
-        var file = ModelReference.ResolveFile(reference);
         TorchSharp.torch.set_num_threads(1);
         using var reader = DatasetReader.Open(dataPath, checkValues: true);
+        var file = ModelReference.ResolveFile(reference, reader.Dataset.Grid);
         var scheme = a.Text("scheme") ?? DefaultScheme(file);
         if (!Stepper.Names.Contains(scheme)) throw new UsageException($"Unknown scheme '{scheme}'. Schemes: {string.Join(", ", Stepper.Names)}.");
-        var result = Evaluate(file, reference, reader, new EvaluationOptions { Scheme = scheme, Seed = a.Int("seed", 0), WindowStride = a.Int("stride", new EvaluationOptions().WindowStride, 1) }, cancel);
+        var split = TrainCommand.SplitOption(a) ?? TrainedSplit(file);
+        var result = Evaluate(file, reference, reader, new EvaluationOptions
+        {
+            Scheme = scheme, Seed = a.Int("seed", 0), WindowStride = a.Int("stride", new EvaluationOptions().WindowStride, 1), Split = split,
+        }, cancel);
         var json = result.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true });
         if (a.Text("out") is { } outFile) TrainCommand.WriteAtomically(outFile, json);
         if (a.Flag("json")) stdout.WriteLine(json);
@@ -41,6 +49,12 @@ public static class EvaluateCommand
         file.Metadata.Training.TryGetProperty("scheme", out var s) && s.ValueKind == JsonValueKind.String && s.GetString() is { } name && Stepper.Names.Contains(name)
             ? name
             : file.Field is Model ? "dg" : "euler";
+
+    /// <summary>The split recorded in the model's training metadata (run.json's "split"), if any.</summary>
+    public static SplitKind? TrainedSplit(ModelFile file) =>
+        file.Metadata.Training.ValueKind == JsonValueKind.Object && file.Metadata.Training.TryGetProperty("split", out var s) && s.ValueKind == JsonValueKind.String
+            ? DatasetSplit.Parse(s.GetString())
+            : null;
 
     public static EvaluationResult Evaluate(ModelFile file, string name, DatasetReader reader, EvaluationOptions options, CancellationToken cancel)
     {
@@ -56,19 +70,25 @@ public static class EvaluateCommand
         static string E(double x, int digits) => x.ToString(digits == 2 ? "0.00e+00" : "0.0e+00", CultureInfo.InvariantCulture);
         string Header(string first) => $"{first,-30}" + string.Concat(Enumerable.Range(1, steps).Select(s => $"{"step " + s,20}"));
         string Ours(string label, IEnumerable<StepError> e) => $"{label,-30}" + string.Concat(e.Select(x => $"{E(x.Mean, 2) + " ± " + E(x.Std, 1),20}"));
-        w.WriteLine($"relative RMSE on {r.Dataset} ({r.TestTrajectories} test trajectories), {r.Model}, scheme {r.Scheme}");
+        static string Trajectories(int n) => n == 1 ? "1 test trajectory" : $"{n} test trajectories";
+        string split = r.Split == "time" ? $"split in time: test frames from {r.FirstTestFrame}" : "split by trajectory";
+        w.WriteLine($"relative RMSE on {r.Dataset} ({Trajectories(r.TestTrajectories)}, {split}), {r.Model}, scheme {r.Scheme}");
         w.WriteLine();
-        w.WriteLine("reference protocol (10 evenly spaced test trajectories from frame 0):");
+        var published = r.Split == "trajectories" ? PublishedResults.For(r.Dataset) : [];
+        w.WriteLine(published.Length > 0
+            ? $"reference protocol ({r.FirstTableTrajectories} evenly spaced test trajectories from frame 0):"
+            : $"{Trajectories(r.FirstTableTrajectories)} from frame {r.FirstTestFrame}:");
         w.WriteLine(Header("model"));
         w.WriteLine(Ours("ours", r.Steps));
-        foreach (var row in PublishedResults.For(r.Dataset))
+        foreach (var row in published)
             w.WriteLine($"{"published " + row.Model,-30}" + string.Concat(row.Steps.Take(steps).Select(x => $"{E(x, 2),20}")));
         w.WriteLine();
-        w.WriteLine($"all test trajectories, start frames 0, {r.WindowStride}, {2 * r.WindowStride}, ... ({r.Windows} rollouts):");
+        w.WriteLine($"{(r.TestTrajectories == 1 ? "the test trajectory" : $"all {r.TestTrajectories} test trajectories")}, start frames " +
+                    $"{r.FirstTestFrame}, {r.FirstTestFrame + r.WindowStride}, {r.FirstTestFrame + 2 * r.WindowStride}, ... ({r.Windows} rollouts):");
         w.WriteLine(Header("model"));
         w.WriteLine(Ours("ours", r.AllWindows));
         w.WriteLine();
-        w.WriteLine(string.Format(inv, "{0}-step rollout error (mean over the 10): {1:E3}", r.Rollout50Steps, r.Rollout50));
+        w.WriteLine(string.Format(inv, "{0}-step rollout error (mean over the {1}): {2:E3}", r.Rollout50Steps, r.FirstTableTrajectories, r.Rollout50));
         w.WriteLine(r.EnergyRises is { } rises
             ? string.Format(inv, "share of rollout steps where the member's energy rises: {0:P2}", rises)
             : "share of rollout steps where the energy rises: not defined (a force field has no energy)");

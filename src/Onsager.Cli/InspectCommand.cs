@@ -81,8 +81,9 @@ public static class InspectCommand
             ["equation"] = d.Notes.GetValueOrDefault("equation", ""),
             ["shape"] = new JsonArray(d.Shape.Select(x => (JsonNode)x).ToArray()),
             ["dt"] = d.Dt,
-            ["grid"] = d.Grid.ToString(),
+            ["grid"] = d.GridText,
             ["lengths"] = new JsonArray(d.Lengths.Select(x => (JsonNode)x).ToArray()),
+            ["origins"] = new JsonArray(d.Origins.Select(x => (JsonNode)x).ToArray()),
             ["fields"] = new JsonArray(names.Select(x => (JsonNode)x).ToArray()),
             ["min"] = new JsonArray(min.Select(x => (JsonNode)x).ToArray()),
             ["max"] = new JsonArray(max.Select(x => (JsonNode)x).ToArray()),
@@ -164,6 +165,7 @@ public static class InspectCommand
         }
         else o.WriteLine("energy: no known-truth member for this dataset");
         var info = r["pde_info"]!.AsObject();
-        o.WriteLine("pde_info: " + string.Join(", ", info.Select(kv => $"{kv.Key}={kv.Value!.GetValue<double>().ToString("G6", inv)}")));
+        if (info.Count > 0)
+            o.WriteLine("pde_info: " + string.Join(", ", info.Select(kv => $"{kv.Key}={kv.Value!.GetValue<double>().ToString("G6", inv)}")));
     }
 }

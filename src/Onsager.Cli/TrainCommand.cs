@@ -14,8 +14,10 @@ public static class TrainCommand
           train --data FILE --kind spectral|local|classical|onsagernet|unconstrained|fno --out DIR [--budget D]
                 [--epochs E] [--horizon K] [--scheme S] [--seed S] [--dtype f32|f64] [--lr LR] [--steps-per-epoch N]
                 [--patience P] [--full-backprop] [--picard N] [--resume DIR] [--width W] [--depth D] [--window T]
-                [--batch B] [--modes M] [--kernel K] [--rank R]
-              Train a member (or a baseline) on a dataset (the reference split; 11-frame windows, batches of 32,
+                [--batch B] [--modes M] [--kernel K] [--rank R] [--split time|trajectories]
+              Train a member (or a baseline) on a dataset (split by trajectory as the reference does from 10
+              trajectories on, else in time: the first 70 % of every trajectory's frames train, the next 20 %
+              validate, the last 10 % are kept for evaluate; --split chooses; 11-frame windows, batches of 32,
               Adam, ReduceLROnPlateau, the best validation model kept). --budget is wall-clock (90s, 30m, 1h).
               DIR receives model.json + weights.bin (checkpointed atomically at every new best), loss.csv
               and run.json. --scheme is the stepper inside the loss (default dg; euler for the baselines
@@ -29,7 +31,7 @@ public static class TrainCommand
 
     public static readonly string[] Options =
         ["data", "kind", "out", "budget", "epochs", "horizon", "scheme", "seed", "dtype", "lr", "steps-per-epoch", "patience", "full-backprop", "picard", "resume", "width", "depth", "window", "batch", "threads",
-         "modes", "kernel", "rank"];
+         "modes", "kernel", "rank", "split"];
 
     public static int Run(Arguments a, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
@@ -63,6 +65,7 @@ public static class TrainCommand
             Detach = !a.Flag("full-backprop"),
             PicardIterations = a.Int("picard", TrainingSteps.DefaultPicardIterations, 1),
             Budget = a.Text("budget") is { } b ? Duration(b) : null,
+            Split = SplitOption(a),
             DType = (a.Text("dtype") ?? "f32") switch
             {
                 "f32" or "float32" => ScalarType.Float32,
@@ -72,6 +75,13 @@ public static class TrainCommand
         };
         if (!Stepper.Names.Contains(o.Scheme)) throw new UsageException($"Unknown scheme '{o.Scheme}'. Schemes: {string.Join(", ", Stepper.Names)}.");
         return o;
+    }
+
+    /// <summary>--split time|trajectories (null when absent: the data's default).</summary>
+    public static SplitKind? SplitOption(Arguments a)
+    {
+        try { return DatasetSplit.Parse(a.Text("split")); }
+        catch (ArgumentException e) { throw new UsageException("--split: " + e.Message); }
     }
 
     /// <summary>
@@ -136,6 +146,8 @@ public static class TrainCommand
         }
         else initial = Families.Create(kind, data.Grid, data.Fields, options.Seed, data.KnownMember, spectral, baseline);
         string dtype = options.DType == ScalarType.Float32 ? "float32" : "float64";
+        var split = data.SplitBy(options.Split, options.Seed);
+        options = options with { Split = split.Kind };
         string gauge = initial is Model ? "none fixed during training; see docs/theory.md (gauges)" : "none (a force field has no energy)";
         ModelMetadata Metadata(JsonObject training) =>
             new(kind, data.Dt, dtype, gauge, JsonDocument.Parse(training.ToJsonString()).RootElement);
@@ -145,7 +157,7 @@ public static class TrainCommand
             ["detach"] = options.Detach, ["picard"] = options.PicardIterations, ["dtype"] = dtype, ["seed"] = options.Seed,
             ["batch"] = options.BatchSize, ["width"] = spectral?.Width, ["depth"] = spectral?.Depth, ["window"] = options.WindowLength, ["learningRate"] = options.LearningRate,
             ["stepsPerEpoch"] = options.StepsPerEpoch, ["patience"] = options.Patience,
-            ["budgetSeconds"] = options.Budget?.TotalSeconds, ["threads"] = get_num_threads(),
+            ["budgetSeconds"] = options.Budget?.TotalSeconds, ["threads"] = get_num_threads(), ["split"] = split.Name,
             ["epoch"] = at?.Epoch ?? r?.BestEpoch, ["step"] = at?.Step, ["validationLoss"] = at?.ValidationLoss ?? r?.BestValidationLoss,
             ["epochs"] = r?.Epochs, ["steps"] = r?.Steps, ["seconds"] = r?.Elapsed.TotalSeconds, ["stoppedBecause"] = r?.StoppedBecause,
             ["rollbacks"] = r?.Rollbacks, ["created"] = DateTime.UtcNow.ToString("O", inv),
@@ -158,6 +170,9 @@ public static class TrainCommand
             return null;
         }
 
+        stderr.WriteLine(options.Split == data.DefaultSplit && data.DefaultSplit == SplitKind.Time
+            ? $"{data.Samples} trajector{(data.Samples == 1 ? "y" : "ies")} (fewer than {Dataset.TrajectoriesForSplit}): {split.Describe()}"
+            : split.Describe());
         stderr.WriteLine($"training {kind} on {data.Name} ({data.Samples} trajectories, grid {string.Join("x", data.Points)}, dt {data.Dt:G3}): " +
                          $"scheme {options.Scheme}, horizon {options.Horizon}, {dtype}, budget {(options.Budget?.ToString() ?? "none")}");
         var trainer = new Trainer(initial, options) { OnBest = (m, record) => ModelDirectory.Save(outDir, m, Metadata(Run(null, record))) };

@@ -9,8 +9,70 @@ public enum DatasetFormat { Hdf5, Hdf5Shards, Npz }
 /// <summary>One file of a dataset and the samples [FirstSample, FirstSample + Samples) it holds.</summary>
 public sealed record DatasetShard(string Path, long FirstSample, long Samples);
 
-/// <summary>The reference split by trajectory: test = last 10 % in file order; train (70 %) and validation (20 %) drawn seeded from the rest.</summary>
-public sealed record DatasetSplit(ImmutableArray<int> Train, ImmutableArray<int> Validation, ImmutableArray<int> Test);
+/// <summary>How a dataset is split into training, validation and test data.</summary>
+public enum SplitKind
+{
+    /// <summary>By trajectory (the reference's): whole trajectories go to train (70 %), validation (20 %) or test (the last 10 %).</summary>
+    Trajectories,
+    /// <summary>In time: every trajectory's first 70 % of frames train, the next 20 % validate, the last 10 % test.</summary>
+    Time,
+}
+
+/// <summary>Frames [Start, End) of a trajectory.</summary>
+public sealed record FrameRange
+{
+    public int Start { get; }
+    public int End { get; }
+    public int Count => End - Start;
+
+    public FrameRange(int start, int end)
+    {
+        if (start < 0 || end <= start) throw new ArgumentException($"A frame range needs 0 <= start < end, got [{start}, {end}).");
+        Start = start;
+        End = end;
+    }
+
+    public override string ToString() => $"frames {Start}..{End - 1}";
+}
+
+/// <summary>
+/// Which trajectories and which of their frames train, validate and test. By trajectory (the reference split: test = the
+/// last 10 % in file order, train 70 % and validation 20 % drawn seeded from the rest), each part has whole
+/// trajectories; in time, each part has every trajectory and its own range of frames.
+/// </summary>
+public sealed record DatasetSplit(ImmutableArray<int> Train, ImmutableArray<int> Validation, ImmutableArray<int> Test)
+{
+    public SplitKind Kind { get; init; } = SplitKind.Trajectories;
+    /// <summary>Frames of the training trajectories that training may use (all of them in a split by trajectory).</summary>
+    public FrameRange? TrainFrames { get; init; }
+    public FrameRange? ValidationFrames { get; init; }
+    public FrameRange? TestFrames { get; init; }
+
+    /// <summary>The split's name as run.json and evaluation.json record it: "trajectories" or "time".</summary>
+    public string Name => Kind switch
+    {
+        SplitKind.Trajectories => "trajectories",
+        SplitKind.Time => "time",
+        _ => throw new ArgumentOutOfRangeException(nameof(Kind), Kind, "unknown split kind"),
+    };
+
+    /// <summary>"trajectories" or "time" to a kind (null for null); a usage error names the choices.</summary>
+    public static SplitKind? Parse(string? name) => name switch
+    {
+        null => null,
+        "trajectories" => SplitKind.Trajectories,
+        "time" => SplitKind.Time,
+        _ => throw new ArgumentException($"A split is 'time' or 'trajectories', got '{name}'."),
+    };
+
+    /// <summary>One line saying what the split holds.</summary>
+    public string Describe() => Kind switch
+    {
+        SplitKind.Trajectories => $"split by trajectory: {Train.Length} train, {Validation.Length} validation, {Test.Length} test trajectories",
+        SplitKind.Time => $"split in time: {Train.Length} trajector{(Train.Length == 1 ? "y" : "ies")}, train {TrainFrames}, validation {ValidationFrames}, test {TestFrames}",
+        _ => throw new ArgumentOutOfRangeException(nameof(Kind), Kind, "unknown split kind"),
+    };
+}
 
 /// <summary>
 /// A dataset's validated metadata (immutable): one HDF5 file, a folder of HDF5 shards with the same layout, or an .npz.
@@ -35,9 +97,11 @@ public sealed record Dataset(
     public long SampleSize => Shape.Skip(1).Aggregate(1L, (a, b) => a * b);
     /// <summary>Values per frame (sites x fields).</summary>
     public long FrameSize => Shape.Skip(2).Aggregate(1L, (a, b) => a * b);
-    public double Dt => Times.Length > 1 ? Times[1] - Times[0] : Scalars.GetValueOrDefault("dt", double.NaN);
-    /// <summary>Domain lengths L = N * spacing per axis.</summary>
-    public ImmutableArray<double> Lengths => Coordinates.Select(x => x.Length * (x[1] - x[0])).ToImmutableArray();
+    public double Dt => Times.Length > 1 ? Validation.Spacing(Times) : Scalars.GetValueOrDefault("dt", double.NaN);
+    /// <summary>Domain lengths L = N * spacing per axis (x_j = x_0 + j L / N).</summary>
+    public ImmutableArray<double> Lengths => Coordinates.Select(x => x.Length * Validation.Spacing(x)).ToImmutableArray();
+    /// <summary>First grid coordinate x_0 per axis (the dynamics do not depend on it; writers keep it).</summary>
+    public ImmutableArray<double> Origins => Coordinates.Select(x => x[0]).ToImmutableArray();
     public double DomainLength => Lengths[0];
     public Grid Grid => new(Lengths, Points);
     public string Name => Notes.TryGetValue("name", out var n) && n.Length > 0 ? n : System.IO.Path.GetFileNameWithoutExtension(Path);
@@ -45,7 +109,41 @@ public sealed record Dataset(
     public ImmutableArray<string> FieldNames => Notes.TryGetValue("fields", out var f) && f.Split(',').Length == Fields
         ? [.. f.Split(',')] : Enumerable.Range(0, Fields).Select(i => $"field{i}").ToImmutableArray();
 
-    public DatasetSplit ReferenceSplit(int seed = 0) => Split(checked((int)Samples), seed);
+    public DatasetSplit ReferenceSplit(int seed = 0) => Split(checked((int)Samples), seed) with
+    {
+        TrainFrames = new FrameRange(0, Frames), ValidationFrames = new FrameRange(0, Frames), TestFrames = new FrameRange(0, Frames),
+    };
+
+    /// <summary>A split by trajectory needs this many trajectories (7 train, 2 validation, 1 test); fewer are split in time.</summary>
+    public const int TrajectoriesForSplit = 10;
+
+    /// <summary>The split a dataset gets when none is asked for: by trajectory from <see cref="TrajectoriesForSplit"/> trajectories on, else in time.</summary>
+    public SplitKind DefaultSplit => Samples >= TrajectoriesForSplit ? SplitKind.Trajectories : SplitKind.Time;
+
+    /// <summary>The split of the given kind (the data's default when null); see <see cref="SplitInTime"/> and <see cref="ReferenceSplit"/>.</summary>
+    public DatasetSplit SplitBy(SplitKind? kind = null, int seed = 0) => (kind ?? DefaultSplit) switch
+    {
+        SplitKind.Trajectories => ReferenceSplit(seed),
+        SplitKind.Time => SplitInTime(),
+        var k => throw new ArgumentOutOfRangeException(nameof(kind), k, "unknown split kind"),
+    };
+
+    /// <summary>
+    /// Every trajectory in every part: frames [0, 0.7 T) train, [0.7 T, 0.9 T) validate and [0.9 T, T) test (rounded), so no
+    /// frame that is predicted in one part is seen in another. Each part needs at least 2 frames (one step).
+    /// </summary>
+    public DatasetSplit SplitInTime()
+    {
+        int t = Frames, trainEnd = (int)Math.Round(0.7 * t), validationEnd = (int)Math.Round(0.9 * t);
+        if (trainEnd < 2 || validationEnd - trainEnd < 2 || t - validationEnd < 2)
+            throw new DatasetException(Path, $"a split in time needs at least 2 frames in each of train (70 %), validation (20 %) and test (10 %); the trajectories have {t} frames");
+        var all = Enumerable.Range(0, checked((int)Samples)).ToImmutableArray();
+        return new DatasetSplit(all, all, all)
+        {
+            Kind = SplitKind.Time, TrainFrames = new FrameRange(0, trainEnd), ValidationFrames = new FrameRange(trainEnd, validationEnd),
+            TestFrames = new FrameRange(validationEnd, t),
+        };
+    }
 
     /// <summary>
     /// Test = the last floor(n/10) trajectories in file order; validation = round(0.2 n) drawn with a seeded shuffle of the
@@ -134,8 +232,12 @@ public sealed record Dataset(
         return FromMeta(path, DatasetFormat.Npz, [meta]);
     }
 
+    /// <summary>The grid as the file gives it: "[x0, x0 + L) with N = n" per axis.</summary>
+    public string GridText => "periodic " + string.Join(" x ", Coordinates.Select((x, a) => $"[{x[0]:G6}, {x[0] + Lengths[a]:G6})")) +
+                              $" with {string.Join(" x ", Points)} points";
+
     public override string ToString() =>
-        $"{Name}: {Format} '{Path}', shape ({string.Join(", ", Shape)}), dt {Dt:G6}, grid {Grid}";
+        $"{Name}: {Format} '{Path}', shape ({string.Join(", ", Shape)}), dt {Dt:G6}, grid {GridText}";
 }
 
 /// <summary>The reference layout inside an .npz: u_sol_all, t_coord, x_coord[, y_coord], coef/u_ic/NAME, pde_info/NAME.</summary>

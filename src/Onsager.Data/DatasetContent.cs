@@ -32,7 +32,7 @@ public sealed record DatasetContent(
         shape.AddRange(r.Grid.Points.Select(p => (long)p));
         shape.Add(r.Fields);
         var times = Enumerable.Range(0, r.Frames).Select(f => f * r.Dt).ToArray();
-        var coords = Enumerable.Range(0, r.Grid.Dimensions).Select(a => r.Grid.Coordinates(a).ToArray()).ToImmutableArray();
+        var coords = Enumerable.Range(0, r.Grid.Dimensions).Select(a => r.Grid.Coordinates(a).Select(x => r.Origin + x).ToArray()).ToImmutableArray();
         var coefs = r.Coefficients.Select((c, i) => (c.Name, block.Coefficients[i]))
             .ToImmutableSortedDictionary(x => x.Name, x => x.Item2, StringComparer.Ordinal);
         var notes = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, string>

@@ -32,6 +32,7 @@ public static class Generators
         KdVBurgersRecipe r => KdVBurgers(r, seed, index),
         DampedWaveRecipe r => Wave(r, seed, index),
         HeatRecipe r => Heat(r, seed, index),
+        KuramotoSivashinskyRecipe r => KuramotoSivashinsky(r, seed, index),
         _ => throw new ArgumentException($"No generator for {recipe.GetType().Name}.")
     };
 
@@ -92,9 +93,10 @@ public static class Generators
         var u = new double[n];
         for (int j = 0; j < n; j++)
         {
-            double x = j * length / n, s = 0;
+            // the angle 2 pi x / L: wavenumber k is k periods over the domain, whatever its length
+            double x = j * 2 * Math.PI / n, s = 0, along = 2 * Math.PI / length;
             for (int i = 0; i < k.Length; i++)
-                s += derivative ? a[i] * k[i] * Math.Cos(k[i] * x + ph[i]) : a[i] * Math.Sin(k[i] * x + ph[i]);
+                s += derivative ? a[i] * k[i] * along * Math.Cos(k[i] * x + ph[i]) : a[i] * Math.Sin(k[i] * x + ph[i]);
             u[j] = s * scale;
         }
         return u;
@@ -124,9 +126,9 @@ public static class Generators
     {
         var rng = Rng.For(r.Key, seed, index);
         var (k, a, ph) = RandomSines(ref rng, 3, 10);
-        var u0 = EvaluateSines(k, a, ph, r.Points, 2 * Math.PI);
+        var u0 = EvaluateSines(k, a, ph, r.Points, r.Length);
         var (lo, hi) = RescaleToUnit(u0);
-        var u = Solvers.AllenCahn1D(u0, 2 * Math.PI, r.Eps, r.FrameDt, r.FrameCount, r.Substeps);
+        var u = Solvers.AllenCahn1D(u0, r.Length, r.Eps, r.FrameDt, r.FrameCount, r.Substeps);
         return new Trajectory(index, ToFloat(u), [D(k), a, ph, [lo, hi]]);
     }
 
@@ -135,8 +137,8 @@ public static class Generators
         var rng = Rng.For(r.Key, seed, index);
         var (k, a, ph) = RandomSines(ref rng, 3, 6);
         double std = Math.Sqrt(a.Sum(x => x * x) / 2);
-        var u0 = EvaluateSines(k, a, ph, r.Points, 2 * Math.PI, 1 / std);
-        var u = Solvers.KdV(u0, 2 * Math.PI, r.FrameDt, r.FrameCount, r.Substeps);
+        var u0 = EvaluateSines(k, a, ph, r.Points, r.Length, 1 / std);
+        var u = Solvers.KdV(u0, r.Length, r.FrameDt, r.FrameCount, r.Substeps);
         return new Trajectory(index, ToFloat(u), [D(k), a, ph]);
     }
 
@@ -168,7 +170,7 @@ public static class Generators
             var (lo, hi) = RescaleToUnit(u);
             ics[s] = (u, [D(kx), D(ky), a, ph, [lo, hi]]);
         }
-        var (o1, o2) = Solvers.AllenCahn2D(ics[0].U, ics[1].U, n, n, 2 * Math.PI, 2 * Math.PI, r.Eps, r.FrameDt, r.FrameCount, r.Substeps);
+        var (o1, o2) = Solvers.AllenCahn2D(ics[0].U, ics[1].U, n, n, r.Length, r.Length, r.Eps, r.FrameDt, r.FrameCount, r.Substeps);
         return [new Trajectory(first, ToFloat(o1), [.. ics[0].Coef]), new Trajectory(first + 1, ToFloat(o2!), [.. ics[1].Coef])];
     }
 
@@ -222,7 +224,7 @@ public static class Generators
         for (int j = 0; j < u0.Length; j++) u0[j] = r.Noise * rng.Normal();
         double m = u0.Average();
         for (int j = 0; j < u0.Length; j++) u0[j] += mean - m;
-        var u = Solvers.CahnHilliard(u0, 2 * Math.PI, r.Eps, r.Stabilizer, r.FrameDt, r.FrameCount, r.Substeps);
+        var u = Solvers.CahnHilliard(u0, r.Length, r.Eps, r.Stabilizer, r.FrameDt, r.FrameCount, r.Substeps);
         return new Trajectory(index, ToFloat(u), [[mean], [r.Noise]]);
     }
 
@@ -241,11 +243,11 @@ public static class Generators
         var u = new double[n];
         for (int j = 0; j < n; j++)
         {
-            double x = j * length / n, v = 0;
+            double x = j * 2 * Math.PI / n, v = 0, along = 2 * Math.PI / length;      // the angle 2 pi x / L, as in EvaluateSines
             for (int i = 0; i < c.Length; i++)
             {
                 int k = i + 1;
-                v += derivative ? k * (-c[i] * Math.Sin(k * x) + s[i] * Math.Cos(k * x)) : c[i] * Math.Cos(k * x) + s[i] * Math.Sin(k * x);
+                v += derivative ? k * along * (-c[i] * Math.Sin(k * x) + s[i] * Math.Cos(k * x)) : c[i] * Math.Cos(k * x) + s[i] * Math.Sin(k * x);
             }
             u[j] = v;
         }
@@ -256,7 +258,7 @@ public static class Generators
     {
         var rng = Rng.For(r.Key, seed, index);
         var (c, s) = RandomModes(ref rng, r.MaxMode);
-        var u = Solvers.Burgers(EvaluateModes(c, s, r.Points, 2 * Math.PI), 2 * Math.PI, r.Nu, r.FrameDt, r.FrameCount, r.Substeps);
+        var u = Solvers.Burgers(EvaluateModes(c, s, r.Points, r.Length), r.Length, r.Nu, r.FrameDt, r.FrameCount, r.Substeps);
         return new Trajectory(index, ToFloat(u), [c, s]);
     }
 
@@ -264,7 +266,21 @@ public static class Generators
     {
         var rng = Rng.For(r.Key, seed, index);
         var (c, s) = RandomModes(ref rng, r.MaxMode);
-        var u = Solvers.Heat(EvaluateModes(c, s, r.Points, 2 * Math.PI), 2 * Math.PI, r.Nu, r.FrameDt, r.FrameCount);
+        var u = Solvers.Heat(EvaluateModes(c, s, r.Points, r.Length), r.Length, r.Nu, r.FrameDt, r.FrameCount);
+        return new Trajectory(index, ToFloat(u), [c, s]);
+    }
+
+    /// <summary>Random modes |k| &lt;= MaxMode at amplitude Amplitude, run for Warmup time units onto the attractor, then saved.</summary>
+    private static Trajectory KuramotoSivashinsky(KuramotoSivashinskyRecipe r, long seed, long index)
+    {
+        var rng = Rng.For(r.Key, seed, index);
+        var (c, s) = RandomModes(ref rng, r.MaxMode);
+        var u0 = EvaluateModes(c, s, r.Points, r.Length).Select(x => r.Amplitude * x).ToArray();
+        double internalDt = r.FrameDt / r.Substeps;
+        int warmupSteps = (int)Math.Ceiling(r.Warmup / internalDt);
+        if (warmupSteps > 0)
+            u0 = Solvers.KuramotoSivashinsky(u0, r.Length, warmupSteps * internalDt, 2, warmupSteps)[r.Points..];
+        var u = Solvers.KuramotoSivashinsky(u0, r.Length, r.FrameDt, r.FrameCount, r.Substeps);
         return new Trajectory(index, ToFloat(u), [c, s]);
     }
 
@@ -289,8 +305,8 @@ public static class Generators
     {
         var rng = Rng.For(r.Key, seed, index);
         var c = new double[r.Solitons]; var x = new double[r.Solitons];
-        for (int i = 0; i < r.Solitons; i++) { c[i] = rng.Uniform(r.MinSpeed, r.MaxSpeed); x[i] = rng.Uniform(0, 2 * Math.PI); }
-        var u = Solvers.KdVBurgers(Solitons(c, x, r.Points, 2 * Math.PI), 2 * Math.PI, r.Nu, r.FrameDt, r.FrameCount, r.Substeps);
+        for (int i = 0; i < r.Solitons; i++) { c[i] = rng.Uniform(r.MinSpeed, r.MaxSpeed); x[i] = rng.Uniform(0, r.Length); }
+        var u = Solvers.KdVBurgers(Solitons(c, x, r.Points, r.Length), r.Length, r.Nu, r.FrameDt, r.FrameCount, r.Substeps);
         return new Trajectory(index, ToFloat(u), [c, x]);
     }
 
@@ -302,9 +318,9 @@ public static class Generators
         // scale q so that v = q_x has unit std
         double vstd = Math.Sqrt(Enumerable.Range(0, r.MaxMode).Sum(i => (i + 1.0) * (i + 1.0) * (qc[i] * qc[i] + qs[i] * qs[i])) / 2);
         for (int i = 0; i < r.MaxMode; i++) { qc[i] /= vstd; qs[i] /= vstd; }
-        var v0 = EvaluateModes(qc, qs, r.Points, 2 * Math.PI, derivative: true);
-        var p0 = EvaluateModes(pc, ps, r.Points, 2 * Math.PI);
-        var u = Solvers.DampedWave(v0, p0, 2 * Math.PI, r.Gamma, r.FrameDt, r.FrameCount);
+        var v0 = EvaluateModes(qc, qs, r.Points, r.Length, derivative: true);
+        var p0 = EvaluateModes(pc, ps, r.Points, r.Length);
+        var u = Solvers.DampedWave(v0, p0, r.Length, r.Gamma, r.FrameDt, r.FrameCount);
         return new Trajectory(index, ToFloat(u), [qc, qs, pc, ps]);
     }
 }

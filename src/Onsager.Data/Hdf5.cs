@@ -185,30 +185,44 @@ public static class Hdf5
 /// <summary>Checks shared by every format.</summary>
 internal static class Validation
 {
+    /// <summary>Uniform frame times t_i = t_0 + i dt, dt = (t_last - t_0) / (frames - 1), to float32 accuracy.</summary>
     public static void UniformTimes(string path, double[] t)
     {
         if (t.Length < 2) return;
-        double dt = t[1] - t[0];
-        if (!(dt > 0) || !double.IsFinite(dt)) throw new DatasetException(path, $"'t_coord' does not increase: t[0] = {t[0]}, t[1] = {t[1]}");
+        foreach (var v in t) if (!double.IsFinite(v)) throw new DatasetException(path, $"'t_coord' holds {v}");
+        double dt = Spacing(t);
+        if (!(dt > 0)) throw new DatasetException(path, $"'t_coord' does not increase: t[0] = {t[0]}, t[{t.Length - 1}] = {t[^1]}");
+        double scale = Math.Max(Math.Abs(t[0]), Math.Abs(t[^1]));
         for (int i = 1; i < t.Length; i++)
         {
             double d = t[i] - t[i - 1];
-            if (!double.IsFinite(t[i]) || Math.Abs(d - dt) > 1e-6 * dt + 1e-12 * Math.Abs(t[i]))
-                throw new DatasetException(path, $"non-uniform 't_coord': step {i - 1}->{i} is {d:G6}, the first step is {dt:G6}");
+            if (Math.Abs(t[i] - (t[0] + i * dt)) > 1e-6 * dt + 1e-6 * scale)
+                throw new DatasetException(path, $"non-uniform 't_coord': step {i - 1}->{i} is {d:G6}, the mean step is {dt:G6}");
         }
     }
 
-    /// <summary>x_j = j L / N: starts at 0, uniform spacing; L = N * spacing.</summary>
+    /// <summary>
+    /// x_j = x_0 + j h with any origin x_0 and spacing h = (x_{N-1} - x_0) / (N - 1); the periodic domain is then L = N h.
+    /// Tolerates coordinates stored in float32 (a relative error of 1e-6 of the largest |x|).
+    /// </summary>
     public static void PeriodicGrid(string path, string name, double[] x)
     {
         if (x.Length < 2) throw new DatasetException(path, $"'{name}' needs at least 2 points");
-        double h = x[1] - x[0];
-        if (!(h > 0)) throw new DatasetException(path, $"'{name}' is not a uniform periodic grid: it does not increase");
-        if (Math.Abs(x[0]) > 1e-9 * h) throw new DatasetException(path, $"'{name}' is not a uniform periodic grid x_j = j L / N: x_0 = {x[0]:G6}, expected 0");
-        for (int j = 1; j < x.Length; j++)
-            if (!double.IsFinite(x[j]) || Math.Abs(x[j] - j * h) > 1e-6 * h)
-                throw new DatasetException(path, $"'{name}' is not a uniform periodic grid x_j = j L / N: x_{j} = {x[j]:G9}, expected {j * h:G9}");
+        foreach (var v in x) if (!double.IsFinite(v)) throw new DatasetException(path, $"'{name}' holds {v}");
+        int n = x.Length;
+        double h = (x[^1] - x[0]) / (n - 1);
+        if (!(h > 0)) throw new DatasetException(path, $"'{name}' is not a uniform periodic grid: it does not increase (x_0 = {x[0]:G9}, x_{n - 1} = {x[^1]:G9})");
+        double scale = Math.Max(Math.Abs(x[0]), Math.Abs(x[^1]));
+        for (int j = 1; j < n; j++)
+        {
+            double expected = x[0] + j * h;
+            if (Math.Abs(x[j] - expected) > 1e-6 * h + 1e-6 * scale)
+                throw new DatasetException(path, $"'{name}' is not a uniform periodic grid x_j = x_0 + j h: x_{j} = {x[j]:G9}, expected {expected:G9} (h = {h:G9} from its ends)");
+        }
     }
+
+    /// <summary>Spacing of a validated uniform grid, from its ends (more accurate than x_1 - x_0 for float32 coordinates).</summary>
+    public static double Spacing(IReadOnlyList<double> x) => (x[^1] - x[0]) / (x.Count - 1);
 
     /// <summary>When pde_info records the domain length L, each axis must satisfy N * spacing = L (x_j = j L / N, not j L / (N - 1)).</summary>
     public static void DomainLength(string path, IReadOnlyList<double[]> coords, IReadOnlyDictionary<string, double> scalars)
@@ -218,7 +232,7 @@ internal static class Validation
         for (int a = 0; a < coords.Count; a++)
         {
             var x = coords[a];
-            double span = x.Length * (x[1] - x[0]);
+            double span = x.Length * Spacing(x);
             if (Math.Abs(span - l) > 1e-6 * l)
                 throw new DatasetException(path, $"'{names[a]}' is not the periodic grid x_j = j L / N of pde_info/L = {l:G9}: N * spacing = {span:G9}");
         }

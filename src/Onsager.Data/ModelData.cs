@@ -8,7 +8,7 @@ public sealed record ModelTrajectories(double[] Values, ImmutableArray<long> Sha
 {
     public int Count => (int)Shape[0];
     public int Frames => (int)Shape[1];
-    public double Dt => Times.Length > 1 ? Times[1] - Times[0] : double.NaN;
+    public double Dt => Times.Length > 1 ? (Times[^1] - Times[0]) / (Times.Length - 1) : double.NaN;
 }
 
 /// <summary>Reads dataset trajectories for a model, refusing data the model cannot be applied to (grid or field mismatch).</summary>

@@ -28,6 +28,20 @@ public abstract record Recipe
     /// <summary>The Onsager.KnownMembers name whose energy this data should follow, if any.</summary>
     public virtual string? KnownMember => null;
 
+    /// <summary>Domain length along each axis (2 pi unless set): the grid is x_j = Origin + j Length / N.</summary>
+    public double Length
+    {
+        get;
+        init => field = value > 0 && double.IsFinite(value) ? value : throw new ArgumentException($"A domain length must be positive and finite, got {value}.");
+    } = TwoPi;
+
+    /// <summary>Coordinate of the first grid point on each axis (0 unless set); the dynamics do not depend on it, the saved coordinates do.</summary>
+    public double Origin
+    {
+        get;
+        init => field = double.IsFinite(value) ? value : throw new ArgumentException($"A grid origin must be finite, got {value}.");
+    }
+
     protected static ImmutableSortedDictionary<string, double> S(params (string, double)[] xs) =>
         xs.ToImmutableSortedDictionary(x => x.Item1, x => x.Item2, StringComparer.Ordinal);
 
@@ -42,10 +56,10 @@ public sealed record AllenCahnRecipe(int Points = 256, double Eps = 0.1, double 
     public override string Key => "ac";
     public override int Frames => FrameCount;
     public override double Dt => FrameDt;
-    public override Grid Grid => Grid.Periodic(TwoPi, Points);
+    public override Grid Grid => Grid.Periodic(Length, Points);
     public override string Equation => "u_t = u_xx + (u - u^3)/eps^2";
     public override ImmutableArray<CoefficientSpec> Coefficients => Coefs(("k", 3), ("amplitude", 3), ("phase", 3), ("rescale", 2));
-    public override ImmutableSortedDictionary<string, double> Scalars => S(("eps", Eps), ("dt", FrameDt), ("internal_dt", FrameDt / Substeps), ("L", TwoPi), ("N", Points));
+    public override ImmutableSortedDictionary<string, double> Scalars => S(("eps", Eps), ("dt", FrameDt), ("internal_dt", FrameDt / Substeps), ("L", Length), ("N", Points));
     public override string? KnownMember => "allen-cahn";
 }
 
@@ -55,10 +69,10 @@ public sealed record KdVRecipe(int Points = 256, double FrameDt = 1e-3, int Fram
     public override string Key => "kdv";
     public override int Frames => FrameCount;
     public override double Dt => FrameDt;
-    public override Grid Grid => Grid.Periodic(TwoPi, Points);
+    public override Grid Grid => Grid.Periodic(Length, Points);
     public override string Equation => "u_t + 6 u u_x + u_xxx = 0";
     public override ImmutableArray<CoefficientSpec> Coefficients => Coefs(("k", 3), ("amplitude", 3), ("phase", 3));
-    public override ImmutableSortedDictionary<string, double> Scalars => S(("dt", FrameDt), ("internal_dt", FrameDt / Substeps), ("L", TwoPi), ("N", Points));
+    public override ImmutableSortedDictionary<string, double> Scalars => S(("dt", FrameDt), ("internal_dt", FrameDt / Substeps), ("L", Length), ("N", Points));
     public override string? KnownMember => "kdv";
 }
 
@@ -68,12 +82,12 @@ public sealed record AllenCahn2DRecipe(int Points = 128, double Eps = 0.1, doubl
     public override string Key => "ac2d";
     public override int Frames => FrameCount;
     public override double Dt => FrameDt;
-    public override Grid Grid => Grid.Periodic(TwoPi, TwoPi, Points, Points);
+    public override Grid Grid => Grid.Periodic(Length, Length, Points, Points);
     public override string Equation => "u_t = u_xx + u_yy + (u - u^3)/eps^2";
     /// <summary>The 1D member's energy and mobility hold on any grid (the gradient term sums over the axes).</summary>
     public override string? KnownMember => "allen-cahn";
     public override ImmutableArray<CoefficientSpec> Coefficients => Coefs(("kx", 5), ("ky", 5), ("amplitude", 5), ("phase", 5), ("rescale", 2));
-    public override ImmutableSortedDictionary<string, double> Scalars => S(("eps", Eps), ("dt", FrameDt), ("internal_dt", FrameDt / Substeps), ("L", TwoPi), ("N", Points));
+    public override ImmutableSortedDictionary<string, double> Scalars => S(("eps", Eps), ("dt", FrameDt), ("internal_dt", FrameDt / Substeps), ("L", Length), ("N", Points));
 }
 
 /// <summary>
@@ -89,7 +103,7 @@ public abstract record ChainRecipe(int Sites, int Points, double SoundSpeed, dou
     public double SlowStep => FrameDt / SlowSteps;
     /// <summary>Verlet step in lab time.</summary>
     public double LabStep => SlowStep / Math.Pow(Epsilon, 3) / VerletPerSlow;
-    public override Grid Grid => Grid.Periodic(TwoPi, Points);
+    public override Grid Grid => Grid.Periodic(Length, Points);
     public override ImmutableArray<CoefficientSpec> Coefficients => Coefs(("k", 3), ("amplitude", 3), ("phase", 3), ("attempts", 1));
     /// <summary>Samples rejected this many times in a row abort the run with an error.</summary>
     public const int MaxAttempts = 1000;
@@ -130,7 +144,7 @@ public sealed record FputRecipe(int Sites = 128, int Points = 256, double C = 1,
     public override string Key => "fput";
     public override string Equation => "FPUT chain F(r) = c^2 r + alpha r^2; slow limit u_tau + u u_xi + u_xixixi/24 = 0";
     public override ImmutableSortedDictionary<string, double> Scalars => S(("c", C), ("alpha", Alpha), ("sites", Sites), ("eps", Epsilon),
-        ("dt", FrameDt), ("slow_dt", SlowStep), ("lab_dt", LabStep), ("max_abs_u", MaxAbs), ("L", TwoPi), ("N", Points));
+        ("dt", FrameDt), ("slow_dt", SlowStep), ("lab_dt", LabStep), ("max_abs_u", MaxAbs), ("L", Length), ("N", Points));
     public override IBondForceFactory Force => new IBondForceFactory.Fput(C * C, Alpha);
     public override bool Reject(ReadOnlySpan<double> strains, ReadOnlySpan<double> u)
     {
@@ -150,7 +164,7 @@ public sealed record FeneRecipe(int Sites = 209, int Points = 256, double H = 1,
     public double R => RFactor * Epsilon * Epsilon;
     public override string Equation => "FENE chain F(r) = H r / (1 - (r/R)^2), R = 50 eps^2; no exact meso-scale equation";
     public override ImmutableSortedDictionary<string, double> Scalars => S(("H", H), ("R", R), ("sites", Sites), ("eps", Epsilon),
-        ("dt", FrameDt), ("slow_dt", SlowStep), ("lab_dt", LabStep), ("verlet_per_slow", base.VerletPerSlow), ("max_ratio", MaxRatio), ("L", TwoPi), ("N", Points));
+        ("dt", FrameDt), ("slow_dt", SlowStep), ("lab_dt", LabStep), ("verlet_per_slow", base.VerletPerSlow), ("max_ratio", MaxRatio), ("L", Length), ("N", Points));
     public override IBondForceFactory Force => new IBondForceFactory.Fene(H, R);
     public override bool Reject(ReadOnlySpan<double> strains, ReadOnlySpan<double> u)
     {
@@ -167,11 +181,11 @@ public sealed record CahnHilliardRecipe(int Points = 128, double Eps = 0.1, doub
     public override string Key => "ch";
     public override int Frames => FrameCount;
     public override double Dt => FrameDt;
-    public override Grid Grid => Grid.Periodic(TwoPi, Points);
+    public override Grid Grid => Grid.Periodic(Length, Points);
     public override string Equation => "u_t = d_xx (u^3 - u - eps^2 u_xx)";
     public override ImmutableArray<CoefficientSpec> Coefficients => Coefs(("mean", 1), ("noise_std", 1));
     public override ImmutableSortedDictionary<string, double> Scalars => S(("eps", Eps), ("dt", FrameDt), ("internal_dt", FrameDt / Substeps),
-        ("stabilizer", Stabilizer), ("L", TwoPi), ("N", Points));
+        ("stabilizer", Stabilizer), ("L", Length), ("N", Points));
     public override string? KnownMember => "cahn-hilliard";
 }
 
@@ -181,10 +195,10 @@ public sealed record BurgersRecipe(int Points = 256, double Nu = 0.1, double Fra
     public override string Key => "burgers";
     public override int Frames => FrameCount;
     public override double Dt => FrameDt;
-    public override Grid Grid => Grid.Periodic(TwoPi, Points);
+    public override Grid Grid => Grid.Periodic(Length, Points);
     public override string Equation => "u_t + u u_x = nu u_xx";
     public override ImmutableArray<CoefficientSpec> Coefficients => Coefs(("cos", MaxMode), ("sin", MaxMode));
-    public override ImmutableSortedDictionary<string, double> Scalars => S(("nu", Nu), ("dt", FrameDt), ("internal_dt", FrameDt / Substeps), ("L", TwoPi), ("N", Points));
+    public override ImmutableSortedDictionary<string, double> Scalars => S(("nu", Nu), ("dt", FrameDt), ("internal_dt", FrameDt / Substeps), ("L", Length), ("N", Points));
     public override string? KnownMember => "burgers";
 }
 
@@ -195,10 +209,10 @@ public sealed record KdVBurgersRecipe(int Points = 256, double Nu = 0.05, double
     public override string Key => "kdv-burgers";
     public override int Frames => FrameCount;
     public override double Dt => FrameDt;
-    public override Grid Grid => Grid.Periodic(TwoPi, Points);
+    public override Grid Grid => Grid.Periodic(Length, Points);
     public override string Equation => "u_t + 6 u u_x + u_xxx = nu u_xx";
     public override ImmutableArray<CoefficientSpec> Coefficients => Coefs(("speed", Solitons), ("position", Solitons));
-    public override ImmutableSortedDictionary<string, double> Scalars => S(("nu", Nu), ("dt", FrameDt), ("internal_dt", FrameDt / Substeps), ("L", TwoPi), ("N", Points));
+    public override ImmutableSortedDictionary<string, double> Scalars => S(("nu", Nu), ("dt", FrameDt), ("internal_dt", FrameDt / Substeps), ("L", Length), ("N", Points));
     public override string? KnownMember => "kdv-burgers";
 }
 
@@ -208,12 +222,12 @@ public sealed record DampedWaveRecipe(int Points = 256, double Gamma = 0.1, doub
     public override string Key => "wave";
     public override int Frames => FrameCount;
     public override double Dt => FrameDt;
-    public override Grid Grid => Grid.Periodic(TwoPi, Points);
+    public override Grid Grid => Grid.Periodic(Length, Points);
     public override int Fields => 2;
     public override ImmutableArray<string> FieldNames => ["v", "p"];
     public override string Equation => "q_tt = q_xx - gamma q_t; stored fields v = q_x, p = q_t: v_t = p_x, p_t = v_x - gamma p";
     public override ImmutableArray<CoefficientSpec> Coefficients => Coefs(("q_cos", MaxMode), ("q_sin", MaxMode), ("p_cos", MaxMode), ("p_sin", MaxMode));
-    public override ImmutableSortedDictionary<string, double> Scalars => S(("gamma", Gamma), ("dt", FrameDt), ("L", TwoPi), ("N", Points));
+    public override ImmutableSortedDictionary<string, double> Scalars => S(("gamma", Gamma), ("dt", FrameDt), ("L", Length), ("N", Points));
     public override string? KnownMember => "wave";
 }
 
@@ -223,17 +237,36 @@ public sealed record HeatRecipe(int Points = 256, double Nu = 0.1, double FrameD
     public override string Key => "heat";
     public override int Frames => FrameCount;
     public override double Dt => FrameDt;
-    public override Grid Grid => Grid.Periodic(TwoPi, Points);
+    public override Grid Grid => Grid.Periodic(Length, Points);
     public override string Equation => "u_t = nu u_xx";
     public override ImmutableArray<CoefficientSpec> Coefficients => Coefs(("cos", MaxMode), ("sin", MaxMode));
-    public override ImmutableSortedDictionary<string, double> Scalars => S(("nu", Nu), ("dt", FrameDt), ("L", TwoPi), ("N", Points));
+    public override ImmutableSortedDictionary<string, double> Scalars => S(("nu", Nu), ("dt", FrameDt), ("L", Length), ("N", Points));
     public override string? KnownMember => "heat";
+}
+
+/// <summary>
+/// ks: Kuramoto-Sivashinsky u_t + u u_x + u_xx + u_xxxx = 0 on [0, 32 pi) (Kassam and Trefethen's domain), IC random modes
+/// |k| &lt;= 16 at std 0.1 run for 100 time units onto the chaotic attractor (<see cref="Recipes.Get"/> sets the length 32 pi;
+/// the record alone keeps the base's 2 pi, where KS decays to rest). Outside the class: no energy decreases along
+/// it, so it is the control for `check-class`.
+/// </summary>
+public sealed record KuramotoSivashinskyRecipe(int Points = 256, double FrameDt = 0.4, int FrameCount = 251, int Substeps = 8, int MaxMode = 16,
+    double Amplitude = 0.1, double Warmup = 100) : Recipe
+{
+    public override string Key => "ks";
+    public override int Frames => FrameCount;
+    public override double Dt => FrameDt;
+    public override Grid Grid => Grid.Periodic(Length, Points);
+    public override string Equation => "u_t + u u_x + u_xx + u_xxxx = 0";
+    public override ImmutableArray<CoefficientSpec> Coefficients => Coefs(("cos", MaxMode), ("sin", MaxMode));
+    public override ImmutableSortedDictionary<string, double> Scalars => S(("dt", FrameDt), ("internal_dt", FrameDt / Substeps), ("warmup", Warmup),
+        ("L", Length), ("N", Points));
 }
 
 /// <summary>The recipes by CLI name, with the documented defaults.</summary>
 public static class Recipes
 {
-    public static ImmutableArray<string> Names { get; } = ["ac", "kdv", "ac2d", "fput", "fene", "ch", "burgers", "kdv-burgers", "wave", "heat"];
+    public static ImmutableArray<string> Names { get; } = ["ac", "kdv", "ac2d", "fput", "fene", "ch", "burgers", "kdv-burgers", "wave", "heat", "ks"];
 
     public static Recipe Get(string key) => key switch
     {
@@ -247,30 +280,43 @@ public static class Recipes
         "kdv-burgers" => new KdVBurgersRecipe(),
         "wave" => new DampedWaveRecipe(),
         "heat" => new HeatRecipe(),
+        "ks" => new KuramotoSivashinskyRecipe() { Length = 32 * Math.PI },
         _ => throw new ArgumentException($"Unknown dataset '{key}'. Known: {string.Join(", ", Names)}.")
     };
 
-    /// <summary>The recipe with another frame count and/or number of grid points (per axis).</summary>
-    public static Recipe With(Recipe r, int? frames = null, int? points = null)
+    /// <summary>
+    /// The recipe with another frame count, number of grid points (per axis), domain length, grid origin and/or frame spacing.
+    /// A longer frame spacing takes more solver substeps, so that the solver's own step never grows past the recipe's.
+    /// Chains fix their domain (the slow variable of a 2 pi periodic chain): another length is refused.
+    /// </summary>
+    public static Recipe With(Recipe r, int? frames = null, int? points = null, double? length = null, double? origin = null, double? dt = null)
     {
         if (frames is < 2) throw new ArgumentException($"A dataset needs at least 2 frames, got {frames}.");
         if (points is int p && (p < 8 || (p & (p - 1)) != 0))
             throw new ArgumentException($"Grid points must be a power of two of at least 8 (the FFT is radix 2), got {p}.");
+        if (dt is double step && !(step > 0 && double.IsFinite(step))) throw new ArgumentException($"The frame spacing must be positive and finite, got {dt}.");
+        if (r is ChainRecipe && length is double l && l != r.Length)
+            throw new ArgumentException($"{r.Key} is a chain on the 2 pi periodic slow variable; its domain length cannot be changed (got {l}).");
         int F(int x) => frames ?? x;
         int P(int x) => points ?? x;
-        return r switch
+        double T(double x) => dt ?? x;
+        // the solver's step stays at most the recipe's: FrameDt / Substeps
+        int S(double frameDt, int substeps) => dt is double d ? Math.Max(substeps, (int)Math.Ceiling(d / (frameDt / substeps) - 1e-9)) : substeps;
+        Recipe shaped = r switch
         {
-            AllenCahnRecipe a => a with { FrameCount = F(a.FrameCount), Points = P(a.Points) },
-            KdVRecipe a => a with { FrameCount = F(a.FrameCount), Points = P(a.Points) },
-            AllenCahn2DRecipe a => a with { FrameCount = F(a.FrameCount), Points = P(a.Points) },
-            FputRecipe a => a with { FrameCount = F(a.FrameCount), Points = P(a.Points) },
-            FeneRecipe a => a with { FrameCount = F(a.FrameCount), Points = P(a.Points) },
-            CahnHilliardRecipe a => a with { FrameCount = F(a.FrameCount), Points = P(a.Points) },
-            BurgersRecipe a => a with { FrameCount = F(a.FrameCount), Points = P(a.Points) },
-            KdVBurgersRecipe a => a with { FrameCount = F(a.FrameCount), Points = P(a.Points) },
-            DampedWaveRecipe a => a with { FrameCount = F(a.FrameCount), Points = P(a.Points) },
-            HeatRecipe a => a with { FrameCount = F(a.FrameCount), Points = P(a.Points) },
+            AllenCahnRecipe a => a with { FrameCount = F(a.FrameCount), Points = P(a.Points), FrameDt = T(a.FrameDt), Substeps = S(a.FrameDt, a.Substeps) },
+            KdVRecipe a => a with { FrameCount = F(a.FrameCount), Points = P(a.Points), FrameDt = T(a.FrameDt), Substeps = S(a.FrameDt, a.Substeps) },
+            AllenCahn2DRecipe a => a with { FrameCount = F(a.FrameCount), Points = P(a.Points), FrameDt = T(a.FrameDt), Substeps = S(a.FrameDt, a.Substeps) },
+            FputRecipe a => a with { FrameCount = F(a.FrameCount), Points = P(a.Points), FrameDt = T(a.FrameDt), SlowSteps = S(a.FrameDt, a.SlowSteps) },
+            FeneRecipe a => a with { FrameCount = F(a.FrameCount), Points = P(a.Points), FrameDt = T(a.FrameDt), SlowSteps = S(a.FrameDt, a.SlowSteps) },
+            CahnHilliardRecipe a => a with { FrameCount = F(a.FrameCount), Points = P(a.Points), FrameDt = T(a.FrameDt), Substeps = S(a.FrameDt, a.Substeps) },
+            BurgersRecipe a => a with { FrameCount = F(a.FrameCount), Points = P(a.Points), FrameDt = T(a.FrameDt), Substeps = S(a.FrameDt, a.Substeps) },
+            KdVBurgersRecipe a => a with { FrameCount = F(a.FrameCount), Points = P(a.Points), FrameDt = T(a.FrameDt), Substeps = S(a.FrameDt, a.Substeps) },
+            DampedWaveRecipe a => a with { FrameCount = F(a.FrameCount), Points = P(a.Points), FrameDt = T(a.FrameDt) },
+            HeatRecipe a => a with { FrameCount = F(a.FrameCount), Points = P(a.Points), FrameDt = T(a.FrameDt) },
+            KuramotoSivashinskyRecipe a => a with { FrameCount = F(a.FrameCount), Points = P(a.Points), FrameDt = T(a.FrameDt), Substeps = S(a.FrameDt, a.Substeps) },
             _ => throw new ArgumentException($"Unknown recipe {r.GetType().Name}.")
         };
+        return shaped with { Length = length ?? r.Length, Origin = origin ?? r.Origin };
     }
 }

@@ -54,6 +54,20 @@ public static class Solvers
         return Quadratic(u0, l, factor, frameDt, frames, substeps);
     }
 
+    /// <summary>
+    /// Kuramoto-Sivashinsky u_t + u u_x + u_xx + u_xxxx = 0 with ETDRK4 (L = k^2 - k^4, N = -(i k / 2) (u^2)^, dealiased), as
+    /// Kassam and Trefethen (SIAM J. Sci. Comput. 26, 2005) solve it. Chaotic on long domains: no energy decreases along it.
+    /// </summary>
+    public static double[] KuramotoSivashinsky(double[] u0, double length, double frameDt, int frames, int substeps)
+    {
+        int n = u0.Length;
+        var k = Fft.Wavenumbers(n, length);
+        var ko = Fft.OddWavenumbers(n, length);
+        var l = k.Select(x => new Complex(x * x - x * x * x * x, 0)).ToArray();
+        var factor = ko.Select(x => new Complex(0, -0.5 * x)).ToArray();
+        return Quadratic(u0, l, factor, frameDt, frames, substeps);
+    }
+
     private static double[] Quadratic(double[] u0, Complex[] l, Complex[] factor, double frameDt, int frames, int substeps)
     {
         int n = u0.Length;

@@ -17,6 +17,8 @@ public sealed class TrainingWindows : IDisposable
 
     public Dataset Dataset => reader.Dataset;
     public ImmutableArray<int> Samples { get; }
+    /// <summary>The frames that windows may cover (the whole trajectory, or one part of a split in time).</summary>
+    public FrameRange Frames { get; }
     public int Length { get; }
     public bool InMemory { get; }
 
@@ -24,13 +26,19 @@ public sealed class TrainingWindows : IDisposable
     /// 0.1-0.6 s (a hyperslab, or the whole shard when windows jump between shards), more than the training step it feeds.</summary>
     public static long DefaultMemoryBytes => Math.Max(2L << 30, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
 
-    public TrainingWindows(DatasetReader reader, ImmutableArray<int> samples, int length = 11, long? memoryBytes = null)
+    public TrainingWindows(DatasetReader reader, ImmutableArray<int> samples, int length = 11, long? memoryBytes = null, FrameRange? frames = null)
     {
-        if (length < 2 || length > reader.Dataset.Frames)
-            throw new ArgumentException($"{reader.Dataset.Path}: windows of {length} frames need trajectories of at least {length} frames; the file has {reader.Dataset.Frames}.");
+        var range = frames ?? new FrameRange(0, reader.Dataset.Frames);
+        if (range.End > reader.Dataset.Frames)
+            throw new ArgumentException($"{reader.Dataset.Path}: {range} outside the file's {reader.Dataset.Frames} frames.");
+        if (length < 2 || length > range.Count)
+            throw new ArgumentException(range.Count == reader.Dataset.Frames
+                ? $"{reader.Dataset.Path}: windows of {length} frames need trajectories of at least {length} frames; the file has {reader.Dataset.Frames}."
+                : $"{reader.Dataset.Path}: windows of {length} frames do not fit in {range} ({range.Count} frames); use shorter windows (--window).");
         if (samples.IsDefaultOrEmpty) throw new ArgumentException($"{reader.Dataset.Path}: no trajectories to draw windows from.");
         this.reader = reader;
         Samples = samples;
+        Frames = range;
         Length = length;
         InMemory = (long)samples.Length * reader.Dataset.SampleSize * sizeof(float) <= (memoryBytes ?? DefaultMemoryBytes);
         // In file order: the reader keeps the last file (shard) it read whole, so each is read once.
@@ -46,12 +54,12 @@ public sealed class TrainingWindows : IDisposable
         return values;
     }
 
-    /// <summary>Start frames per trajectory: 0 .. Frames - Length.</summary>
-    public int StartsPerTrajectory => Dataset.Frames - Length + 1;
+    /// <summary>Start frames per trajectory: Frames.Start .. Frames.End - Length.</summary>
+    public int StartsPerTrajectory => Frames.Count - Length + 1;
 
     /// <summary><paramref name="count"/> windows drawn uniformly (seeded by the caller's generator).</summary>
     public ImmutableArray<WindowStart> Draw(Random rng, int count) =>
-        Enumerable.Range(0, count).Select(_ => new WindowStart(Samples[rng.Next(Samples.Length)], rng.Next(StartsPerTrajectory))).ToImmutableArray();
+        Enumerable.Range(0, count).Select(_ => new WindowStart(Samples[rng.Next(Samples.Length)], Frames.Start + rng.Next(StartsPerTrajectory))).ToImmutableArray();
 
     /// <summary>The values of the windows, layout (window, frame, sites..., fields) as in the file.</summary>
     public float[] Read(IReadOnlyList<WindowStart> windows)

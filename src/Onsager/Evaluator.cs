@@ -22,6 +22,8 @@ public sealed record EvaluationOptions
     public int Batch { get; init; } = 128;
     /// <summary>Seed of the reference split (must be the one training used).</summary>
     public int Seed { get; init; }
+    /// <summary>The split (must be the one training used; null: the data's default, <see cref="Dataset.DefaultSplit"/>).</summary>
+    public SplitKind? Split { get; init; }
     public Device? Device { get; init; }
 }
 
@@ -31,6 +33,13 @@ public sealed record EvaluationResult(string Dataset, string Model, string Schem
                                       double Rollout50, int Rollout50Steps, double? EnergyRises, int Unconverged, int TestTrajectories, int Windows,
                                       TimeSpan Elapsed, int WindowStride)
 {
+    /// <summary>"trajectories" or "time": how the test data were set apart.</summary>
+    public string Split { get; init; } = "trajectories";
+    /// <summary>Test trajectories the first table rolls out (the reference protocol's 10 where there are that many).</summary>
+    public int FirstTableTrajectories { get; init; }
+    /// <summary>The frame the first table's rollouts start from (0 in a split by trajectory, the first test frame in a split in time).</summary>
+    public int FirstTestFrame { get; init; }
+
     public JsonObject ToJson()
     {
         static JsonArray Table(ImmutableArray<StepError> t) =>
@@ -41,6 +50,7 @@ public sealed record EvaluationResult(string Dataset, string Model, string Schem
             ["steps"] = Table(Steps), ["allWindows"] = Table(AllWindows),
             ["rollout50"] = Rollout50, ["rollout50Steps"] = Rollout50Steps, ["energyRises"] = EnergyRises,
             ["unconverged"] = Unconverged, ["testTrajectories"] = TestTrajectories, ["windows"] = Windows, ["windowStride"] = WindowStride,
+            ["split"] = Split, ["firstTableTrajectories"] = FirstTableTrajectories, ["firstTestFrame"] = FirstTestFrame,
             ["seconds"] = Math.Round(Elapsed.TotalSeconds, 2),
         };
     }
@@ -68,32 +78,36 @@ public static class Evaluator
         var data = reader.Dataset;
         ModelData.CheckCompatible(model, data);
         var clock = Stopwatch.StartNew();
-        var test = data.ReferenceSplit(o.Seed).Test;
+        var split = data.SplitBy(o.Split, o.Seed);
+        var test = split.Test;
+        var frames = split.TestFrames ?? new FrameRange(0, data.Frames);
         if (test.IsDefaultOrEmpty) throw new ArgumentException($"{data.Path}: the test split is empty ({data.Samples} trajectories).");
-        int steps = Math.Min(o.Steps, data.Frames - 1);
+        int steps = Math.Min(o.Steps, frames.Count - 1);
         double dt = data.Dt;
         using var m = VectorField.Compile(model, new CompileOptions(ScalarType.Float64, o.Device));
         var stepper = Stepper.Parse(o.Scheme, m is CompiledModel member ? SolverFor(member) : null);
         VectorField.CheckScheme(m, stepper);
 
-        // Reference protocol: 10 evenly spaced test trajectories from frame 0.
+        // The reference protocol: 10 evenly spaced test trajectories from their first test frame (frame 0 in its split).
         var referenceSamples = RelativeRmse.ReferenceIndices(test.Length, Math.Min(o.ReferenceTrajectories, test.Length)).Select(i => test[i]).ToList();
         int unconverged = 0;
         int batch = Chunks.States(m.Grid, o.Batch);                             // 4 rollouts at a time on 128 x 128
-        var reference = Errors(m, stepper, reader, referenceSamples.Select(s => new WindowStart(s, 0)).ToList(), steps, dt, batch, ref unconverged, cancellationToken);
+        var reference = Errors(m, stepper, reader, referenceSamples.Select(s => new WindowStart(s, frames.Start)).ToList(), steps, dt, batch, ref unconverged, cancellationToken);
 
-        // All test trajectories, start frames 0, stride, ...
-        var windows = test.SelectMany(s => Enumerable.Range(0, data.Frames - steps).Where(f => f % o.WindowStride == 0).Select(f => new WindowStart(s, f))).ToList();
+        // All test trajectories, start frames first, first + stride, ... within the test frames
+        var windows = test.SelectMany(s => Enumerable.Range(0, frames.Count - steps).Where(f => f % o.WindowStride == 0)
+                                                     .Select(f => new WindowStart(s, frames.Start + f))).ToList();
         var all = Errors(m, stepper, reader, windows, steps, dt, batch, ref unconverged, cancellationToken);
 
-        // Long rollouts from frame 0 of the reference trajectories, with the energy along them.
-        int longSteps = Math.Min(o.LongSteps, data.Frames - 1);
-        var (longErrors, rises, transitions) = LongRollouts(m, stepper, reader, referenceSamples, longSteps, dt, ref unconverged, cancellationToken);
+        // Long rollouts from the first test frame of the reference trajectories, with the energy along them.
+        int longSteps = Math.Min(o.LongSteps, frames.Count - 1);
+        var (longErrors, rises, transitions) = LongRollouts(m, stepper, reader, referenceSamples, frames.Start, longSteps, dt, ref unconverged, cancellationToken);
         var longSummary = RelativeRmse.Summarise(longErrors);
         return new EvaluationResult(data.Name, modelName, stepper.Name, RelativeRmse.Summarise(reference), RelativeRmse.Summarise(all),
                                     longSummary.Length > 0 ? longSummary[^1].Mean : double.NaN, longSteps,
                                     rises is null ? null : transitions == 0 ? 0 : rises / (double)transitions, unconverged, test.Length, windows.Count, clock.Elapsed,
-                                    o.WindowStride);
+                                    o.WindowStride)
+        { Split = split.Name, FirstTableTrajectories = referenceSamples.Count, FirstTestFrame = frames.Start };
     }
 
     /// <summary>
@@ -144,10 +158,10 @@ public static class Evaluator
 
     /// <summary>The long rollouts' errors and, for a member, how many steps raised its energy out of how many finite ones (null for a force field).</summary>
     private static (List<double[]> Errors, long? Rises, long Transitions) LongRollouts(ICompiledVectorField m, Stepper stepper, DatasetReader reader, List<int> samples,
-                                                                                      int steps, double dt, ref int unconverged, CancellationToken cancel)
+                                                                                      int start, int steps, double dt, ref int unconverged, CancellationToken cancel)
     {
         using var scope = NewDisposeScope();
-        var starts = samples.Select(s => new WindowStart(s, 0)).ToList();
+        var starts = samples.Select(s => new WindowStart(s, start)).ToList();
         var (errors, r) = Roll(m, stepper, reader, starts, steps, dt, ref unconverged, cancel);
         if (r.Energy is not { } energy) return (errors, null, 0);
         long rises = 0, transitions = 0;

@@ -38,6 +38,9 @@ public sealed record TrainingOptions
     /// <summary>Consecutive NaN/Inf rollbacks after which training stops with an error.</summary>
     public int MaxRollbacks { get; init; } = 5;
     public Device? Device { get; init; }
+    /// <summary>The split of the data (null: the data's default, <see cref="Dataset.DefaultSplit"/>: in time below
+    /// <see cref="Dataset.TrajectoriesForSplit"/> trajectories).</summary>
+    public SplitKind? Split { get; init; }
 
     public Stepper Stepper => Stepper.Parse(Scheme);
 }
@@ -51,7 +54,7 @@ public sealed record EpochRecord(int Epoch, long Step, double TrainLoss, double 
 
 /// <summary>What training returns: the best-validation vector field as a value, and how it got there.</summary>
 public sealed record TrainingResult(IVectorField Trained, double BestValidationLoss, int BestEpoch, int Epochs, long Steps, TimeSpan Elapsed,
-                                    string StoppedBecause, int Rollbacks, ImmutableArray<EpochRecord> Curve, ImmutableArray<string> Log)
+                                    string StoppedBecause, int Rollbacks, ImmutableArray<EpochRecord> Curve, ImmutableArray<string> Log, DatasetSplit Split)
 {
     /// <summary>The trained member of the class (an <see cref="InvalidOperationException"/> when a baseline force field was trained: use <see cref="Trained"/>).</summary>
     public Model Model => Trained as Model ?? throw new InvalidOperationException(
@@ -89,9 +92,10 @@ public sealed class Trainer(IVectorField initial, TrainingOptions? options = nul
         ModelData.CheckCompatible(Initial, data);
         double dt = data.Dt;
         if (!(dt > 0)) throw new ArgumentException($"{data.Path}: no positive time step in t_coord.");
-        var split = data.ReferenceSplit(o.Seed);
-        var train = new TrainingWindows(reader, split.Train, o.WindowLength);
-        var validation = new TrainingWindows(reader, split.Validation.IsDefaultOrEmpty ? split.Train : split.Validation, o.WindowLength);
+        var split = data.SplitBy(o.Split, o.Seed);
+        var train = new TrainingWindows(reader, split.Train, o.WindowLength, frames: split.TrainFrames);
+        var validation = new TrainingWindows(reader, split.Validation.IsDefaultOrEmpty ? split.Train : split.Validation, o.WindowLength,
+                                             frames: split.ValidationFrames);
         var rng = new Random(o.Seed);
         var validationWindows = validation.Draw(new Random(o.Seed + 1), o.ValidationWindows);
         var stepper = o.Stepper;
@@ -189,6 +193,6 @@ public sealed class Trainer(IVectorField initial, TrainingOptions? options = nul
             if (o.Budget is { } budget && clock.Elapsed + epochClock.Elapsed / 2 >= budget) { stopped = "budget"; break; }
             if (epoch - bestEpoch >= o.EarlyStopping) { stopped = "early stopping"; break; }
         }
-        return new TrainingResult(best, bestLoss, bestEpoch, Math.Min(epoch, o.MaxEpochs), step, clock.Elapsed, stopped, rollbacks, curve.ToImmutable(), log.ToImmutable());
+        return new TrainingResult(best, bestLoss, bestEpoch, Math.Min(epoch, o.MaxEpochs), step, clock.Elapsed, stopped, rollbacks, curve.ToImmutable(), log.ToImmutable(), split);
     }
 }
