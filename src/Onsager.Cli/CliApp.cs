@@ -25,7 +25,7 @@ public static class CliApp
           describe --model DIR|builtin:NAME
               Print a saved or known-truth member's formula (NAME: allen-cahn, cahn-hilliard, heat, kdv, burgers,
               kdv-burgers, wave, cahn-hilliard-degenerate).
-        """ + "\n" + SimulateCommand.Usage + "\n" + GenerateCommand.Usage + "\n" + InspectCommand.Usage + "\n" + TrainCommand.Usage + "\n" + EvaluateCommand.Usage + "\n" + ReproduceCommand.Usage + "\n" + ReportCommand.Usage + "\n" + ExportCommand.Usage + "\n" + EquationCommand.Usage + "\n" + """
+        """ + "\n" + SimulateCommand.Usage + "\n" + GenerateCommand.Usage + "\n" + InspectCommand.Usage + "\n" + TrainCommand.Usage + "\n" + EvaluateCommand.Usage + "\n" + ReproduceCommand.Usage + "\n" + ReportCommand.Usage + "\n" + ExportCommand.Usage + "\n" + EquationCommand.Usage + "\n" + CheckClassCommand.Usage + "\n" + """
           help
         """;
 
@@ -47,6 +47,7 @@ public static class CliApp
                 "report" => ReportCommand.Run(a, stdout, stderr, cancel),
                 "export" => ExportCommand.Run(a, stdout, stderr, cancel),
                 "equation" => EquationCommand.Run(a, stdout, stderr, cancel),
+                "check-class" => CheckClassCommand.Run(a, stdout, stderr, cancel),
                 "help" or "--help" or "-h" => Help(stdout),
                 _ => throw new UsageException($"Unknown command '{a.Command}'.")
             };

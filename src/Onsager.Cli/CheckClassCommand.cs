@@ -1,0 +1,43 @@
+using System.Text.Json;
+using Onsager.Data;
+
+namespace Onsager.Cli;
+
+/// <summary>`onsager check-class --data FILE [--budget D] [--json] [--kind K] [--baseline B] [--seed S] [--split time|trajectories]`.</summary>
+public static class CheckClassCommand
+{
+    public const string Usage = """
+          check-class --data FILE [--budget D] [--json] [--kind spectral|local|onsagernet] [--baseline unconstrained|fno]
+                      [--seed S] [--split time|trajectories]
+              Is the data's dynamics in the Onsager class at all? Fits a member of the class (--kind, default
+              spectral) and a force field outside it (--baseline, default unconstrained) on the same split, each for
+              the budget D (default 2m), then prints one verdict line with its evidence: the share of frame steps
+              along which the fitted energy rises (at most 5 % for consistency; a member's energy cannot rise along
+              its own trajectories) and the one-step test errors of both (the member's at most 2x the baseline's).
+              --json prints {"consistent", "energyRiseShare", "inClassError", "outOfClassError", "reasons", ...}.
+        """;
+
+    public static int Run(Arguments a, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    {
+        a.Only("data", "budget", "json", "kind", "baseline", "seed", "split", "threads");
+        var dataPath = a.Text("data") ?? throw new UsageException("check-class needs --data FILE.");
+        ClassCheckOptions options;
+        try
+        {
+            options = new ClassCheckOptions
+            {
+                Budget = a.Text("budget") is { } b ? TrainCommand.Duration(b) : new ClassCheckOptions().Budget,
+                InClassKind = a.Text("kind") ?? "spectral", OutOfClassKind = a.Text("baseline") ?? "unconstrained",
+                Seed = a.Int("seed", 0), Split = TrainCommand.SplitOption(a),
+            };
+        }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+        TrainCommand.Threads(a);
+        using var reader = DatasetReader.Open(dataPath, checkValues: true);
+        var progress = new SyncProgress<string>(line => stderr.WriteLine("check-class: " + line));
+        var r = ClassCheck.Run(reader, options, progress, cancel);
+        if (a.Flag("json")) stdout.WriteLine(r.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        else stdout.WriteLine($"{reader.Dataset.Name}: {r.Verdict}");
+        return 0;
+    }
+}

@@ -1,0 +1,165 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Onsager.Data;
+using static TorchSharp.torch;
+
+namespace Onsager;
+
+/// <summary>How to test whether data are consistent with the class (see <see cref="ClassCheck"/>).</summary>
+public sealed record ClassCheckOptions
+{
+    /// <summary>Wall-clock training budget of each of the two fits (equal budgets).</summary>
+    public TimeSpan Budget
+    {
+        get;
+        init => field = value > TimeSpan.Zero ? value : throw new ArgumentException($"A budget must be positive, got {value}.");
+    } = TimeSpan.FromMinutes(2);
+
+    /// <summary>The member of the class that is fitted (a kind of <see cref="Families.Kinds"/> that is a member).</summary>
+    public string InClassKind
+    {
+        get;
+        init => field = Families.Kinds.Contains(value) && !Families.ForceFields.Contains(value) && value != "classical"
+            ? value : throw new ArgumentException($"The in-class fit is a trainable member ({string.Join(", ", Families.Kinds.Where(k => !Families.ForceFields.Contains(k) && k != "classical"))}), got '{value}'.");
+    } = "spectral";
+
+    /// <summary>The baseline outside the class (a force field of <see cref="Families.ForceFields"/>).</summary>
+    public string OutOfClassKind
+    {
+        get;
+        init => field = Families.ForceFields.Contains(value) ? value : throw new ArgumentException($"The out-of-class fit is a force field ({string.Join(", ", Families.ForceFields)}), got '{value}'.");
+    } = "unconstrained";
+
+    /// <summary>An energy change along the data counts as a rise above this fraction of max |E|.</summary>
+    public double RiseTolerance
+    {
+        get;
+        init => field = value >= 0 && value < 1 ? value : throw new ArgumentException($"The rise tolerance is a fraction of |E| in [0, 1), got {value}.");
+    } = 1e-3;
+
+    /// <summary>The largest share of frame steps along which the fitted energy may rise for the data to be consistent.</summary>
+    public double MaxRiseShare
+    {
+        get;
+        init => field = value >= 0 && value <= 1 ? value : throw new ArgumentException($"A share is in [0, 1], got {value}.");
+    } = 0.05;
+
+    /// <summary>The in-class fit's test error (step 1) may be at most this multiple of the out-of-class fit's.</summary>
+    public double MaxErrorRatio
+    {
+        get;
+        init => field = value >= 1 && double.IsFinite(value) ? value : throw new ArgumentException($"The error ratio is at least 1, got {value}.");
+    } = 2;
+
+    public int Seed { get; init; }
+    public SplitKind? Split { get; init; }
+    public Device? Device { get; init; }
+    /// <summary>Training options of both fits other than budget, seed, split and scheme (the kinds' defaults).</summary>
+    public TrainingOptions Training { get; init; } = new();
+    public SpectralOptions? Spectral { get; init; }
+    public BaselineOptions? Baseline { get; init; }
+}
+
+/// <summary>The verdict with its evidence.</summary>
+public sealed record ClassCheckResult(bool Consistent, double EnergyRiseShare, double InClassError, double OutOfClassError, ImmutableArray<string> Reasons,
+                                      string InClassKind, string OutOfClassKind, TrainingResult InClassTraining, TrainingResult OutOfClassTraining,
+                                      EvaluationResult InClassEvaluation, EvaluationResult OutOfClassEvaluation, string Split)
+{
+    /// <summary>One line: the verdict and the evidence.</summary>
+    public string Verdict => (Consistent ? "consistent with the Onsager class" : "not consistent with the Onsager class") + ": " + string.Join("; ", Reasons);
+
+    public JsonObject ToJson() => new()
+    {
+        ["consistent"] = Consistent,
+        ["energyRiseShare"] = EnergyRiseShare,
+        ["inClassError"] = InClassError,
+        ["outOfClassError"] = OutOfClassError,
+        ["reasons"] = new JsonArray(Reasons.Select(r => (JsonNode)r).ToArray()),
+        ["inClassKind"] = InClassKind,
+        ["outOfClassKind"] = OutOfClassKind,
+        ["split"] = Split,
+        ["inClass"] = InClassEvaluation.ToJson(),
+        ["outOfClass"] = OutOfClassEvaluation.ToJson(),
+        ["inClassSteps"] = InClassTraining.Steps,
+        ["outOfClassSteps"] = OutOfClassTraining.Steps,
+    };
+}
+
+/// <summary>
+/// Is a dataset in the class at all? Fits a member of the class and a force field outside it on the same split with equal
+/// budgets, then weighs two pieces of evidence: whether the fitted member's energy decreases along the data (every member's
+/// does along its own trajectories, docs/theory.md, energy decay), and whether the class costs accuracy (the member's test
+/// error against the unconstrained fit's). Data from outside the class (a chaotic Kuramoto-Sivashinsky field, whose energy
+/// rises and falls) fail one or both.
+/// </summary>
+public static class ClassCheck
+{
+    public static ClassCheckResult Run(DatasetReader reader, ClassCheckOptions? options = null, IProgress<string>? progress = null,
+                                       CancellationToken cancel = default)
+    {
+        var o = options ?? new ClassCheckOptions();
+        var data = reader.Dataset;
+        var split = data.SplitBy(o.Split, o.Seed);
+        TrainingResult Fit(string kind)
+        {
+            progress?.Report($"fitting {kind} for {o.Budget.TotalSeconds:F0} s ({split.Describe()})");
+            var initial = Families.Create(kind, data.Grid, data.Fields, o.Seed, data.KnownMember, o.Spectral, o.Baseline);
+            var training = o.Training with
+            {
+                Budget = o.Budget, Seed = o.Seed, Split = split.Kind, Scheme = Families.DefaultScheme(kind), Device = o.Device,
+            };
+            return new Trainer(initial, training).Train(reader, null, cancel);
+        }
+        var inClass = Fit(o.InClassKind);
+        var outOfClass = Fit(o.OutOfClassKind);
+
+        progress?.Report("evaluating both on the test data");
+        EvaluationResult Evaluate(TrainingResult t, string kind) =>
+            Evaluator.Evaluate(t.Trained, reader, new EvaluationOptions { Scheme = Families.DefaultScheme(kind), Seed = o.Seed, Split = split.Kind, Device = o.Device },
+                               kind, cancel);
+        var inEval = Evaluate(inClass, o.InClassKind);
+        var outEval = Evaluate(outOfClass, o.OutOfClassKind);
+
+        progress?.Report("the fitted energy along the data");
+        double rises = RiseShare(inClass.Model, reader, o.RiseTolerance);
+        double inError = inEval.AllWindows[0].Mean, outError = outEval.AllWindows[0].Mean;
+        var inv = CultureInfo.InvariantCulture;
+        var reasons = ImmutableArray.CreateBuilder<string>();
+        bool energyOk = rises <= o.MaxRiseShare;
+        reasons.Add(string.Format(inv, "the fitted energy rises along the data in {0:P1} of frame steps ({1} {2:P0})", rises, energyOk ? "at most" : "more than", o.MaxRiseShare));
+        bool errorOk = inError <= o.MaxErrorRatio * outError || !double.IsFinite(outError);
+        reasons.Add(string.Format(inv, "one-step test error {0:E2} in the class against {1:E2} outside it ({2:F2}x{3})", inError, outError, inError / outError,
+                                  errorOk ? $", within {o.MaxErrorRatio:G3}x" : $", more than {o.MaxErrorRatio:G3}x"));
+        return new ClassCheckResult(energyOk && errorOk, rises, inError, outError, reasons.ToImmutable(), o.InClassKind, o.OutOfClassKind, inClass, outOfClass,
+                                    inEval, outEval, split.Name);
+    }
+
+    /// <summary>Trajectories whose energy <see cref="RiseShare"/> follows at most (the first ones in the file).</summary>
+    public const int RiseTrajectories = 32;
+
+    /// <summary>Share of consecutive frame pairs of the first <see cref="RiseTrajectories"/> trajectories where the member's energy
+    /// rises by more than <paramref name="tolerance"/> of max |E| (all frames: the energy is a property of the states, not a prediction).</summary>
+    public static double RiseShare(Model model, DatasetReader reader, double tolerance)
+    {
+        var d = reader.Dataset;
+        using var scope = NewDisposeScope();
+        using var m = Dynamics.Compile(model);
+        int samples = (int)Math.Min(d.Samples, RiseTrajectories);
+        var energy = new double[samples, d.Frames];
+        for (int s = 0; s < samples; s++)
+        {
+            var t = ModelData.Load(reader, model, [s]);
+            var u = tensor(t.Values, ScalarType.Float64).reshape(t.Shape.ToArray());
+            var trace = Diagnostics.Energy(m, u, t.Times);
+            for (int f = 0; f < d.Frames; f++) energy[s, f] = trace.Energy[0, f];
+        }
+        double scale = 0;
+        foreach (var e in energy) scale = Math.Max(scale, Math.Abs(e));
+        long steps = 0, up = 0;
+        for (int s = 0; s < samples; s++)
+            for (int f = 0; f + 1 < d.Frames; f++, steps++)
+                if (energy[s, f + 1] - energy[s, f] > tolerance * scale) up++;
+        return steps == 0 ? 0 : up / (double)steps;
+    }
+}
