@@ -102,7 +102,10 @@ public class SchemeLawsTests
         Assert.Contains("the broken operator threw", crash.FirstViolation);
         Assert.DoesNotContain(results, r => SchemeLaws.Names.Any(n => r.Name.StartsWith(n, StringComparison.Ordinal)));
         // what verify's exit code reads: a crash fails the run
-        Assert.False(new VerificationReport(1, LawResult.Summarize(results), TimeSpan.Zero).Passed);
+        var report = new VerificationReport(1, LawResult.Summarize(results), TimeSpan.Zero);
+        Assert.False(report.Passed);
+        Assert.Equal(1, report.Crashed);
+        Assert.Equal(0, report.Unconverged);
         // a step function that throws (not the member) is a crash too
         var thrown = SchemeLaws.Check(KnownMembers.AllenCahn(G), Dg, Dt, (_, _, _, _) => throw new InvalidOperationException("no step"));
         Assert.StartsWith(SchemeLaws.Crashed, Assert.Single(thrown).Name);
