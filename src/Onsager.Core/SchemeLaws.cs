@@ -14,7 +14,7 @@ public static class SchemeLaws
 {
     private const double Eps = 2.220446049250313e-16;
 
-    /// <summary>The per-step laws' names, suffixed with the scheme and step size by <see cref="Check"/>.</summary>
+    /// <summary>The per-step laws' names, suffixed with the scheme and step size by <see cref="Check(Model, Stepper, double, int, int)"/>.</summary>
     public static ImmutableArray<string> Names { get; } = ["step-identity", "step-no-energy-rise", "step-energy-conserved", "step-mass-conserved", "step-reversible"];
 
     /// <summary>A rise counts when E(u+) - E(u) &gt; RiseFactor * eps * (|E(u)| + dt &lt;dbarE, Mbar dbarE&gt;_h) (issue 3: c about 100).</summary>
