@@ -152,6 +152,68 @@ module Broken =
             member _.Energy(u, grid) = (u.square().square().flatten(1).sum(1)).mul(torch.tensor(-grid.CellVolume))
             member _.LowerBound(grid) = 0.0
 
+    /// c I: with c < 0 as a dissipation it raises E; as a conservation it is symmetric; claimsMass promises M 1 = 0 falsely.
+    type ScaledIdentity(c: float, claimsMass: bool) =
+        interface ICustomOperator with
+            member _.Formula = sprintf "%g I" c
+            member _.Apply(u, g, grid) = g.mul(torch.tensor c)
+            member _.ConservesMass = claimsMass
+
+    /// diag(1 + i/N) over the sites, claiming to commute with shifts.
+    type PositionDependent() =
+        interface ICustomOperator with
+            member _.Formula = "diag(1 + x/L)"
+            member _.Apply(u, g, grid) =
+                let fields = int g.shape[1]
+                onGrid grid fields (Array.init (fields * grid.Sites) (fun i -> 1.0 + float (i % grid.Sites) / float grid.Sites)) * g
+
+    /// 0.3 integral u^4 with a closed-form derivative 1.5 times too large.
+    type WrongDerivative() =
+        interface ICustomEnergy with
+            member _.Formula = "0.3 integral u^4 (derivative x 1.5)"
+            member _.Energy(u, grid) = u.square().square().flatten(1).sum(1).mul(torch.tensor(0.3 * grid.CellVolume))
+            member _.HasVariationalDerivative = true
+            member _.VariationalDerivative(u, grid) = u.square().mul(u).mul(torch.tensor(1.5 * 1.2))
+            member _.LowerBound(grid) = 0.0
+
+    /// Throws: a crash must be reported as a crash.
+    type Throwing() =
+        interface ICustomOperator with
+            member _.Formula = "throws"
+            member _.Apply(u, g, grid) = raise (InvalidOperationException "the broken operator threw")
+
+    // Broken combinators (what a bug in the compiler of Sum, Scaled or Congruence would do), offered through Laws.Closure.
+    let private compiledM (like: Model) (d: Dissipation) =
+        let c = Dynamics.Compile(Model(like.Grid, like.Fields, like.Energy, d, null))
+        Func<torch.Tensor, torch.Tensor, torch.Tensor>(fun u g -> c.Dissipation(u, g))
+    let private compiledW (like: Model) (w: Conservation) =
+        let c = Dynamics.Compile(Model(like.Grid, like.Fields, like.Energy, null, w))
+        Func<torch.Tensor, torch.Tensor, torch.Tensor>(fun u g -> c.Conservation(u, g))
+
+    /// A + B with an off-by-one: B's result lands one site over.
+    type ShiftedSum(a: Func<torch.Tensor, torch.Tensor, torch.Tensor>, b: Func<torch.Tensor, torch.Tensor, torch.Tensor>) =
+        interface ICustomOperator with
+            member _.Formula = "A + S B"
+            member _.Apply(u, g, grid) = a.Invoke(u, g) + b.Invoke(u, g).roll(1L, 2L)
+
+    /// c A with c < 0, as if the factor's validation were bypassed.
+    type NegativeScaled(c: float, a: Func<torch.Tensor, torch.Tensor, torch.Tensor>) =
+        interface ICustomOperator with
+            member _.Formula = sprintf "%g A" c
+            member _.Apply(u, g, grid) = a.Invoke(u, g).mul(torch.tensor c)
+
+    /// D+ A D+ instead of D+^T A D+ (the transpose is missing).
+    type UntransposedCongruence(a: Func<torch.Tensor, torch.Tensor, torch.Tensor>) =
+        interface ICustomOperator with
+            member _.Formula = "D+ A D+"
+            member _.Apply(u, g, grid) = Stencils.Forward(a.Invoke(u, Stencils.Forward(g, grid, 0)), grid, 0)
+
+    let shiftedSumM like a b = Dissipation.Custom(ShiftedSum(compiledM like a, compiledM like b)) :> Dissipation
+    let shiftedSumW like a b = Conservation.Custom(ShiftedSum(compiledW like a, compiledW like b)) :> Conservation
+    let negativeScaledM c like a = Dissipation.Custom(NegativeScaled(c, compiledM like a)) :> Dissipation
+    let untransposedM like a = Dissipation.Custom(UntransposedCongruence(compiledM like a)) :> Dissipation
+    let untransposedW like a = Conservation.Custom(UntransposedCongruence(compiledW like a)) :> Conservation
+
 /// Three sites (the first may repeat mod the grid size) and negative values in -1..-0.01.
 type BrokenSites = { Sites: (int * int * int); Values: (Exponent * Exponent * Exponent) }
 
@@ -189,94 +251,28 @@ let ``an energy term below its claimed bound is caught by energy-lower-bound`` (
     let grid = Recipe.grid g
     Reusable.catches "energy-lower-bound" (sprintf "-u^4 >= 0 on %O" grid) (Laws.CheckEnergyTerm(Broken.NegativeQuartic(), grid))
 
-/// More broken primitives, and broken combinators (what a bug in the compiler of Sum, Scaled or Congruence would do).
-module Broken2 =
-    let private onGrid (grid: Grid) fields (values: float[]) =
-        torch.tensor(values, dtype = torch.ScalarType.Float64).reshape(grid.Shape(1L, fields))
-
-    /// c I: with c < 0 as a dissipation it raises E; as a conservation it is symmetric; claimsMass promises M 1 = 0 falsely.
-    type ScaledIdentity(c: float, claimsMass: bool) =
-        interface ICustomOperator with
-            member _.Formula = sprintf "%g I" c
-            member _.Apply(u, g, grid) = g.mul(torch.tensor c)
-            member _.ConservesMass = claimsMass
-
-    /// diag(1 + i/N) over the sites, claiming to commute with shifts.
-    type PositionDependent() =
-        interface ICustomOperator with
-            member _.Formula = "diag(1 + x/L)"
-            member _.Apply(u, g, grid) =
-                let fields = int g.shape[1]
-                onGrid grid fields (Array.init (fields * grid.Sites) (fun i -> 1.0 + float (i % grid.Sites) / float grid.Sites)) * g
-
-    /// 0.3 integral u^4 with a closed-form derivative 1.5 times too large.
-    type WrongDerivative() =
-        interface ICustomEnergy with
-            member _.Formula = "0.3 integral u^4 (derivative x 1.5)"
-            member _.Energy(u, grid) = u.square().square().flatten(1).sum(1).mul(torch.tensor(0.3 * grid.CellVolume))
-            member _.HasVariationalDerivative = true
-            member _.VariationalDerivative(u, grid) = u.square().mul(u).mul(torch.tensor(1.5 * 1.2))
-            member _.LowerBound(grid) = 0.0
-
-    /// Throws: a crash must be reported as a crash.
-    type Throwing() =
-        interface ICustomOperator with
-            member _.Formula = "throws"
-            member _.Apply(u, g, grid) = raise (InvalidOperationException "the broken operator threw")
-
-    let private compiledM (like: Model) (d: Dissipation) =
-        let c = Dynamics.Compile(Model(like.Grid, like.Fields, like.Energy, d, null))
-        Func<torch.Tensor, torch.Tensor, torch.Tensor>(fun u g -> c.Dissipation(u, g))
-    let private compiledW (like: Model) (w: Conservation) =
-        let c = Dynamics.Compile(Model(like.Grid, like.Fields, like.Energy, null, w))
-        Func<torch.Tensor, torch.Tensor, torch.Tensor>(fun u g -> c.Conservation(u, g))
-
-    /// A + B with an off-by-one: B's result lands one site over.
-    type ShiftedSum(a: Func<torch.Tensor, torch.Tensor, torch.Tensor>, b: Func<torch.Tensor, torch.Tensor, torch.Tensor>) =
-        interface ICustomOperator with
-            member _.Formula = "A + S B"
-            member _.Apply(u, g, grid) = a.Invoke(u, g) + b.Invoke(u, g).roll(1L, 2L)
-
-    /// c A with c < 0, as if the factor's validation were bypassed.
-    type NegativeScaled(c: float, a: Func<torch.Tensor, torch.Tensor, torch.Tensor>) =
-        interface ICustomOperator with
-            member _.Formula = sprintf "%g A" c
-            member _.Apply(u, g, grid) = a.Invoke(u, g).mul(torch.tensor c)
-
-    /// D+ A D+ instead of D+^T A D+ (the transpose is missing).
-    type UntransposedCongruence(a: Func<torch.Tensor, torch.Tensor, torch.Tensor>) =
-        interface ICustomOperator with
-            member _.Formula = "D+ A D+"
-            member _.Apply(u, g, grid) = Stencils.Forward(a.Invoke(u, Stencils.Forward(g, grid, 0)), grid, 0)
-
-    let shiftedSumM like a b = Dissipation.Custom(ShiftedSum(compiledM like a, compiledM like b)) :> Dissipation
-    let shiftedSumW like a b = Conservation.Custom(ShiftedSum(compiledW like a, compiledW like b)) :> Conservation
-    let negativeScaledM c like a = Dissipation.Custom(NegativeScaled(c, compiledM like a)) :> Dissipation
-    let untransposedM like a = Dissipation.Custom(UntransposedCongruence(compiledM like a)) :> Dissipation
-    let untransposedW like a = Conservation.Custom(UntransposedCongruence(compiledW like a)) :> Conservation
-
 let private line (Points1D n) = Grid.Periodic(2.0 * Math.PI, n)
 
 [<Property(MaxTest = 30, Arbitrary = [| typeof<Arbs> |]); BreaksLaw("energy-law")>]
 let ``an anti-dissipation is caught by energy-law`` (g: GridR) =
     let grid = Recipe.grid g
-    Reusable.catches "energy-law" (sprintf "-I as M on %O" grid) (Reusable.checkOperatorOn (Broken2.ScaledIdentity(-1.0, false)) true grid 1)
+    Reusable.catches "energy-law" (sprintf "-I as M on %O" grid) (Reusable.checkOperatorOn (Broken.ScaledIdentity(-1.0, false)) true grid 1)
 
 [<Property(MaxTest = 30, Arbitrary = [| typeof<Arbs> |]); BreaksLaw("mass-conservation")>]
 let ``a false mass promise is caught by mass-conservation`` (g: GridR) =
     let grid = Recipe.grid g
-    Reusable.catches "mass-conservation" (sprintf "I claiming M 1 = 0 on %O" grid) (Reusable.checkOperatorOn (Broken2.ScaledIdentity(1.0, true)) true grid 1)
+    Reusable.catches "mass-conservation" (sprintf "I claiming M 1 = 0 on %O" grid) (Reusable.checkOperatorOn (Broken.ScaledIdentity(1.0, true)) true grid 1)
 
 [<Property(MaxTest = 30, Arbitrary = [| typeof<Arbs> |]); BreaksLaw("shift-equivariance")>]
 let ``position dependence is caught by shift-equivariance`` (g: GridR) =
     let grid = Recipe.grid g
-    Reusable.catches "shift-equivariance" (sprintf "diag(1 + x/L) on %O" grid) (Reusable.checkOperatorOn (Broken2.PositionDependent()) true grid 1)
+    Reusable.catches "shift-equivariance" (sprintf "diag(1 + x/L) on %O" grid) (Reusable.checkOperatorOn (Broken.PositionDependent()) true grid 1)
 
 [<Property(MaxTest = 30, Arbitrary = [| typeof<Arbs> |]); BreaksLaw("variational-derivative-fd"); BreaksLaw("variational-derivative-closed-form")>]
 let ``a wrong closed-form derivative is caught by both derivative laws`` (g: GridR) =
     Reusable.singleThreaded ()
     let grid = Recipe.grid g
-    let results = Laws.CheckEnergyTerm(Broken2.WrongDerivative(), grid)
+    let results = Laws.CheckEnergyTerm(Broken.WrongDerivative(), grid)
     Reusable.catches "variational-derivative-fd" (sprintf "u^4 with 1.5 dE on %O" grid) results
     .&. Reusable.catches "variational-derivative-closed-form" (sprintf "u^4 with 1.5 dE on %O" grid) results
 
@@ -310,23 +306,23 @@ let private keepW = Func<Conservation, Conservation>(id)
 let ``a sum with an off-by-one is caught by closure-sum`` (n: Points1D) =
     let heat, kdv = KnownMembers.Heat(line n), KnownMembers.KdV(line n)
     closure "closure-sum" "A + S B of M" heat (fun m -> Laws.Closure("closure-sum", m, Func<_, _>(fun d -> d + otherM), keepW))
-                                              (fun m -> Laws.Closure("closure-sum", m, Func<_, _>(fun d -> Broken2.shiftedSumM m d otherM), keepW))
+                                              (fun m -> Laws.Closure("closure-sum", m, Func<_, _>(fun d -> Broken.shiftedSumM m d otherM), keepW))
     .&. closure "closure-sum" "A + S B of W" kdv (fun m -> Laws.Closure("closure-sum", m, keepM, Func<_, _>(fun w -> w + otherW)))
-                                                 (fun m -> Laws.Closure("closure-sum", m, keepM, Func<_, _>(fun w -> Broken2.shiftedSumW m w otherW)))
+                                                 (fun m -> Laws.Closure("closure-sum", m, keepM, Func<_, _>(fun w -> Broken.shiftedSumW m w otherW)))
 
 [<Property(MaxTest = 20, Arbitrary = [| typeof<Arbs> |]); BreaksLaw("closure-scaling")>]
 let ``a negative factor past validation is caught by closure-scaling`` (n: Points1D) =
     let heat = KnownMembers.Heat(line n)
     closure "closure-scaling" "-2 M" heat (fun m -> Laws.Closure("closure-scaling", m, Func<_, _>(fun d -> Dissipation.Scaled(Param.op_Implicit 2.0, d) :> Dissipation), keepW))
-                                          (fun m -> Laws.Closure("closure-scaling", m, Func<_, _>(fun d -> Broken2.negativeScaledM -2.0 m d), keepW))
+                                          (fun m -> Laws.Closure("closure-scaling", m, Func<_, _>(fun d -> Broken.negativeScaledM -2.0 m d), keepW))
 
 [<Property(MaxTest = 20, Arbitrary = [| typeof<Arbs> |]); BreaksLaw("closure-congruence")>]
 let ``a congruence without its transpose is caught by closure-congruence`` (n: Points1D) =
     let heat, kdv = KnownMembers.Heat(line n), KnownMembers.KdV(line n)
     closure "closure-congruence" "D+ M D+" heat (fun m -> Laws.Closure("closure-congruence", m, Func<_, _>(fun d -> Dissipation.Congruence(Linear.Forward(), d) :> Dissipation), keepW))
-                                                (fun m -> Laws.Closure("closure-congruence", m, Func<_, _>(fun d -> Broken2.untransposedM m d), keepW))
+                                                (fun m -> Laws.Closure("closure-congruence", m, Func<_, _>(fun d -> Broken.untransposedM m d), keepW))
     .&. closure "closure-congruence" "D+ W D+" kdv (fun m -> Laws.Closure("closure-congruence", m, keepM, Func<_, _>(fun w -> Conservation.Congruence(Linear.Forward(), w) :> Conservation)))
-                                                   (fun m -> Laws.Closure("closure-congruence", m, keepM, Func<_, _>(fun w -> Broken2.untransposedW m w)))
+                                                   (fun m -> Laws.Closure("closure-congruence", m, keepM, Func<_, _>(fun w -> Broken.untransposedW m w)))
 
 // ---------------------------------------------------------------- the scheme laws can fail (each one alone)
 
@@ -357,19 +353,19 @@ let private withOperators (m: Model) (d: Dissipation) (w: Conservation) = Model(
 let ``a symmetric W beside an honest M breaks only step-identity`` (seed: int) =
     Reusable.singleThreaded ()
     let ac = KnownMembers.AllenCahn(grid16)
-    onlyBreaks "step-identity" (SchemeLaws.Check(withOperators ac ac.Dissipation (Conservation.Custom(Broken2.ScaledIdentity(0.5, false))), dgState, dtS, seedOf seed))
+    onlyBreaks "step-identity" (SchemeLaws.Check(withOperators ac ac.Dissipation (Conservation.Custom(Broken.ScaledIdentity(0.5, false))), dgState, dtS, seedOf seed))
 
 [<Property(MaxTest = 5); BreaksLaw("step-no-energy-rise")>]
 let ``a negative mobility breaks only step-no-energy-rise`` (seed: int) =
     Reusable.singleThreaded ()
     let ac = KnownMembers.AllenCahn(grid16)
-    onlyBreaks "step-no-energy-rise" (SchemeLaws.Check(withOperators ac (Dissipation.Custom(Broken2.ScaledIdentity(-0.5, false))) null, dgState, dtS, seedOf seed))
+    onlyBreaks "step-no-energy-rise" (SchemeLaws.Check(withOperators ac (Dissipation.Custom(Broken.ScaledIdentity(-0.5, false))) null, dgState, dtS, seedOf seed))
 
 [<Property(MaxTest = 5); BreaksLaw("step-mass-conserved")>]
 let ``a false mass promise breaks only step-mass-conserved`` (seed: int) =
     Reusable.singleThreaded ()
     let ac = KnownMembers.AllenCahn(grid16)
-    onlyBreaks "step-mass-conserved" (SchemeLaws.Check(withOperators ac (Dissipation.Custom(Broken2.ScaledIdentity(1.0, true))) null, dgState, dtS, seedOf seed))
+    onlyBreaks "step-mass-conserved" (SchemeLaws.Check(withOperators ac (Dissipation.Custom(Broken.ScaledIdentity(1.0, true))) null, dgState, dtS, seedOf seed))
 
 [<Property(MaxTest = 5); BreaksLaw("step-energy-conserved")>]
 let ``KdV stepped as KdV-Burgers breaks only step-energy-conserved`` (seed: int) =
@@ -388,7 +384,7 @@ let ``Kbar frozen at the start breaks only step-reversible`` (seed: int) =
 let ``a throwing operator is reported as step-crashed, not as a law violation`` () =
     Reusable.singleThreaded ()
     let ac = KnownMembers.AllenCahn(grid16)
-    let results = SchemeLaws.Check(withOperators ac ac.Dissipation (Conservation.Custom(Broken2.Throwing())), dgState, dtS)
+    let results = SchemeLaws.Check(withOperators ac ac.Dissipation (Conservation.Custom(Broken.Throwing())), dgState, dtS)
     let r = Assert.Single(results)
     Assert.StartsWith(SchemeLaws.Crashed + " [", r.Name)
     Assert.Equal(1, r.Violations)
