@@ -5,6 +5,7 @@ module Onsager.Properties.LawProperties
 open System
 open System.Collections.Generic
 open System.Collections.Immutable
+open System.Reflection
 open Xunit
 open FsCheck
 open FsCheck.FSharp
@@ -16,6 +17,15 @@ open Onsager
 // during a native call (see tests/Onsager.Tests/TestParallelization.cs).
 [<assembly: CollectionBehavior(DisableTestParallelization = true)>]
 do ()
+
+// ---------------------------------------------------------------- the can-fail registry
+
+/// Marks a property that shows the named law (in Laws.Names or SchemeLaws.Names, or SchemeLaws.Crashed) failing on
+/// something built to break it. ``every law has a can-fail property here`` requires one for every law.
+[<AttributeUsage(AttributeTargets.Method, AllowMultiple = true)>]
+type BreaksLawAttribute(law: string) =
+    inherit Attribute()
+    member _.Law = law
 
 // ---------------------------------------------------------------- one property per law
 
@@ -142,6 +152,68 @@ module Broken =
             member _.Energy(u, grid) = (u.square().square().flatten(1).sum(1)).mul(torch.tensor(-grid.CellVolume))
             member _.LowerBound(grid) = 0.0
 
+    /// c I: with c < 0 as a dissipation it raises E; as a conservation it is symmetric; claimsMass promises M 1 = 0 falsely.
+    type ScaledIdentity(c: float, claimsMass: bool) =
+        interface ICustomOperator with
+            member _.Formula = sprintf "%g I" c
+            member _.Apply(u, g, grid) = g.mul(torch.tensor c)
+            member _.ConservesMass = claimsMass
+
+    /// diag(1 + i/N) over the sites, claiming to commute with shifts.
+    type PositionDependent() =
+        interface ICustomOperator with
+            member _.Formula = "diag(1 + x/L)"
+            member _.Apply(u, g, grid) =
+                let fields = int g.shape[1]
+                onGrid grid fields (Array.init (fields * grid.Sites) (fun i -> 1.0 + float (i % grid.Sites) / float grid.Sites)) * g
+
+    /// 0.3 integral u^4 with a closed-form derivative 1.5 times too large.
+    type WrongDerivative() =
+        interface ICustomEnergy with
+            member _.Formula = "0.3 integral u^4 (derivative x 1.5)"
+            member _.Energy(u, grid) = u.square().square().flatten(1).sum(1).mul(torch.tensor(0.3 * grid.CellVolume))
+            member _.HasVariationalDerivative = true
+            member _.VariationalDerivative(u, grid) = u.square().mul(u).mul(torch.tensor(1.5 * 1.2))
+            member _.LowerBound(grid) = 0.0
+
+    /// Throws: a crash must be reported as a crash.
+    type Throwing() =
+        interface ICustomOperator with
+            member _.Formula = "throws"
+            member _.Apply(u, g, grid) = raise (InvalidOperationException "the broken operator threw")
+
+    // Broken combinators (what a bug in the compiler of Sum, Scaled or Congruence would do), offered through Laws.Closure.
+    let private compiledM (like: Model) (d: Dissipation) =
+        let c = Dynamics.Compile(Model(like.Grid, like.Fields, like.Energy, d, null))
+        Func<torch.Tensor, torch.Tensor, torch.Tensor>(fun u g -> c.Dissipation(u, g))
+    let private compiledW (like: Model) (w: Conservation) =
+        let c = Dynamics.Compile(Model(like.Grid, like.Fields, like.Energy, null, w))
+        Func<torch.Tensor, torch.Tensor, torch.Tensor>(fun u g -> c.Conservation(u, g))
+
+    /// A + B with an off-by-one: B's result lands one site over.
+    type ShiftedSum(a: Func<torch.Tensor, torch.Tensor, torch.Tensor>, b: Func<torch.Tensor, torch.Tensor, torch.Tensor>) =
+        interface ICustomOperator with
+            member _.Formula = "A + S B"
+            member _.Apply(u, g, grid) = a.Invoke(u, g) + b.Invoke(u, g).roll(1L, 2L)
+
+    /// c A with c < 0, as if the factor's validation were bypassed.
+    type NegativeScaled(c: float, a: Func<torch.Tensor, torch.Tensor, torch.Tensor>) =
+        interface ICustomOperator with
+            member _.Formula = sprintf "%g A" c
+            member _.Apply(u, g, grid) = a.Invoke(u, g).mul(torch.tensor c)
+
+    /// D+ A D+ instead of D+^T A D+ (the transpose is missing).
+    type UntransposedCongruence(a: Func<torch.Tensor, torch.Tensor, torch.Tensor>) =
+        interface ICustomOperator with
+            member _.Formula = "D+ A D+"
+            member _.Apply(u, g, grid) = Stencils.Forward(a.Invoke(u, Stencils.Forward(g, grid, 0)), grid, 0)
+
+    let shiftedSumM like a b = Dissipation.Custom(ShiftedSum(compiledM like a, compiledM like b)) :> Dissipation
+    let shiftedSumW like a b = Conservation.Custom(ShiftedSum(compiledW like a, compiledW like b)) :> Conservation
+    let negativeScaledM c like a = Dissipation.Custom(NegativeScaled(c, compiledM like a)) :> Dissipation
+    let untransposedM like a = Dissipation.Custom(UntransposedCongruence(compiledM like a)) :> Dissipation
+    let untransposedW like a = Conservation.Custom(UntransposedCongruence(compiledW like a)) :> Conservation
+
 /// Three sites (the first may repeat mod the grid size) and negative values in -1..-0.01.
 type BrokenSites = { Sites: (int * int * int); Values: (Exponent * Exponent * Exponent) }
 
@@ -152,27 +224,188 @@ let private negativeMobility (grid: Grid) (sites: BrokenSites) =
     let n = grid.Sites
     Broken.NegativeMobility([| abs a % n; abs b % n; abs c % n |], [| v x; v y; v z |])
 
-[<Property(MaxTest = 100, Arbitrary = [| typeof<Arbs> |])>]
+[<Property(MaxTest = 100, Arbitrary = [| typeof<Arbs> |]); BreaksLaw("dissipation-psd-probes"); BreaksLaw("dissipation-psd-spectrum"); BreaksLaw("operator-split-psd")>]
 let ``a mobility negative at 3 sites is caught by dissipation-psd-probes`` (g: GridR) (sites: BrokenSites) =
     let grid = Recipe.grid g
     let results = Reusable.checkOperatorOn (negativeMobility grid sites) true grid 1
-    Reusable.catches "dissipation-psd-probes" (sprintf "a negative mobility on %O" grid) results
+    let subject = sprintf "a negative mobility on %O" grid
+    // the grids here have at most 144 sites, under the spectrum's assembly limit (256)
+    Reusable.catches "dissipation-psd-probes" subject results .&. Reusable.catches "dissipation-psd-spectrum" subject results
+    .&. Reusable.catches "operator-split-psd" subject results
 
-[<Property(MaxTest = 100, Arbitrary = [| typeof<Arbs> |])>]
+[<Property(MaxTest = 100, Arbitrary = [| typeof<Arbs> |]); BreaksLaw("dissipation-symmetric")>]
 let ``a non-symmetric dissipation is caught by dissipation-symmetric`` (g: GridR) =
     let grid = Recipe.grid g
     Reusable.catches "dissipation-symmetric" (sprintf "upwind on %O" grid) (Reusable.checkOperatorOn (Broken.Upwind()) true grid 1)
 
-[<Property(MaxTest = 100, Arbitrary = [| typeof<Arbs> |])>]
+[<Property(MaxTest = 100, Arbitrary = [| typeof<Arbs> |]); BreaksLaw("conservation-antisymmetric"); BreaksLaw("energy-conserved-without-dissipation")>]
 let ``a symmetric conservation is caught by conservation-antisymmetric`` (g: GridR) =
     let grid = Recipe.grid g
-    Reusable.catches "conservation-antisymmetric" (sprintf "a symmetric W on %O" grid) (Reusable.checkOperatorOn (Broken.SymmetricConservation()) false grid 1)
+    let results = Reusable.checkOperatorOn (Broken.SymmetricConservation()) false grid 1
+    Reusable.catches "conservation-antisymmetric" (sprintf "a symmetric W on %O" grid) results
+    .&. Reusable.catches "energy-conserved-without-dissipation" (sprintf "a symmetric W on %O" grid) results
 
-[<Property(MaxTest = 100, Arbitrary = [| typeof<Arbs> |])>]
+[<Property(MaxTest = 100, Arbitrary = [| typeof<Arbs> |]); BreaksLaw("energy-lower-bound")>]
 let ``an energy term below its claimed bound is caught by energy-lower-bound`` (g: GridR) =
     Reusable.singleThreaded ()
     let grid = Recipe.grid g
     Reusable.catches "energy-lower-bound" (sprintf "-u^4 >= 0 on %O" grid) (Laws.CheckEnergyTerm(Broken.NegativeQuartic(), grid))
+
+let private line (Points1D n) = Grid.Periodic(2.0 * Math.PI, n)
+
+[<Property(MaxTest = 30, Arbitrary = [| typeof<Arbs> |]); BreaksLaw("energy-law")>]
+let ``an anti-dissipation is caught by energy-law`` (g: GridR) =
+    let grid = Recipe.grid g
+    Reusable.catches "energy-law" (sprintf "-I as M on %O" grid) (Reusable.checkOperatorOn (Broken.ScaledIdentity(-1.0, false)) true grid 1)
+
+[<Property(MaxTest = 30, Arbitrary = [| typeof<Arbs> |]); BreaksLaw("mass-conservation")>]
+let ``a false mass promise is caught by mass-conservation`` (g: GridR) =
+    let grid = Recipe.grid g
+    Reusable.catches "mass-conservation" (sprintf "I claiming M 1 = 0 on %O" grid) (Reusable.checkOperatorOn (Broken.ScaledIdentity(1.0, true)) true grid 1)
+
+[<Property(MaxTest = 30, Arbitrary = [| typeof<Arbs> |]); BreaksLaw("shift-equivariance")>]
+let ``position dependence is caught by shift-equivariance`` (g: GridR) =
+    let grid = Recipe.grid g
+    Reusable.catches "shift-equivariance" (sprintf "diag(1 + x/L) on %O" grid) (Reusable.checkOperatorOn (Broken.PositionDependent()) true grid 1)
+
+[<Property(MaxTest = 30, Arbitrary = [| typeof<Arbs> |]); BreaksLaw("variational-derivative-fd"); BreaksLaw("variational-derivative-closed-form")>]
+let ``a wrong closed-form derivative is caught by both derivative laws`` (g: GridR) =
+    Reusable.singleThreaded ()
+    let grid = Recipe.grid g
+    let results = Laws.CheckEnergyTerm(Broken.WrongDerivative(), grid)
+    Reusable.catches "variational-derivative-fd" (sprintf "u^4 with 1.5 dE on %O" grid) results
+    .&. Reusable.catches "variational-derivative-closed-form" (sprintf "u^4 with 1.5 dE on %O" grid) results
+
+[<Property(MaxTest = 30, Arbitrary = [| typeof<Arbs> |]); BreaksLaw("energy-coercive")>]
+let ``a negative quartic is caught by energy-coercive`` (g: GridR) =
+    Reusable.singleThreaded ()
+    let grid = Recipe.grid g
+    Reusable.catches "energy-coercive" (sprintf "-u^4 on %O" grid) (Laws.CheckEnergyTerm(Broken.NegativeQuartic(), grid))
+
+[<Property(MaxTest = 30, Arbitrary = [| typeof<Arbs> |]); BreaksLaw("gauge-invariance")>]
+let ``lambda E without K over lambda is caught by gauge-invariance`` (n: Points1D) =
+    Reusable.singleThreaded ()
+    let model = KnownMembers.AllenCahn(line n)
+    let gauges : IReadOnlyList<struct (string * Func<Model, Model>)> =
+        [| struct ("lambda E without K / lambda", Func<Model, Model>(fun m -> Model(m.Grid, m.Fields, m.Energy.Scale(2.0), m.Dissipation, m.Conservation))) |]
+    Reusable.catches "gauge-invariance" "Allen-Cahn with E doubled" [ Laws.GaugeInvariance(model, gauges) ]
+
+/// The closure law passes the library's combinator and catches the broken one, on Heat (M only) or KdV (W only).
+let private closure (law: string) (subject: string) (model: Model) (honest: Model -> LawResult) (broken: Model -> LawResult) =
+    Reusable.singleThreaded ()
+    let h = honest model
+    (h.Violations = 0 |> Prop.label (sprintf "%s failed the library's combinator: %s" law (Reusable.describeLaw h)))
+    .&. Reusable.catches law subject [ broken model ]
+
+let private otherM : Dissipation = Dissipation.Mobility(NonNegative.Of 0.5)
+let private otherW : Conservation = Conservation.Stencil(ParamArray.Fixed(0.5), 1)
+let private keepM = Func<Dissipation, Dissipation>(id)
+let private keepW = Func<Conservation, Conservation>(id)
+
+[<Property(MaxTest = 20, Arbitrary = [| typeof<Arbs> |]); BreaksLaw("closure-sum")>]
+let ``a sum with an off-by-one is caught by closure-sum`` (n: Points1D) =
+    let heat, kdv = KnownMembers.Heat(line n), KnownMembers.KdV(line n)
+    closure "closure-sum" "A + S B of M" heat (fun m -> Laws.Closure("closure-sum", m, Func<_, _>(fun d -> d + otherM), keepW))
+                                              (fun m -> Laws.Closure("closure-sum", m, Func<_, _>(fun d -> Broken.shiftedSumM m d otherM), keepW))
+    .&. closure "closure-sum" "A + S B of W" kdv (fun m -> Laws.Closure("closure-sum", m, keepM, Func<_, _>(fun w -> w + otherW)))
+                                                 (fun m -> Laws.Closure("closure-sum", m, keepM, Func<_, _>(fun w -> Broken.shiftedSumW m w otherW)))
+
+[<Property(MaxTest = 20, Arbitrary = [| typeof<Arbs> |]); BreaksLaw("closure-scaling")>]
+let ``a negative factor past validation is caught by closure-scaling`` (n: Points1D) =
+    let heat = KnownMembers.Heat(line n)
+    closure "closure-scaling" "-2 M" heat (fun m -> Laws.Closure("closure-scaling", m, Func<_, _>(fun d -> Dissipation.Scaled(Param.op_Implicit 2.0, d) :> Dissipation), keepW))
+                                          (fun m -> Laws.Closure("closure-scaling", m, Func<_, _>(fun d -> Broken.negativeScaledM -2.0 m d), keepW))
+
+[<Property(MaxTest = 20, Arbitrary = [| typeof<Arbs> |]); BreaksLaw("closure-congruence")>]
+let ``a congruence without its transpose is caught by closure-congruence`` (n: Points1D) =
+    let heat, kdv = KnownMembers.Heat(line n), KnownMembers.KdV(line n)
+    closure "closure-congruence" "D+ M D+" heat (fun m -> Laws.Closure("closure-congruence", m, Func<_, _>(fun d -> Dissipation.Congruence(Linear.Forward(), d) :> Dissipation), keepW))
+                                                (fun m -> Laws.Closure("closure-congruence", m, Func<_, _>(fun d -> Broken.untransposedM m d), keepW))
+    .&. closure "closure-congruence" "D+ W D+" kdv (fun m -> Laws.Closure("closure-congruence", m, keepM, Func<_, _>(fun w -> Conservation.Congruence(Linear.Forward(), w) :> Conservation)))
+                                                   (fun m -> Laws.Closure("closure-congruence", m, keepM, Func<_, _>(fun w -> Broken.untransposedW m w)))
+
+// ---------------------------------------------------------------- the scheme laws can fail (each one alone)
+
+let private grid16 = Grid.Periodic(2.0 * Math.PI, 16)
+let private dtS = 0.01
+// Solved to a state residual only (a W that is not antisymmetric can never close DgOptions.Laws' energy defect).
+let private dgState : Stepper = Stepper.DiscreteGradient(DgOptions.Default)
+let private dgLaws : Stepper = Stepper.DiscreteGradient(DgOptions.Laws)
+let private dgLawsStart : Stepper = Stepper.DiscreteGradient(DgOptions(Tolerance = 1e-12, EnergyTolerance = Nullable 1e-14, MaxIterations = 60, Freeze = Freeze.Start, MaxSubsteps = 64))
+
+/// The named scheme law fails (converged, not a crash, by a wide margin) and every other law that applies passes.
+let private onlyBreaks (law: string) (results: ImmutableArray<LawResult>) =
+    let named (r: LawResult) = r.Name.StartsWith(law + " [", StringComparison.Ordinal)
+    let broken = results |> Seq.filter named |> List.ofSeq
+    let others = results |> Seq.filter (named >> not) |> List.ofSeq
+    let all = results |> Seq.map Reusable.describeLaw |> String.concat "\n  "
+    let caught =
+        match broken with
+        | [ r ] -> r.Violations > 0 && r.Unconverged = 0 && r.WorstMargin > 1e3
+        | _ -> false
+    let othersPass = others |> List.forall (fun r -> r.Violations = 0 && not (r.Name.StartsWith(SchemeLaws.Crashed, StringComparison.Ordinal)))
+    (caught && othersPass) |> Prop.label (sprintf "expected only %s to fail:\n  %s" law all)
+
+let private seedOf (s: int) = abs (s % 1000)
+let private withOperators (m: Model) (d: Dissipation) (w: Conservation) = Model(m.Grid, m.Fields, m.Energy, d, w)
+
+[<Property(MaxTest = 5); BreaksLaw("step-identity")>]
+let ``a symmetric W beside an honest M breaks only step-identity`` (seed: int) =
+    Reusable.singleThreaded ()
+    let ac = KnownMembers.AllenCahn(grid16)
+    onlyBreaks "step-identity" (SchemeLaws.Check(withOperators ac ac.Dissipation (Conservation.Custom(Broken.ScaledIdentity(0.5, false))), dgState, dtS, seedOf seed))
+
+[<Property(MaxTest = 5); BreaksLaw("step-no-energy-rise")>]
+let ``a negative mobility breaks only step-no-energy-rise`` (seed: int) =
+    Reusable.singleThreaded ()
+    let ac = KnownMembers.AllenCahn(grid16)
+    onlyBreaks "step-no-energy-rise" (SchemeLaws.Check(withOperators ac (Dissipation.Custom(Broken.ScaledIdentity(-0.5, false))) null, dgState, dtS, seedOf seed))
+
+[<Property(MaxTest = 5); BreaksLaw("step-mass-conserved")>]
+let ``a false mass promise breaks only step-mass-conserved`` (seed: int) =
+    Reusable.singleThreaded ()
+    let ac = KnownMembers.AllenCahn(grid16)
+    onlyBreaks "step-mass-conserved" (SchemeLaws.Check(withOperators ac (Dissipation.Custom(Broken.ScaledIdentity(1.0, true))) null, dgState, dtS, seedOf seed))
+
+[<Property(MaxTest = 5); BreaksLaw("step-energy-conserved")>]
+let ``KdV stepped as KdV-Burgers breaks only step-energy-conserved`` (seed: int) =
+    Reusable.singleThreaded ()
+    use viscous = Dynamics.Compile(KnownMembers.KdVBurgers(grid16, 0.05))
+    let step = Func<CompiledModel, Stepper, torch.Tensor, float, StepResult>(fun _ s u dt -> Steppers.TryStep(viscous, s, u, dt))
+    onlyBreaks "step-energy-conserved" (SchemeLaws.Check(KnownMembers.KdV(grid16), dgLawsStart, dtS, step, seedOf seed))
+
+[<Property(MaxTest = 5); BreaksLaw("step-reversible")>]
+let ``Kbar frozen at the start breaks only step-reversible`` (seed: int) =
+    Reusable.singleThreaded ()
+    let step = Func<CompiledModel, Stepper, torch.Tensor, float, StepResult>(fun m _ u dt -> Steppers.TryStep(m, dgLawsStart, u, dt))
+    onlyBreaks "step-reversible" (SchemeLaws.Check(KnownMembers.KdV(grid16), dgLaws, dtS, step, seedOf seed))
+
+[<Fact; BreaksLaw(SchemeLaws.Crashed)>]
+let ``a throwing operator is reported as step-crashed, not as a law violation`` () =
+    Reusable.singleThreaded ()
+    let ac = KnownMembers.AllenCahn(grid16)
+    let results = SchemeLaws.Check(withOperators ac ac.Dissipation (Conservation.Custom(Broken.Throwing())), dgState, dtS)
+    let r = Assert.Single(results)
+    Assert.StartsWith(SchemeLaws.Crashed + " [", r.Name)
+    Assert.Equal(1, r.Violations)
+    Assert.Contains("the broken operator threw", r.FirstViolation)
+
+[<Fact>]
+let ``every law has a can-fail property here`` () =
+    let flags = BindingFlags.Public ||| BindingFlags.NonPublic ||| BindingFlags.Static ||| BindingFlags.Instance ||| BindingFlags.DeclaredOnly
+    let marked =
+        Assembly.GetExecutingAssembly().GetTypes()
+        |> Seq.collect (fun t -> t.GetMethods(flags))
+        |> Seq.collect (fun m -> m.GetCustomAttributes(typeof<BreaksLawAttribute>, false) |> Seq.cast<BreaksLawAttribute> |> Seq.map (fun a -> m, a.Law))
+        |> List.ofSeq
+    let laws = Seq.concat [ Laws.Names :> seq<string>; SchemeLaws.Names :> seq<string>; Seq.singleton SchemeLaws.Crashed ] |> Set.ofSeq
+    let covered = marked |> List.map snd |> Set.ofList
+    Assert.True(Laws.Names.Length >= 15)
+    Assert.Empty(Set.difference laws covered)        // a law with no can-fail property
+    Assert.Empty(Set.difference covered laws)        // a mark naming no law
+    for (m, law) in marked do
+        let fact = m.GetCustomAttributes(typeof<FactAttribute>, true) |> Seq.cast<FactAttribute> |> Seq.tryExactlyOne
+        Assert.True(fact.IsSome && isNull fact.Value.Skip, sprintf "%s is marked for %s but is not a running test" m.Name law)
 
 // ---------------------------------------------------------------- the reusable helpers on correct primitives
 

@@ -19,7 +19,8 @@ public static class CliApp
               (default N = 200); with --dg-laws also the discrete laws of the DG scheme at dt = 1e-3, 1, 1e3
               on the known members and the first K random members (default K = 200). Prints a table (law,
               checks, violations, worst margin, unconverged) and a last line 'violations: V of C checks';
-              exit code 1 if V > 0 (an unconverged step is a violation). With --scheme/--dt: only the
+              exit code 1 if V > 0 (an unconverged step is a violation; a step that throws is a row
+              step-crashed [...] with one violation). With --scheme/--dt: only the
               discrete laws of that time stepper at that step (identity, no energy rise, conservation,
               reversibility), on all members unless --scheme-members K.
           describe --model DIR|builtin:NAME
@@ -128,6 +129,7 @@ public static class CliApp
                 ["checks"] = report.Checks,
                 ["violations"] = report.Violations,
                 ["unconverged"] = report.Unconverged,
+                ["crashed"] = report.Crashed,
                 ["members"] = report.Members,
                 ["schemeMembers"] = SchemeMembers(options),
                 ["seconds"] = Math.Round(report.Elapsed.TotalSeconds, 2),
@@ -152,7 +154,8 @@ public static class CliApp
                 stdout.WriteLine($"  first violation of {l.Name}: {l.FirstViolation}");
             stdout.WriteLine($"members: {report.Members} ({options.RandomMembers} random from seed {options.Seed}), time: {report.Elapsed.TotalSeconds:F1} s");
             if (!options.EffectiveSchemes.IsEmpty)
-                stdout.WriteLine($"scheme laws ({string.Join(", ", options.EffectiveSchemes.Select(x => $"{x.Stepper.Name} dt={x.Dt:G3}"))}) on {SchemeMembers(options)}; unconverged steps: {report.Unconverged}");
+                stdout.WriteLine($"scheme laws ({string.Join(", ", options.EffectiveSchemes.Select(x => $"{x.Stepper.Name} dt={x.Dt:G3}"))}) on {SchemeMembers(options)}; unconverged steps: {report.Unconverged}" +
+                                 (report.Crashed > 0 ? $", crashed steps: {report.Crashed}" : ""));
             stdout.WriteLine($"violations: {report.Violations} of {report.Checks} checks");
         }
         return report.Passed ? 0 : 1;

@@ -309,6 +309,18 @@ public static class Laws
 
     private static Model WithOperators(Model m, Dissipation? d, Conservation? w) => m with { Dissipation = d, Conservation = w };
 
+    /// <summary>A closure law (<c>closure-sum</c>, <c>closure-scaling</c> or <c>closure-congruence</c>) with the given
+    /// combinators applied to the member's M and W: what they return must stay symmetric PSD, and antisymmetric. The named
+    /// laws use the library's own combinators; exposed so that a broken combinator can be shown to fail.</summary>
+    public static LawResult Closure(string law, Model model, Func<Dissipation, Dissipation> dissipation, Func<Conservation, Conservation> conservation,
+                                    LawOptions? options = null)
+    {
+        if (law is not ("closure-sum" or "closure-scaling" or "closure-congruence"))
+            throw new ArgumentException($"'{law}' is not a closure law. Closure laws: closure-sum, closure-scaling, closure-congruence.");
+        using var scope = NewDisposeScope();
+        return ClosureCheck(new Context(model, options ?? LawOptions.Default), law, dissipation, conservation);
+    }
+
     private static LawResult ClosureCheck(Context c, string name, Func<Dissipation, Dissipation> md, Func<Conservation, Conservation> mw)
     {
         var t = new Tally(name);

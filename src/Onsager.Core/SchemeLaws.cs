@@ -7,36 +7,55 @@ namespace Onsager;
 /// The discrete laws of a time stepper on a member (memo section 4), run by <c>onsager verify</c> and the properties:
 /// the DG identity E(u+) - E(u) = -dt &lt;dbarE, Mbar dbarE&gt;_h, no rise of E, conservation of E when M is absent and
 /// of mass when M 1 = W 1 = 0, reversibility when M is absent (Kbar at the midpoint). A step whose solve does not
-/// converge counts as unconverged and as a violation of every law that needed it.
+/// converge counts as unconverged and as a violation of every law that needed it. A step (or a law's measurement) that
+/// throws is reported as <see cref="Crashed"/>, not as a violation of any law: a crash shows nothing about the laws.
 /// </summary>
 public static class SchemeLaws
 {
     private const double Eps = 2.220446049250313e-16;
 
-    /// <summary>The per-step laws' names, suffixed with the scheme and step size by <see cref="Check"/>.</summary>
+    /// <summary>The per-step laws' names, suffixed with the scheme and step size by <see cref="Check(Model, Stepper, double, int, int)"/>.</summary>
     public static ImmutableArray<string> Names { get; } = ["step-identity", "step-no-energy-rise", "step-energy-conserved", "step-mass-conserved", "step-reversible"];
 
     /// <summary>A rise counts when E(u+) - E(u) &gt; RiseFactor * eps * (|E(u)| + dt &lt;dbarE, Mbar dbarE&gt;_h) (issue 3: c about 100).</summary>
     public const double RiseFactor = 100;
 
-    public static ImmutableArray<LawResult> Check(Model model, Stepper stepper, double dt, int seed = 0, int batch = 2)
+    /// <summary>The outcome (suffixed like the laws) of a check whose step or measurement threw: one check, one violation
+    /// (so <c>onsager verify</c> exits 1), the exception's message as its first violation. Not a law: no law was judged.</summary>
+    public const string Crashed = "step-crashed";
+
+    /// <summary>Runs every per-step law that applies to the member and the stepper, on one seeded batch of states.</summary>
+    public static ImmutableArray<LawResult> Check(Model model, Stepper stepper, double dt, int seed = 0, int batch = 2) =>
+        Check(model, stepper, dt, Steppers.TryStep, seed, batch);
+
+    /// <summary>The laws of <paramref name="step"/> judged as the scheme <paramref name="stepper"/> claims to be (the laws that
+    /// apply, the tolerances and the tag come from <paramref name="stepper"/>; every step, forward and reversed, is taken by
+    /// <paramref name="step"/>). <see cref="Check(Model, Stepper, double, int, int)"/> passes <see cref="Steppers.TryStep"/>;
+    /// exposed so that a broken scheme can be shown to fail.</summary>
+    public static ImmutableArray<LawResult> Check(Model model, Stepper stepper, double dt, Func<CompiledModel, Stepper, Tensor, double, StepResult> step,
+                                                  int seed = 0, int batch = 2)
+    {
+        string tag = $"{stepper.Name} dt={dt:G3}";
+        try { return Judge(model, stepper, dt, step, seed, batch, tag); }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return [new LawResult($"{Crashed} [{tag}]", 1, 1, double.PositiveInfinity, $"step failed: {e.Message}")];
+        }
+    }
+
+    private static ImmutableArray<LawResult> Judge(Model model, Stepper stepper, double dt, Func<CompiledModel, Stepper, Tensor, double, StepResult> take,
+                                                   int seed, int batch, string tag)
     {
         using var scope = NewDisposeScope();
         var rng = new Random(unchecked(seed * 1000003 + model.Grid.Sites * 131 + 17));
         using var m = Dynamics.Compile(model);
         var u = RandomMembers.States(rng, model.Grid, model.Fields, batch, new[] { 0.1, 0.5, 1.0 }[rng.Next(3)]);
-        string tag = $"{stepper.Name} dt={dt:G3}";
         // The solver's tolerance in the laws' own (energy) norm: the allowances are the same numbers as before the solve
         // learnt that norm (1e-14 for DgOptions.Laws).
         double tol = stepper is Stepper.DiscreteGradient dg ? dg.Options.EnergyTolerance ?? dg.Options.Tolerance : 0;
         var results = new List<LawResult>();
 
-        StepResult step;
-        try { step = Steppers.TryStep(m, stepper, u, dt); }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            return [new LawResult($"step-no-energy-rise [{tag}]", 1, 1, double.PositiveInfinity, $"step failed: {e.Message}", 1)];
-        }
+        var step = take(m, stepper, u, dt);
         int unconverged = step.Converged ? 0 : 1;
         // A step composed of DG substeps (the march) is judged substep by substep: each substep is a step of the scheme with
         // its own round-off, and the composition's rise is at most the sum of theirs. Judging the composition against one
@@ -119,7 +138,7 @@ public static class SchemeLaws
             double scale = u.abs().max().item<double>() + 1e-300;
             if (dt <= 1 && step.Path.IsEmpty)
             {
-                var back = Steppers.TryStep(mr, stepper, step.State, dt);
+                var back = take(mr, stepper, step.State, dt);
                 double err = (back.State - u).abs().max().item<double>();
                 t.Error(err, 1e3 * tol * scale + 1e4 * Eps * scale, back.Converged, "stepping back with -dt did not return to u");
                 results.Add(t.Result(back.Converged ? 0 : 1));

@@ -29,6 +29,8 @@ public sealed record VerificationReport(int Members, ImmutableArray<LawResult> L
     /// <summary>Time steps whose solve did not converge (each also counts as a violation of every law that needed it).</summary>
     public int Unconverged => Laws.Where(l => l.Name.StartsWith("step-no-energy-rise", StringComparison.Ordinal) || l.Name.StartsWith("step-reversible", StringComparison.Ordinal))
                                   .Sum(l => l.Unconverged);
+    /// <summary>Checks whose step (or measurement) threw (<see cref="SchemeLaws.Crashed"/>): each also counts as a violation.</summary>
+    public int Crashed => Laws.Where(l => l.Name.StartsWith(SchemeLaws.Crashed, StringComparison.Ordinal)).Sum(l => l.Violations);
     public bool Passed => Violations == 0;
 }
 

@@ -38,18 +38,23 @@ public sealed class BaselineTests : IDisposable
     /// OnsagerNet is shown on heat data: on 14 Allen-Cahn training trajectories its dense energy (a network of the sites in
     /// their order, not shift-invariant) fits the training windows while the validation loss rises (measured: training loss
     /// 1.1e-3 -> 5e-4, validation 1.0e-3 -> 1.5e-3 in 30 epochs); on heat its operators alone can fit the linear flow.
+    /// Seeded, the validation loss falls at every epoch; the bounds on best / first sit just above the measured drops
+    /// (docs/benchmarks.md, "Test bounds measured"), which a trainer that does not learn (1.000) misses.
     /// </summary>
     [Theory]
-    [InlineData("onsagernet", "heat")]
-    [InlineData("unconstrained", "ac")]
-    [InlineData("fno", "ac")]
-    public void EachBaselineTrainsWithEulerAndItsValidationLossDrops(string kind, string data)
+    [InlineData("onsagernet", "heat", 0.5)]
+    [InlineData("unconstrained", "ac", 0.8)]
+    [InlineData("fno", "ac", 0.45)]
+    public void EachBaselineTrainsWithEulerAndItsValidationLossDrops(string kind, string data, double bound)
     {
         using var reader = DatasetReader.Open(SmallData(data));
         var initial = Create(kind, reader.Dataset.Grid);
         var result = new Trainer(initial, Quick(8)).Train(reader);
-        Assert.True(result.BestValidationLoss < 0.9 * result.Curve[0].ValidationLoss,
+        Assert.True(result.BestValidationLoss < bound * result.Curve[0].ValidationLoss,
                     $"{kind}: validation {result.Curve[0].ValidationLoss} -> best {result.BestValidationLoss}");
+        for (int i = 1; i < result.Curve.Length; i++)
+            Assert.True(result.Curve[i].ValidationLoss < result.Curve[i - 1].ValidationLoss,
+                        $"{kind}: validation rose at epoch {result.Curve[i].Epoch}: {result.Curve[i - 1].ValidationLoss} -> {result.Curve[i].ValidationLoss}");
         Assert.Equal(initial.GetType(), result.Trained.GetType());
         Assert.NotEqual(initial, result.Trained);
         if (result.Trained is Model member)

@@ -64,3 +64,64 @@ internal static class Broken
         public double LowerBound(Grid grid) => claimedLowerBound;
     }
 }
+
+/// <summary>Deliberately broken combinators (what a bug in the compiler of Sum, Scaled, Weighted or Congruence would do):
+/// each is offered as the combinator of a closure law through <see cref="Laws.Closure"/>, which must catch it.</summary>
+internal static class BrokenCombinator
+{
+    private static Func<Tensor, Tensor, Tensor> Compiled(Model like, Dissipation d) => Dynamics.Compile(like with { Dissipation = d, Conservation = null }).Dissipation;
+    private static Func<Tensor, Tensor, Tensor> Compiled(Model like, Conservation w) => Dynamics.Compile(like with { Dissipation = null, Conservation = w }).Conservation;
+
+    /// <summary>A + B with an off-by-one: B's result lands one site over (S B is neither symmetric nor antisymmetric).</summary>
+    public sealed class ShiftedSum(Func<Tensor, Tensor, Tensor> a, Func<Tensor, Tensor, Tensor> b) : ICustomOperator
+    {
+        public ShiftedSum(Model like, Dissipation a, Dissipation b) : this(Compiled(like, a), Compiled(like, b)) { }
+        public ShiftedSum(Model like, Conservation a, Conservation b) : this(Compiled(like, a), Compiled(like, b)) { }
+        public string Formula => "A + S B";
+        public Tensor Apply(Tensor u, Tensor g, Grid grid) => a(u, g) + b(u, g).roll(1, 2);
+    }
+
+    /// <summary>c A with c &lt; 0, as if the factor's validation were bypassed: symmetric but negative.</summary>
+    public sealed class NegativeScaled(double c, Func<Tensor, Tensor, Tensor> a) : ICustomOperator
+    {
+        public NegativeScaled(double c, Model like, Dissipation a) : this(c, Compiled(like, a)) { }
+        public string Formula => $"{c} A";
+        public Tensor Apply(Tensor u, Tensor g, Grid grid) => c * a(u, g);
+    }
+
+    /// <summary>diag(s) A with s(x) = 1 + sin(x)/2 instead of diag(s)^(1/2) A diag(s)^(1/2): weighted on one side only.</summary>
+    public sealed class OneSidedWeight(Func<Tensor, Tensor, Tensor> a) : ICustomOperator
+    {
+        public OneSidedWeight(Model like, Dissipation a) : this(Compiled(like, a)) { }
+        public string Formula => "diag(s) A";
+        public Tensor Apply(Tensor u, Tensor g, Grid grid) =>
+            tensor(Enumerable.Range(0, grid.Sites).Select(i => 1.0 + 0.5 * Math.Sin(2 * Math.PI * i / grid.Sites)).ToArray(), g.dtype)
+                .reshape(grid.Points.Select(p => (long)p).ToArray()) * a(u, g);
+        public bool ShiftEquivariant => false;
+    }
+
+    /// <summary>D+ A D+ instead of D+^T A D+: not a congruence (the transpose is missing).</summary>
+    public sealed class UntransposedCongruence(Func<Tensor, Tensor, Tensor> a) : ICustomOperator
+    {
+        public UntransposedCongruence(Model like, Dissipation a) : this(Compiled(like, a)) { }
+        public UntransposedCongruence(Model like, Conservation a) : this(Compiled(like, a)) { }
+        public string Formula => "D+ A D+";
+        public Tensor Apply(Tensor u, Tensor g, Grid grid) => Stencils.Forward(a(u, Stencils.Forward(g, grid, 0)), grid, 0);
+    }
+}
+
+/// <summary>A primitive that throws: a crash must be reported as a crash, never as a violation of a law.</summary>
+internal sealed class Throwing : ICustomOperator
+{
+    public string Formula => "throws";
+    public Tensor Apply(Tensor u, Tensor g, Grid grid) => throw new InvalidOperationException("the broken operator threw");
+}
+
+/// <summary>Marks a test that shows the named law (a name in <see cref="Laws.Names"/> or <see cref="SchemeLaws.Names"/>,
+/// or <see cref="SchemeLaws.Crashed"/>) failing on something built to break it. The guard
+/// <see cref="CanFailRegistryTests"/> requires one for every law.</summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
+public sealed class BreaksLawAttribute(string law) : Attribute
+{
+    public string Law { get; } = law;
+}

@@ -44,6 +44,24 @@ public class CliTests
     }
 
     [Fact]
+    public void VerifyExitsWithOneWhenALawIsViolated()
+    {
+        // Explicit Euler at dt = 1 raises the energy of the known members (no discrete energy guarantee): a real violation,
+        // found by the real run, is what CI's gate reads as exit code 1.
+        var (code, output, _) = Run("verify", "--scheme", "euler", "--dt", "1", "--random", "0");
+        Assert.Equal(1, code);
+        var last = output.Trim().Split('\n')[^1].Trim();
+        var match = System.Text.RegularExpressions.Regex.Match(last, @"^violations: (\d+) of (\d+) checks$");
+        Assert.True(match.Success, last);
+        Assert.True(int.Parse(match.Groups[1].Value) > 0);
+        Assert.Contains("first violation of step-no-energy-rise [euler dt=1]", output);
+        (code, output, _) = Run("verify", "--scheme", "euler", "--dt", "1", "--random", "0", "--json");
+        Assert.Equal(1, code);
+        using var doc = JsonDocument.Parse(output);
+        Assert.True(doc.RootElement.GetProperty("violations").GetInt32() > 0);
+    }
+
+    [Fact]
     public void BadUsageExitsWithTwoAndSaysWhy()
     {
         var (code, _, err) = Run("verify", "--random", "many");

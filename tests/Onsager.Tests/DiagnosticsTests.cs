@@ -155,6 +155,28 @@ public class DiagnosticsOnKnownMembersTests
     }
 
     [Fact]
+    public void RolloutErrorIsTheMeanRelativeL2ErrorPerFrame()
+    {
+        // (trajectory, frame, field, x): 2 trajectories, 3 frames at t = 0, 0.5, 1, one field, 2 points. Per frame the
+        // relative errors |p - u| / |u| are (0, 1/4, 1/4) and (1/8, 0, 1/sqrt 2); their means (1/16, 1/8, (1/4 + 1/sqrt 2)/2).
+        var truth = tensor(new double[] { 3, 4, 4, 0, 0, 2, /**/ 0, 1, 2, 0, 1, 1 }, [2, 3, 1, 2]);
+        var predicted = tensor(new double[] { 3, 4, 4, 1, 0, 2.5, /**/ 0, 1.125, 2, 0, 2, 1 }, [2, 3, 1, 2]);
+        double[] times = [0, 0.5, 1.0];
+        var err = Diagnostics.Error(predicted, truth, times);
+        Assert.Equal(times, err.Times);
+        Assert.Equal(3, err.Relative.Length);
+        Assert.Equal(1.0 / 16, err.Relative[0], 15);
+        Assert.Equal(1.0 / 8, err.Relative[1], 15);
+        Assert.Equal((0.25 + 1 / Math.Sqrt(2)) / 2, err.Relative[2], 15);
+        Assert.Equal(0.5, err.TimeToTenPercent);                                   // first frame above 0.1: 1/8 at t = 0.5
+        Assert.Equal(1.0, Diagnostics.Error(predicted, truth, times, threshold: 0.2).TimeToTenPercent);
+        Assert.Null(Diagnostics.Error(predicted, truth, times, threshold: 0.5).TimeToTenPercent);
+        // the error is relative to the truth, not symmetric: swapping the arguments changes it
+        Assert.NotEqual(err.Relative[1], Diagnostics.Error(truth, predicted, times).Relative[1]);
+        Assert.Throws<ArgumentException>(() => Diagnostics.Error(predicted, truth.narrow(1, 0, 2), times));
+    }
+
+    [Fact]
     public void KdVIsConservativeWithAStateDependentTransport()
     {
         using var scope = NewDisposeScope();

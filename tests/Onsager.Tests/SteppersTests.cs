@@ -27,7 +27,7 @@ public class SteppersTests
         Assert.Contains(results, r => r.Name.StartsWith("step-identity"));
     }
 
-    [Fact]
+    [Fact, BreaksLaw("step-no-energy-rise")]
     public void ExplicitEulerAtLargeStepsRaisesTheEnergySoTheLawCanFail()
     {
         var results = SchemeLaws.Check(KnownMembers.AllenCahn(G), new Stepper.Euler(), 1.0, seed: 1);

@@ -72,11 +72,20 @@ public sealed class TrainingTests : IDisposable
             double err = (TrainingSteps.Step(m, s, u, dt) - Steppers.Step(m, s, u, dt).State).abs().max().item<double>();
             Assert.True(err < 1e-12, $"{name}: {err}");
         }
-        // The training DG step (midpoint gradient, unrolled Picard) against the converged AVF step: O(|du|^2) apart.
-        var exact = Steppers.Step(m, new Stepper.DiscreteGradient(DgOptions.Laws), u, dt).State;
-        var du = (exact - u).abs().max().item<double>();
-        double gap = (TrainingSteps.Step(m, new Stepper.DiscreteGradient(), u, dt, 12) - exact).abs().max().item<double>();
-        Assert.True(gap < 1e-2 * du, $"DG training step off by {gap} for a step of size {du}");
+        // The training DG step (midpoint gradient, unrolled Picard) against the converged AVF step: the two gradients differ
+        // by O(|du|^2), which the step multiplies by dt = O(|du|), so the steps are O(|du|^3) apart: the log-log slope of
+        // the gap against |du|, fitted over dt = 4e-3 .. 5e-4 (below that the gap nears round-off; docs/benchmarks.md).
+        var points = new[] { 4e-3, 2e-3, 1e-3, 5e-4 }.Select(h =>
+        {
+            var exact = Steppers.Step(m, new Stepper.DiscreteGradient(DgOptions.Laws), u, h).State;
+            var du = (exact - u).abs().max().item<double>();
+            double gap = (TrainingSteps.Step(m, new Stepper.DiscreteGradient(), u, h, 12) - exact).abs().max().item<double>();
+            Assert.True(gap < 1e-2 * du, $"DG training step off by {gap} for a step of size {du}");
+            return (X: Math.Log(du), Y: Math.Log(gap));
+        }).ToArray();
+        double mx = points.Average(p => p.X), my = points.Average(p => p.Y);
+        double slope = points.Sum(p => (p.X - mx) * (p.Y - my)) / points.Sum(p => (p.X - mx) * (p.X - mx));
+        Assert.InRange(slope, 2.8, 3.2);
     }
 
     [Fact]
@@ -106,9 +115,18 @@ public sealed class TrainingTests : IDisposable
         var a = new Trainer(initial, Quick()).Train(reader);
         var b = new Trainer(initial, Quick()).Train(reader);
         Assert.Equal(a.BestValidationLoss, b.BestValidationLoss);
-        Assert.True(a.Curve[^1].ValidationLoss < a.Curve[0].ValidationLoss * 0.9, $"validation {a.Curve[0].ValidationLoss} -> {a.Curve[^1].ValidationLoss}");
+        // Seeded: the validation loss falls at every epoch, and by just over what the recipe measured (docs/benchmarks.md,
+        // "Test bounds measured"); a trainer that does not learn, or learns less, misses both.
+        for (int i = 1; i < a.Curve.Length; i++)
+            Assert.True(a.Curve[i].ValidationLoss < a.Curve[i - 1].ValidationLoss, $"validation rose at epoch {a.Curve[i].Epoch}: {a.Curve[i - 1].ValidationLoss} -> {a.Curve[i].ValidationLoss}");
+        Assert.True(a.Curve[^1].ValidationLoss < a.Curve[0].ValidationLoss * 0.88, $"validation {a.Curve[0].ValidationLoss} -> {a.Curve[^1].ValidationLoss}");
+        Assert.Equal(10, a.Curve.Length);
         Assert.NotEqual(initial, a.Model);
-        Assert.Equal(initial.Describe().Length > 0, a.Model.Describe().Length > 0);
+        // The same structure (the formula with its numbers blanked) with learned numbers that moved.
+        static string Shape(Model x) => System.Text.RegularExpressions.Regex.Replace(x.Describe(), @"-?\d+(\.\d+)?(e[-+]?\d+)?\*", "#");
+        Assert.Equal(Shape(initial), Shape(a.Model));
+        Assert.NotEqual(initial.Describe(), a.Model.Describe());
+        Assert.Equal(initial.Grid, a.Model.Grid);
         var laws = Laws.Check(a.Model);
         Assert.All(laws, l => Assert.True(l.Passed, $"{l.Name}: {l.FirstViolation}"));
     }
