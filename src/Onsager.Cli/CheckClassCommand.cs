@@ -13,7 +13,7 @@ public static class CheckClassCommand
               spectral) and a force field outside it (--baseline, default unconstrained) on the same split, each for
               the budget D (default 2m), then prints one verdict line with its evidence: the share of frame steps
               along which the fitted energy rises (at most 5 % for consistency; a member's energy cannot rise along
-              its own trajectories) and the one-step test errors of both (the member's at most 2x the baseline's).
+              its own trajectories) and the one-step test errors of both (the member's at most 10x the baseline's).
               --json prints {"consistent", "energyRiseShare", "inClassError", "outOfClassError", "reasons", ...}.
         """;
 

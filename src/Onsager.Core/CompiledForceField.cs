@@ -15,6 +15,7 @@ public sealed class CompiledForceField : CompiledVectorField<ForceField>
 
     internal CompiledForceField(ForceField field, CompileOptions options) : base("force_field", field, options)
     {
+        NativeSettings.QuietNnpack();
         weights = Store.Array(field.Weights, Constraint.Free, field.Kind);
         rhs = field switch
         {

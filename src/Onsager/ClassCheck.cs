@@ -45,12 +45,14 @@ public sealed record ClassCheckOptions
         init => field = value >= 0 && value <= 1 ? value : throw new ArgumentException($"A share is in [0, 1], got {value}.");
     } = 0.05;
 
-    /// <summary>The in-class fit's test error (step 1) may be at most this multiple of the out-of-class fit's.</summary>
+    /// <summary>The in-class fit's test error (step 1) may be at most this multiple of the out-of-class fit's. Generous: at equal
+    /// short budgets an unconstrained network often fits in-class data better than a member does (Allen-Cahn: 1.5-2x at 10 s
+    /// each); a class that cannot fit the data at all is off by far more.</summary>
     public double MaxErrorRatio
     {
         get;
         init => field = value >= 1 && double.IsFinite(value) ? value : throw new ArgumentException($"The error ratio is at least 1, got {value}.");
-    } = 2;
+    } = 10;
 
     public int Seed { get; init; }
     public SplitKind? Split { get; init; }

@@ -251,4 +251,46 @@ public sealed class OwnDataTests : IDisposable
         Assert.Contains("u_t = 100 u - 100 u^3 + u_xx", output);
         Assert.Equal(2, Run("equation", "--model", "builtin:allen-cahn", "--data", P("ac.h5"), "--terms", "u,u_yy").Code);
     }
+
+    // ---- a verdict on the hypothesis ----
+
+    /// <summary>Fixed step counts (not wall-clock budgets), so the verdicts do not depend on the machine's load.</summary>
+    private static ClassCheckOptions Counted(int seed = 0) => new()
+    {
+        Budget = TimeSpan.FromMinutes(10), Seed = seed,
+        Training = new TrainingOptions { MaxEpochs = 8, StepsPerEpoch = 40, ValidationWindows = 32 },
+    };
+
+    [Fact]
+    public void AllenCahnIsConsistentWithTheClass()
+    {
+        DatasetWriter.Generate(Recipes.With(Recipes.Get("ac"), frames: 31, points: 32), 12, 1, P("ac.h5"));
+        using var reader = DatasetReader.Open(P("ac.h5"));
+        var r = ClassCheck.Run(reader, Counted());
+        Assert.True(r.Consistent, r.Verdict);
+        Assert.InRange(r.EnergyRiseShare, 0, 0.05);
+        Assert.Equal("trajectories", r.Split);
+        Assert.Equal(2, r.Reasons.Length);
+        Assert.True(r.ToJson()["consistent"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public void ChaoticKuramotoSivashinskyIsNotAndTheFittedEnergySaysWhy()
+    {
+        DatasetWriter.Generate(Recipes.With(Recipes.Get("ks"), frames: 101, points: 64, length: 16 * Math.PI), 1, 1, P("ks.h5"));
+        using var reader = DatasetReader.Open(P("ks.h5"));
+        var r = ClassCheck.Run(reader, Counted());
+        Assert.False(r.Consistent, r.Verdict);
+        Assert.True(r.EnergyRiseShare > 0.15, r.Verdict);
+        Assert.Equal("time", r.Split);
+        Assert.StartsWith("not consistent", r.Verdict);
+    }
+
+    [Fact]
+    public void CheckClassPrintsOneVerdictLineAndRefusesABaselineInsideTheClass()
+    {
+        Assert.Equal(2, Run("check-class", "--data", P("none.h5"), "--baseline", "spectral").Code);
+        Assert.Equal(2, Run("check-class", "--data", P("none.h5"), "--kind", "fno").Code);
+        Assert.Equal(1, Run("check-class", "--data", P("none.h5")).Code);
+    }
 }
