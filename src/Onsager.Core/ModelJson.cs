@@ -297,7 +297,7 @@ public static class ModelJson
     {
         int version = r.Int(root, "version", "$");
         if (version != FormatVersion)
-            throw new ModelFileException(JsonFileName, $"format version {version} at $.version is not supported (this build reads version {FormatVersion}).");
+            throw new ModelFileException(JsonFileName, $"format version {version} is not supported (this build reads version {FormatVersion}; $.version).");
         var metadata = r.Metadata(r.Obj(root, "metadata", "$"), "$.metadata");
         r.CheckWeights(r.Obj(root, "weights", "$"), "$.weights");
         IVectorField model = root.ContainsKey("forceField") && !root.ContainsKey("model")
