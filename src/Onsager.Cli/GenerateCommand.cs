@@ -29,6 +29,10 @@ public static class GenerateCommand
         int? points = a.Text("n") is null ? null : a.Int("n", 0, 8);
         int threads = a.Int("threads", 0, 0);
         var recipe = Recipes.With(Recipes.Get(key), frames, points);
+        // One file (.npz, or HDF5 up to one shard), else a folder of shards: DatasetWriter.Generate's rule.
+        long bytesPerSample = (long)recipe.Frames * recipe.Grid.Sites * recipe.Fields * sizeof(float);
+        bool oneFile = outPath.EndsWith(".npz", StringComparison.OrdinalIgnoreCase) || samples <= Math.Max(1, DatasetWriter.DefaultShardBytes / bytesPerSample);
+        if (oneFile) OutputPath.File(outPath); else OutputPath.Folder(outPath);
         var progress = new ProgressLine(stderr, key);
         var result = DatasetWriter.Generate(recipe, samples, seed, outPath, new GenerationOptions(threads), progress, cancel);
         progress.Finish();
