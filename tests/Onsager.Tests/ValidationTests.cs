@@ -64,6 +64,10 @@ public sealed class ValidationTests
         Refused(() => net with { Weights = ParamArray.Learn(1, 2, 3) }, "needs");
         Refused(() => new Network(0, 4, 1, Head.Bounded, ParamArray.Learn()), "inputs");
         Refused(() => new Network(1, 100_000, 100_000, Head.Bounded, ParamArray.Learn()), "more than an array holds");
+        // Weight counts are computed in 128 bits: no wrapped negative count in a message.
+        var fno = Assert.Throws<ArgumentException>(() => new ForceField.Fourier(Grid.Periodic(1, 64), 1, 16, 20_000, 4, 64, ParamArray.Learn()));
+        Assert.Contains("would need 52801400129 numbers", fno.Message);
+        Assert.DoesNotContain("-", fno.Message.Split("would need")[1].Split(' ')[1]);
 
         Refused(() => new Dissipation.Scaled(1.0, new Dissipation.Mobility(NonNegative.Of(1))) with { C = -1.0 }, "must be positive");
         Refused(() => new Dissipation.LowRank(0.5, 1, ParamArray.Learn(1)) with { Beta = -0.5 }, "non-negative");
