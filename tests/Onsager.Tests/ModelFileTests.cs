@@ -146,7 +146,7 @@ public sealed class ModelFileTests : IDisposable
     private static Network Bounded(int inputs = 1) => Network.Create(inputs, 4, 2, Head.Bounded, 1);
 
     /// <summary>A small member containing each nested record type (the key), or null when the type is a custom primitive.</summary>
-    private static Model Sample(Type t) => t switch
+    internal static Model Sample(Type t) => t switch
     {
         _ when t == typeof(Param.Fixed) => One(new Energy(new Anchor.Quadratic(new Param.Fixed(2)))),
         _ when t == typeof(Param.Learned) => One(new Energy(new Anchor.Quadratic(new Param.Learned(2)))),
@@ -202,7 +202,7 @@ public sealed class ModelFileTests : IDisposable
         _ => throw new Xunit.Sdk.XunitException($"No sample member for {t.FullName}: a new primitive? Add it to ModelJson and to this test."),
     };
 
-    private static readonly Type[] Hierarchies =
+    internal static readonly Type[] Hierarchies =
         [typeof(Param), typeof(Anchor), typeof(EnergyTerm), typeof(Scalar), typeof(NonNegative), typeof(Linear), typeof(Dissipation), typeof(Conservation)];
 
     public static TheoryData<string> EveryNestedType =>
