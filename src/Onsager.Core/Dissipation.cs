@@ -133,11 +133,21 @@ public abstract record Conservation
     }
 
     /// <summary>The block [[0, -I], [I, 0]] on fields (Q, P): q_t = dE/dp, p_t = -dE/dq.</summary>
-    public sealed record Symplectic(int Q, int P) : Conservation;
+    public sealed record Symplectic(int Q, int P) : Conservation
+    {
+        /// <summary>The position field (&gt;= 0; below the member's field count, checked by <see cref="Model"/>); fixed at construction, as is <see cref="P"/>.</summary>
+        public int Q { get; } = Checks.AtLeast(Q, 0, "The symplectic block's q", "q");
+        /// <summary>The momentum field, another than <see cref="Q"/>.</summary>
+        public int P { get; } = P >= 0 && P != Q ? P : throw Checks.Invalid("p", $"The symplectic block needs two different fields >= 0, got q = {Q}, p = {P}.");
+    }
 
     /// <summary>The block [[0, D], [D, 0]] on fields (A, B) with D antisymmetric (central or spectral derivative).</summary>
     public sealed record Coupling(int A, int B, DifferenceKind D = DifferenceKind.Central, int Axis = 0) : Conservation
     {
+        /// <summary>The first field (&gt;= 0; below the member's field count, checked by <see cref="Model"/>); fixed at construction, as is <see cref="B"/>.</summary>
+        public int A { get; } = Checks.AtLeast(A, 0, "The coupling block's a", "a");
+        /// <summary>The second field, another than <see cref="A"/>.</summary>
+        public int B { get; } = B >= 0 && B != A ? B : throw Checks.Invalid("b", $"The coupling block needs two different fields >= 0, got a = {A}, b = {B}.");
         public DifferenceKind D { get; init => field = Antisymmetric(value); } = Antisymmetric(D);
 
         private static DifferenceKind Antisymmetric(DifferenceKind d) => d is DifferenceKind.Central or DifferenceKind.Spectral or DifferenceKind.Third

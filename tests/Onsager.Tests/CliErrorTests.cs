@@ -69,6 +69,18 @@ public sealed class CliErrorTests : IDisposable
     }
 
     [Fact]
+    public void AModelOutsideTheClassIsRefusedByDescribeAndSimulate()
+    {
+        var model = P("negative");
+        ModelDirectory.Save(model, KnownMembers.Heat(Grid.Periodic(2 * Math.PI, 16)), ModelMetadata.Builtin("heat"));
+        var json = Path.Combine(model, "model.json");
+        File.WriteAllText(json, File.ReadAllText(json).Replace("\"factor\": 1,", "\"factor\": -1,"));
+        OneLine(Run("describe", "--model", model), 1, "model.json", "$.model.energy.factor", "must be positive, got -1");
+        OneLine(Run("simulate", "--model", model, "--init", "random", "--steps", "2", "--dt", "1e-3", "--out", P("x.h5")), 1, "$.model.energy.factor");
+        Assert.False(File.Exists(P("x.h5")));
+    }
+
+    [Fact]
     public void AnUnknownOptionIsUnknownEvenWhenItComesLast()
     {
         var r = Run("describe", "--model", "builtin:heat", "--nosuchflag");
