@@ -66,9 +66,15 @@ public static class CliApp
             if (Environment.GetEnvironmentVariable("ONSAGER_DEBUG") is not null) stderr.WriteLine(e);
             return 2;
         }
-        catch (Exception e) when (e is ModelFileException or Onsager.Data.DatasetException or TrainingDivergedException or StepFailedException)
+        catch (Exception e) when (e is ModelFileException or Onsager.Data.DatasetException or TrainingDivergedException or StepFailedException or OutputPathException)
         {
             // Bad files, a diverged training or a failed solve: the message names the file or the step; nothing saved before is lost.
+            stderr.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A write that failed after the checks (disk full, a folder removed meanwhile): one line, nothing half-written kept.
             stderr.WriteLine($"error: {e.Message}");
             return 1;
         }

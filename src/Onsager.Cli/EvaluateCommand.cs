@@ -27,8 +27,11 @@ public static class EvaluateCommand
         a.Only("model", "data", "json", "scheme", "seed", "split", "stride", "out");
         var reference = a.Text("model") ?? throw new UsageException("evaluate needs --model DIR or builtin:NAME.");
         var dataPath = a.Text("data") ?? throw new UsageException("evaluate needs --data FILE.");
+        var outFile = a.Text("out") is { } o ? OutputPath.File(o) : null;
         TorchSharp.torch.set_num_threads(1);
         using var reader = DatasetReader.Open(dataPath, checkValues: true);
+        if (reader.Dataset.Frames < 2)
+            throw new DatasetException(dataPath, $"has {reader.Dataset.Frames} frame per trajectory; evaluating a rollout needs at least 2 (a start and a frame to compare with).");
         var file = ModelReference.ResolveFile(reference, reader.Dataset.Grid);
         var scheme = a.Text("scheme") ?? DefaultScheme(file);
         if (!Stepper.Names.Contains(scheme)) throw new UsageException($"Unknown scheme '{scheme}'. Schemes: {string.Join(", ", Stepper.Names)}.");
@@ -38,7 +41,7 @@ public static class EvaluateCommand
             Scheme = scheme, Seed = a.Int("seed", 0), WindowStride = a.Int("stride", new EvaluationOptions().WindowStride, 1), Split = split,
         }, cancel);
         var json = result.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true });
-        if (a.Text("out") is { } outFile) TrainCommand.WriteAtomically(outFile, json);
+        if (outFile is not null) TrainCommand.WriteAtomically(outFile, json);
         if (a.Flag("json")) stdout.WriteLine(json);
         else Print(result, stdout);
         return 0;

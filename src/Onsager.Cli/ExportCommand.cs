@@ -22,7 +22,7 @@ public static class ExportCommand
     {
         a.Only("model", "out", "data", "points");
         var reference = a.Text("model") ?? throw new UsageException("export needs --model <DIR|builtin:NAME>.");
-        var outDir = a.Text("out") ?? throw new UsageException("export needs --out DIR.");
+        var outDir = OutputPath.Folder(a.Text("out") ?? throw new UsageException("export needs --out DIR."));
         int points = a.Int("points", 201, 3);
         var model = ModelReference.Resolve(reference);
         double lo = -2, hi = 2;

@@ -37,6 +37,10 @@ public static class GenerateCommand
         Recipe recipe;
         try { recipe = Recipes.With(Recipes.Get(key), frames, points, length, origin, dt); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
+        // One file (.npz, or HDF5 up to one shard), else a folder of shards: DatasetWriter.Generate's rule.
+        long bytesPerSample = (long)recipe.Frames * recipe.Grid.Sites * recipe.Fields * sizeof(float);
+        bool oneFile = outPath.EndsWith(".npz", StringComparison.OrdinalIgnoreCase) || samples <= Math.Max(1, DatasetWriter.DefaultShardBytes / bytesPerSample);
+        if (oneFile) OutputPath.File(outPath); else OutputPath.Folder(outPath);
         var progress = new ProgressLine(stderr, key);
         var result = DatasetWriter.Generate(recipe, samples, seed, outPath, new GenerationOptions(threads), progress, cancel);
         progress.Finish();

@@ -24,7 +24,7 @@ public static class ReportCommand
         a.Only("model", "data", "out", "scheme", "steps", "trajectories");
         var reference = a.Text("model") ?? throw new UsageException("report needs --model <DIR|builtin:NAME>.");
         var data = a.Text("data") ?? throw new UsageException("report needs --data FILE.");
-        var outDir = a.Text("out") ?? throw new UsageException("report needs --out DIR.");
+        var outDir = OutputPath.Folder(a.Text("out") ?? throw new UsageException("report needs --out DIR."));
         int? steps = a.Text("steps") is null ? null : a.Int("steps", 0, 1);
         int trajectories = a.Int("trajectories", 4, 1);
         var model = ModelReference.Resolve(reference);

@@ -46,7 +46,7 @@ public static class ReproduceCommand
         var key = a.Positional[0];
         bool quick = a.Flag("quick");
         var inv = CultureInfo.InvariantCulture;
-        var dir = a.Text("out") ?? Path.Combine("runs", $"{key}-{DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", inv)}");
+        var dir = OutputPath.Folder(a.Text("out") ?? Path.Combine("runs", $"{key}-{DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", inv)}"));
         Directory.CreateDirectory(dir);
         int samples = a.Int("samples", quick ? 100 : 1000, 10);
         int seed = a.Int("seed", 0);

@@ -30,7 +30,7 @@ public static class SimulateCommand
         a.Only("model", "init", "steps", "dt", "scheme", "out", "batch", "seed", "save-every", "tolerance");
         var reference = a.Text("model") ?? throw new UsageException("simulate needs --model builtin:NAME or a saved model directory.");
         var init = a.Text("init") ?? throw new UsageException("simulate needs --init FILE or --init random.");
-        var outPath = a.Text("out") ?? throw new UsageException("simulate needs --out FILE (.h5 or .npz).");
+        var outPath = OutputPath.File(a.Text("out") ?? throw new UsageException("simulate needs --out FILE (.h5 or .npz)."));
         int steps = a.Int("steps", -1, 1);
         if (steps < 1) throw new UsageException("simulate needs --steps N (N >= 1).");
         if (a.Text("dt") is null) throw new UsageException("simulate needs --dt DT.");

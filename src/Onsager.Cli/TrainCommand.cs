@@ -37,7 +37,7 @@ public static class TrainCommand
     {
         a.Only(Options);
         var dataPath = a.Text("data") ?? throw new UsageException("train needs --data FILE.");
-        var outDir = a.Text("out") ?? throw new UsageException("train needs --out DIR.");
+        var outDir = OutputPath.Folder(a.Text("out") ?? throw new UsageException("train needs --out DIR."));
         var resume = a.Text("resume");
         var kind = a.Text("kind") ?? (resume is null ? throw new UsageException($"train needs --kind ({string.Join(", ", Families.Kinds)}).")
                                                      : ModelReference.ResolveFile(resume).Metadata.Kind);

@@ -29,37 +29,45 @@ public abstract record Anchor
     /// <summary>a/2 s^2, a &gt; 0.</summary>
     public sealed record Quadratic(Param A, int Field = 0) : Anchor
     {
-        public Param A { get; init; } = Positive(A, "The quadratic anchor's a");
+        public Param A { get; init => field = Positive(value, "The quadratic anchor's a"); } = Positive(A, "The quadratic anchor's a");
     }
 
     /// <summary>a s^4, a &gt; 0.</summary>
     public sealed record Quartic(Param A, int Field = 0) : Anchor
     {
-        public Param A { get; init; } = Positive(A, "The quartic anchor's a");
+        public Param A { get; init => field = Positive(value, "The quartic anchor's a"); } = Positive(A, "The quartic anchor's a");
     }
 
     /// <summary>a (s^2 - w^2)^2, a &gt; 0: the Allen-Cahn and Cahn-Hilliard double well.</summary>
     public sealed record DoubleWell(Param A, Param Well, int Field = 0) : Anchor
     {
-        public Param A { get; init; } = Positive(A, "The double well's a");
+        public Param A { get; init => field = Positive(value, "The double well's a"); } = Positive(A, "The double well's a");
+        public Param Well { get; init => field = Checks.NotNull(value, "well"); } = Checks.NotNull(Well, "well");
     }
 
     /// <summary>a s^4 + c1 s + c2 s^2 + c3 s^3 + G(s), a &gt; 0, G a bounded network: coercive yet fits any double well.</summary>
     public sealed record CoerciveNetwork(Param A, ParamArray Cubic, Network G, int Field = 0) : Anchor
     {
-        public Param A { get; init; } = Positive(A, "The coercive network's a");
-        public ParamArray Cubic { get; init; } = Cubic.Length == 3 ? Cubic : throw new ArgumentException("The cubic part has 3 coefficients (s, s^2, s^3).");
-        public Network G { get; init; } = G.Validate().Head == Head.Bounded && G.Inputs == 1 ? G : throw new ArgumentException("G must be a bounded one-input network.");
+        public Param A { get; init => field = Positive(value, "The coercive network's a"); } = Positive(A, "The coercive network's a");
+        public ParamArray Cubic { get; init => field = CubicPart(value); } = CubicPart(Cubic);
+        public Network G { get; init => field = BoundedOneInput(value); } = BoundedOneInput(G);
+
+        private static ParamArray CubicPart(ParamArray c) =>
+            Checks.NotNull(c, "cubic").Length == 3 ? c : throw Checks.Invalid("cubic", $"The cubic part has 3 coefficients (s, s^2, s^3), got {c.Length}.");
     }
 
     /// <summary>a/2 s^2 + G(s), G bounded (sine head, no output bias): the reference's pointwise energy.</summary>
     public sealed record SineNetwork(Param A, Network G, int Field = 0) : Anchor
     {
-        public Param A { get; init; } = Positive(A, "The sine network's a");
-        public Network G { get; init; } = G.Validate().Head == Head.Bounded && G.Inputs == 1 ? G : throw new ArgumentException("G must be a bounded one-input network.");
+        public Param A { get; init => field = Positive(value, "The sine network's a"); } = Positive(A, "The sine network's a");
+        public Network G { get; init => field = BoundedOneInput(value); } = BoundedOneInput(G);
     }
 
-    private static Param Positive(Param p, string what) { Param.RequirePositive(p, what); return p; }
+    private static Param Positive(Param p, string what) { Param.RequirePositive(p, what, "a"); return p; }
+
+    internal static Network BoundedOneInput(Network g, string field = "g") =>
+        Checks.NotNull(g, field).Head == Head.Bounded && g.Inputs == 1 ? g
+            : throw Checks.Invalid(field, $"G must be a bounded one-input network, got {g}.");
 
     public sealed override string ToString() => Formula.Of(this);
 }
@@ -72,36 +80,48 @@ public abstract record EnergyTerm
     /// <summary>a/2 s^2, a &gt;= 0.</summary>
     public sealed record Quadratic(Param A, int Field = 0) : EnergyTerm
     {
-        public Param A { get; init; } = NonNeg(A, "a");
+        public Param A { get; init => field = NonNeg(value, "A quadratic term's a", "a"); } = NonNeg(A, "A quadratic term's a", "a");
     }
 
     /// <summary>kappa/2 |grad u|^2, kappa &gt;= 0.</summary>
     public sealed record Gradient(Param Kappa, Derivative Derivative = Derivative.Spectral, int Field = 0) : EnergyTerm
     {
-        public Param Kappa { get; init; } = NonNeg(Kappa, "kappa");
+        public Param Kappa { get; init => field = NonNeg(value, "A gradient term's kappa", "kappa"); } = NonNeg(Kappa, "A gradient term's kappa", "kappa");
+        public Derivative Derivative { get; init => field = Checks.Defined(value, "The derivative", "derivative"); } = Checks.Defined(Derivative, "The derivative", "derivative");
     }
 
     /// <summary>sum_j c_j s^j with even degree and positive leading coefficient (bounded below).</summary>
     public sealed record Polynomial(ParamArray Coefficients, int Field = 0) : EnergyTerm
     {
-        public ParamArray Coefficients { get; init; } =
-            Coefficients.Length >= 1 && (Coefficients.Length - 1) % 2 == 0 && (Coefficients.Length == 1 || Coefficients[^1] > 0)
-                ? Coefficients : throw new ArgumentException("A polynomial energy term needs even degree and a positive leading coefficient (bounded below).");
+        public ParamArray Coefficients { get; init => field = BoundedBelow(value); } = BoundedBelow(Coefficients);
+
+        private static ParamArray BoundedBelow(ParamArray c) =>
+            Checks.NotNull(c, "coefficients").Length >= 1 && (c.Length - 1) % 2 == 0 && (c.Length == 1 || c[^1] > 0) ? c
+                : throw Checks.Invalid("coefficients", "A polynomial energy term needs even degree and a positive leading coefficient (bounded below).");
     }
 
     /// <summary>integral G(u), G a bounded one-input network.</summary>
     public sealed record LocalNetwork(Network G, int Field = 0) : EnergyTerm
     {
-        public Network G { get; init; } = G.Validate().Head == Head.Bounded && G.Inputs == 1 ? G : throw new ArgumentException("G must be a bounded one-input network.");
+        public Network G { get; init => field = Anchor.BoundedOneInput(value); } = Anchor.BoundedOneInput(G);
     }
 
     /// <summary>integral C(u), C an input-convex network (non-negative hidden-to-hidden weights, softplus).</summary>
     public sealed record InputConvex(int Width, int Depth, ParamArray Weights, int Field = 0) : EnergyTerm
     {
-        public ParamArray Weights { get; init; } = Weights.Length == Count(Width, Depth) ? Weights : throw new ArgumentException($"An input-convex network {Width}x{Depth} has {Count(Width, Depth)} weights.");
+        /// <summary>Units per layer (&gt;= 1); fixed at construction, as it fixes the weight count.</summary>
+        public int Width { get; } = Checks.AtLeast(Width, 1, "An input-convex network's width", "width");
+        /// <summary>Layers (&gt;= 1); fixed at construction.</summary>
+        public int Depth { get; } = Checks.AtLeast(Depth, 1, "An input-convex network's depth", "depth");
+        public ParamArray Weights { get; init => field = Counted(value, this.Width, this.Depth); } = Counted(Weights, Width, Depth);
+
+        private static ParamArray Counted(ParamArray w, int width, int depth) =>
+            Checks.NotNull(w, "weights").Length == Count(width, depth) ? w
+                : throw Checks.Invalid("weights", $"An input-convex network {width}x{depth} has {Count(width, depth)} weights, got {w.Length}.");
 
         /// <summary>Layer 0: W0 (w), b0 (w); layers l&gt;0: U_l (w x w, raw, made non-negative), W_l (w), b_l (w); out: u (w, raw, non-negative), w_s, b.</summary>
-        public static int Count(int width, int depth) => 2 * width + (depth - 1) * (width * width + 2 * width) + width + 2;
+        public static int Count(int width, int depth) =>
+            Checks.Count((Int128)2 * width + (depth - (Int128)1) * ((Int128)width * width + (Int128)2 * width) + width + 2, $"An input-convex network {width}x{depth}", "width");
 
         public static InputConvex Create(int width, int depth, int seed, int field = 0)
         {
@@ -114,38 +134,65 @@ public abstract record EnergyTerm
     /// <summary>1/2 &lt;u, C u&gt;_h with C circulant and symbol c_k &gt;= 0 (one value per rfft mode).</summary>
     public sealed record Circulant(ParamArray Symbol, int Field = 0) : EnergyTerm
     {
-        public ParamArray Symbol { get; init; } = Symbol.Values.All(v => v >= 0) ? Symbol : throw new ArgumentException("A circulant energy needs a non-negative symbol.");
+        public ParamArray Symbol { get; init => field = NonNegativeSymbol(value); } = NonNegativeSymbol(Symbol);
+
+        private static ParamArray NonNegativeSymbol(ParamArray s) =>
+            Checks.NotNull(s, "symbol").Values.All(v => v >= 0) ? s : throw Checks.Invalid("symbol", "A circulant energy needs a non-negative symbol.");
     }
 
     /// <summary>|Omega| G(normalised Fourier coefficients of the lowest modes), G a bounded network with 2 x Modes inputs (1D).</summary>
     public sealed record LowModes(int Modes, Network G, int Field = 0) : EnergyTerm
     {
-        public Network G { get; init; } = G.Validate().Head == Head.Bounded && G.Inputs == 2 * Modes ? G : throw new ArgumentException("G must be bounded with 2 x Modes inputs.");
+        /// <summary>The number of modes (&gt;= 1); fixed at construction, as it fixes the network's inputs.</summary>
+        public int Modes { get; } = Checks.AtLeast(Modes, 1, "The low-mode energy's modes", "modes");
+        public Network G { get; init => field = Fits(value, this.Modes); } = Fits(G, Modes);
+
+        private static Network Fits(Network g, int modes) =>
+            Checks.NotNull(g, "g").Head == Head.Bounded && (long)g.Inputs == 2L * modes ? g
+                : throw Checks.Invalid("g", $"G must be bounded with 2 x {modes} modes = {2L * modes} inputs, got {g}.");
     }
 
     /// <summary>|Omega| G(u), G a bounded network of the whole state (fields x sites inputs, flattened as (field, x[, y])):
     /// OnsagerNet's dense energy (Yu et al. 2021), bounded so that an anchor keeps E coercive.</summary>
     public sealed record Dense(Network G) : EnergyTerm
     {
-        public Network G { get; init; } = G.Validate().Head == Head.Bounded ? G : throw new ArgumentException("The dense energy's network must be bounded (sine head, no output bias).");
+        public Network G { get; init => field = Bounded(value); } = Bounded(G);
+
+        private static Network Bounded(Network g) =>
+            Checks.NotNull(g, "g").Head == Head.Bounded ? g : throw Checks.Invalid("g", "The dense energy's network must be bounded (sine head, no output bias).");
     }
 
     /// <summary>c E_term, c &gt; 0.</summary>
     public sealed record Scaled(Param C, EnergyTerm Term) : EnergyTerm
     {
-        public Param C { get; init; } = Param.RequirePositive(C, "An energy scaling") > 0 ? C : C;
+        public Param C { get; init => field = Positive(value); } = Positive(C);
+        public EnergyTerm Term { get; init => field = Checks.NotNull(value, "term"); } = Checks.NotNull(Term, "term");
+
+        private static Param Positive(Param c) { Param.RequirePositive(c, "An energy scaling", "c"); return c; }
     }
 
     public sealed record Sum(ImmutableArray<EnergyTerm> Terms) : EnergyTerm
     {
+        public ImmutableArray<EnergyTerm> Terms { get; init => field = Elements(value); } = Elements(Terms);
+
         public bool Equals(Sum? other) => other is not null && Terms.SequenceEqual(other.Terms);
         public override int GetHashCode() => Terms.Aggregate(3, (h, t) => h * 31 + t.GetHashCode());
     }
 
     /// <summary>A user's own term; the laws check its promises.</summary>
-    public sealed record Custom(ICustomEnergy Term) : EnergyTerm;
+    public sealed record Custom(ICustomEnergy Term) : EnergyTerm
+    {
+        public ICustomEnergy Term { get; init => field = Checks.NotNull(value, "term"); } = Checks.NotNull(Term, "term");
+    }
 
-    private static Param NonNeg(Param p, string what) { Param.RequireNonNegative(p, what); return p; }
+    private static Param NonNeg(Param p, string what, string field) { Param.RequireNonNegative(p, what, field); return p; }
+
+    internal static ImmutableArray<EnergyTerm> Elements(ImmutableArray<EnergyTerm> terms)
+    {
+        if (terms.IsDefault) return ImmutableArray<EnergyTerm>.Empty;
+        for (int i = 0; i < terms.Length; i++) if (terms[i] is null) throw Checks.Invalid($"terms[{i}]", $"Energy term {i} is null.");
+        return terms;
+    }
 
     public sealed override string ToString() => Formula.Of(this);
 }
@@ -158,17 +205,47 @@ public abstract record EnergyTerm
 /// </summary>
 public sealed record Energy
 {
-    public ImmutableArray<Anchor> Anchors { get; init; }
-    public ImmutableArray<EnergyTerm> Terms { get; init; }
-    public double Factor { get; init; } = 1;
-    public ImmutableArray<double> Shift { get; init; } = ImmutableArray<double>.Empty;
-    public double Offset { get; init; }
+    /// <summary>At least one anchor (one per field, checked by <see cref="Model"/>).</summary>
+    public ImmutableArray<Anchor> Anchors
+    {
+        get;
+        init
+        {
+            if (value.IsDefaultOrEmpty) throw Checks.Invalid("anchors", "An energy needs a coercive anchor (a s^2 or a s^4 with a > 0) on every field.");
+            for (int i = 0; i < value.Length; i++) if (value[i] is null) throw Checks.Invalid($"anchors[{i}]", $"Anchor {i} is null.");
+            field = value;
+        }
+    }
+
+    public ImmutableArray<EnergyTerm> Terms { get; init => field = EnergyTerm.Elements(value); }
+
+    /// <summary>The gauge factor G2: positive (a non-positive factor would make E unbounded below or zero).</summary>
+    public double Factor
+    {
+        get;
+        init => field = Checks.Number(value, "The energy's factor", "factor") > 0 ? value
+            : throw Checks.Invalid("factor", $"The energy's factor must be positive, got {Checks.Show(value)}.");
+    } = 1;
+
+    /// <summary>The Casimir shifts G3, one per field at most (any finite numbers).</summary>
+    public ImmutableArray<double> Shift
+    {
+        get;
+        init
+        {
+            if (value.IsDefault) { field = ImmutableArray<double>.Empty; return; }
+            for (int i = 0; i < value.Length; i++) Checks.Number(value[i], $"The energy's shift {i}", $"shift[{i}]");
+            field = value;
+        }
+    } = ImmutableArray<double>.Empty;
+
+    /// <summary>The additive constant G1 (any finite number).</summary>
+    public double Offset { get; init => field = Checks.Number(value, "The energy's offset", "offset"); }
 
     public Energy(ImmutableArray<Anchor> anchors, ImmutableArray<EnergyTerm> terms)
     {
-        if (anchors.IsDefaultOrEmpty) throw new ArgumentException("An energy needs a coercive anchor (a s^2 or a s^4 with a > 0) on every field.");
         Anchors = anchors;
-        Terms = terms.IsDefault ? ImmutableArray<EnergyTerm>.Empty : terms;
+        Terms = terms;
     }
 
     public Energy(Anchor anchor, params EnergyTerm[] terms) : this(ImmutableArray.Create(anchor), terms.ToImmutableArray()) { }

@@ -28,7 +28,10 @@ public abstract record ForceField : IVectorField
     {
         public override Grid Grid { get; } = Grid ?? throw new ArgumentNullException(nameof(Grid));
         public override int Fields { get; } = Fields;
-        public override ParamArray Weights { get; } = Checked(Weights, Count(Grid!.Dimensions, Fields, Width, Depth, Kernel),
+        public int Width { get; } = Width;
+        public int Depth { get; } = Depth;
+        public int Kernel { get; } = Kernel;
+        public override ParamArray Weights { get; } = Checked(Weights, () => Count(Grid!.Dimensions, Fields, Width, Depth, Kernel),
             $"The convolutional force field {Fields}-{Width}x{Depth} (kernel {Kernel}, {Grid.Dimensions}D)",
             Fields >= 1 && Width >= 1 && Depth >= 1 && Kernel >= 1 && Kernel % 2 == 1 && Grid.Points.All(p => p >= Kernel),
             "needs at least one field, unit and layer, and an odd kernel no larger than the grid");
@@ -36,8 +39,9 @@ public abstract record ForceField : IVectorField
         /// <summary>Per layer l: W (Width x in x Kernel^dims, in = Fields for l = 0 else Width), b (Width); then W_out (Fields x Width), b_out (Fields).</summary>
         public static int Count(int dimensions, int fields, int width, int depth, int kernel)
         {
-            int taps = (int)Math.Pow(kernel, dimensions);
-            return width * fields * taps + width + (depth - 1) * (width * width * taps + width) + fields * width + fields;
+            Int128 taps = dimensions == 1 ? kernel : (Int128)kernel * kernel;
+            return Checks.Count((Int128)width * fields * taps + width + (depth - (Int128)1) * ((Int128)width * width * taps + width) + (Int128)fields * width + fields,
+                                $"The convolutional force field {fields}-{width}x{depth} (kernel {kernel})", "width");
         }
     }
 
@@ -52,7 +56,11 @@ public abstract record ForceField : IVectorField
     {
         public override Grid Grid { get; } = Grid ?? throw new ArgumentNullException(nameof(Grid));
         public override int Fields { get; } = Fields;
-        public override ParamArray Weights { get; } = Checked(Weights, Count(Fields, Modes, Width, Layers, Projection),
+        public int Modes { get; } = Modes;
+        public int Width { get; } = Width;
+        public int Layers { get; } = Layers;
+        public int Projection { get; } = Projection;
+        public override ParamArray Weights { get; } = Checked(Weights, () => Count(Fields, Modes, Width, Layers, Projection),
             $"The Fourier neural operator {Fields}-{Width}x{Layers} ({Modes} modes, projection {Projection})",
             Grid!.Dimensions == 1 && Fields >= 1 && Width >= 1 && Layers >= 1 && Projection >= 1 && Modes >= 1 && Modes <= Grid.Points[0] / 2 + 1,
             $"is one-dimensional and needs 1 <= modes <= N/2 + 1 (N = {Grid.Points[0]}) and at least one field, unit and layer");
@@ -60,14 +68,16 @@ public abstract record ForceField : IVectorField
         /// <summary>P (Width x Fields), p (Width); per layer: R real and imaginary (2 x Width x Width x Modes), W (Width x Width), b (Width);
         /// Q1 (Projection x Width), q1 (Projection), Q2 (Fields x Projection), q2 (Fields).</summary>
         public static int Count(int fields, int modes, int width, int layers, int projection) =>
-            width * fields + width + layers * (2 * width * width * modes + width * width + width) + projection * width + projection + fields * projection + fields;
+            Checks.Count((Int128)width * fields + width + layers * ((Int128)2 * width * width * modes + (Int128)width * width + width) + (Int128)projection * width + projection + (Int128)fields * projection + fields,
+                         $"The Fourier neural operator {fields}-{width}x{layers} ({modes} modes)", "width");
     }
 
-    private static ParamArray Checked(ParamArray weights, int count, string what, bool sizesValid, string sizesRule)
+    private static ParamArray Checked(ParamArray weights, Func<int> count, string what, bool sizesValid, string sizesRule)
     {
         if (!sizesValid) throw new ArgumentException($"{what} {sizesRule}.");
         if (weights is null) throw new ArgumentNullException(nameof(weights));
-        return weights.Length == count ? weights : throw new ArgumentException($"{what} needs {count} weights, got {weights.Length}.");
+        int n = count();
+        return weights.Length == n ? weights : throw Checks.Invalid("weights", $"{what} needs {n} weights, got {weights.Length}.");
     }
 
     public string Describe() => this switch

@@ -14,12 +14,15 @@ public sealed record Grid
     public Grid(ImmutableArray<double> lengths, ImmutableArray<int> points)
     {
         if (lengths.IsDefaultOrEmpty || points.IsDefaultOrEmpty || lengths.Length != points.Length)
-            throw new ArgumentException("A grid needs one length and one point count per axis.");
-        if (lengths.Length > 2) throw new ArgumentException("Grids are 1D or 2D.");
-        foreach (var l in lengths)
-            if (!(l > 0) || double.IsInfinity(l)) throw new ArgumentException($"Domain length must be positive and finite, got {l}.");
-        foreach (var n in points)
-            if (n < 2) throw new ArgumentException($"An axis needs at least 2 points, got {n}.");
+            throw Checks.Invalid("points", "A grid needs one length and one point count per axis.");
+        if (lengths.Length > 2) throw Checks.Invalid("lengths", "Grids are 1D or 2D.");
+        for (int i = 0; i < lengths.Length; i++)
+            if (!(lengths[i] > 0) || !Checks.Sane(lengths[i]))
+                throw Checks.Invalid($"lengths[{i}]", $"Domain length must be positive and finite (at most {Param.MaxMagnitude:G}), got {Checks.Show(lengths[i])}.");
+        for (int i = 0; i < points.Length; i++)
+            if (points[i] < 2) throw Checks.Invalid($"points[{i}]", $"An axis needs at least 2 points, got {points[i]}.");
+        long sites = points.Aggregate(1L, (a, b) => a * b);
+        if (sites > int.MaxValue) throw Checks.Invalid("points", $"A grid of {string.Join(" x ", points)} = {sites} sites is more than {int.MaxValue}.");
         Lengths = lengths;
         Points = points;
     }

@@ -7,21 +7,39 @@ namespace Onsager;
 /// </summary>
 public sealed record Model : IVectorField
 {
-    public Grid Grid { get; init; }
-    public int Fields { get; init; }
-    public Energy Energy { get; init; }
-    public Dissipation? Dissipation { get; init; }
-    public Conservation? Conservation { get; init; }
+    /// <summary>The grid; fixed at construction (every part is checked against it).</summary>
+    public Grid Grid { get; }
+    /// <summary>The number of fields (&gt;= 1); fixed at construction.</summary>
+    public int Fields { get; }
+
+    /// <summary>The energy: an anchor on every field, terms on existing fields (checked here too under <c>with</c>).</summary>
+    public Energy Energy
+    {
+        get;
+        init { Structure.ValidateEnergy(Checks.NotNull(value, "energy"), Grid, Fields); field = value; }
+    }
+
+    /// <summary>M, or null; its axes, fields and sizes fit the grid (checked here too under <c>with</c>).</summary>
+    public Dissipation? Dissipation
+    {
+        get;
+        init { if (value is not null) Structure.ValidateDissipation(value, Grid, Fields, "dissipation"); field = value; }
+    }
+
+    /// <summary>W, or null; its axes, fields and sizes fit the grid (checked here too under <c>with</c>).</summary>
+    public Conservation? Conservation
+    {
+        get;
+        init { if (value is not null) Structure.ValidateConservation(value, Grid, Fields, "conservation"); field = value; }
+    }
 
     public Model(Grid grid, int fields, Energy energy, Dissipation? dissipation, Conservation? conservation)
     {
-        Grid = grid ?? throw new ArgumentNullException(nameof(grid));
-        if (fields < 1) throw new ArgumentException($"A member needs at least one field, got {fields}.");
-        Fields = fields;
-        Energy = energy ?? throw new ArgumentNullException(nameof(energy));
+        Grid = Checks.NotNull(grid, "grid");
+        Fields = Checks.AtLeast(fields, 1, "A member's number of fields", "fields");
+        Energy = energy;
         Dissipation = dissipation;
         Conservation = conservation;
-        Structure.Validate(this);
     }
 
     public Model(Grid grid, Energy energy, Dissipation? dissipation = null, Conservation? conservation = null)

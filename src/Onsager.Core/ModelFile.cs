@@ -10,23 +10,32 @@ namespace Onsager;
 /// </summary>
 public sealed record ModelMetadata
 {
-    public string Kind { get; init; }
-    /// <summary>The model's time step (null for a continuous-time member with none).</summary>
-    public double? Dt { get; init; }
-    public string DType { get; init; }
-    public string Gauge { get; init; }
+    public string Kind { get; init => field = string.IsNullOrWhiteSpace(value) ? throw Checks.Invalid("kind", "A model's kind must not be empty.") : value; }
+    /// <summary>The model's time step (null for a continuous-time member with none): positive and finite.</summary>
+    public double? Dt
+    {
+        get;
+        init => field = value is null || (value > 0 && double.IsFinite(value.Value)) ? value
+            : throw Checks.Invalid("dt", $"A model's time step must be positive and finite, got {Checks.Show(value.Value)}.");
+    }
+    public string DType { get; init => field = value is "float32" or "float64" ? value : throw Checks.Invalid("dtype", $"The training dtype is float32 or float64, got '{value}'."); }
+    public string Gauge { get; init => field = value ?? ""; }
     /// <summary>A JSON object (self-contained: it outlives any document it was read from).</summary>
-    public JsonElement Training { get; init; }
+    public JsonElement Training
+    {
+        get;
+        init => field = value.ValueKind == JsonValueKind.Undefined ? EmptyObject
+            : value.ValueKind == JsonValueKind.Object ? value.Clone()
+            : throw Checks.Invalid("training", $"Training metadata is a JSON object, got {value.ValueKind}.");
+    }
 
     public ModelMetadata(string kind, double? dt, string dtype, string gauge, JsonElement training)
     {
-        Kind = string.IsNullOrWhiteSpace(kind) ? throw new ArgumentException("A model's kind must not be empty.") : kind;
-        Dt = dt is null || (dt > 0 && double.IsFinite(dt.Value)) ? dt : throw new ArgumentException($"A model's time step must be positive and finite, got {dt}.");
-        DType = dtype is "float32" or "float64" ? dtype : throw new ArgumentException($"The training dtype is float32 or float64, got '{dtype}'.");
-        Gauge = gauge ?? "";
-        Training = training.ValueKind == JsonValueKind.Undefined ? EmptyObject
-            : training.ValueKind == JsonValueKind.Object ? training.Clone()
-            : throw new ArgumentException($"Training metadata is a JSON object, got {training.ValueKind}.");
+        Kind = kind;
+        Dt = dt;
+        DType = dtype;
+        Gauge = gauge;
+        Training = training;
     }
 
     /// <summary>Metadata without training information.</summary>

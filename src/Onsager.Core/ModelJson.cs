@@ -297,7 +297,7 @@ public static class ModelJson
     {
         int version = r.Int(root, "version", "$");
         if (version != FormatVersion)
-            throw new ModelFileException(JsonFileName, $"format version {version} is not supported (this build reads version {FormatVersion}).");
+            throw new ModelFileException(JsonFileName, $"format version {version} is not supported (this build reads version {FormatVersion}; $.version).");
         var metadata = r.Metadata(r.Obj(root, "metadata", "$"), "$.metadata");
         r.CheckWeights(r.Obj(root, "weights", "$"), "$.weights");
         IVectorField model = root.ContainsKey("forceField") && !root.ContainsKey("model")
@@ -315,10 +315,15 @@ public static class ModelJson
 
         private static ModelFileException Bad(string path, string problem) => new(JsonFileName, $"{problem} at {path}");
 
+        /// <summary>Runs a record's constructor; its checks' failures become errors naming the JSON path of the offending field.</summary>
         private static T Build<T>(string path, Func<T> build)
         {
             try { return build(); }
-            catch (ArgumentException e) { throw new ModelFileException(JsonFileName, $"invalid value at {path}: {e.Message}", e); }
+            catch (ArgumentException e)
+            {
+                var at = Checks.FieldOf(e) is { } f ? f.StartsWith('[') ? path + f : $"{path}.{f}" : path;
+                throw new ModelFileException(JsonFileName, $"invalid value at {at}: {e.Message}", e);
+            }
         }
 
         private static JsonNode Req(JsonObject o, string key, string path) =>
@@ -395,10 +400,10 @@ public static class ModelJson
             uint version = BinaryPrimitives.ReadUInt32LittleEndian(weights.AsSpan(8));
             if (version != WeightsVersion) throw new ModelFileException(W, $"weights format version {version} is not supported (this build reads {WeightsVersion}).");
             HeaderCount = (int)Math.Min(int.MaxValue, BinaryPrimitives.ReadUInt32LittleEndian(weights.AsSpan(12)));
-            if (weights.Length < bytes) throw new ModelFileException(W, $"truncated: {weights.Length} bytes, model.json expects {bytes}.");
-            if (weights.Length > bytes) throw new ModelFileException(W, $"{weights.Length} bytes, model.json expects {bytes} (trailing data).");
+            if (weights.Length < bytes) throw new ModelFileException(W, $"truncated: {weights.Length} bytes, model.json expects {bytes} ({path}.bytes).");
+            if (weights.Length > bytes) throw new ModelFileException(W, $"{weights.Length} bytes, model.json expects {bytes} ({path}.bytes; trailing data).");
             if (HeaderCount != arrays)
-                throw new ModelFileException(W, $"array count mismatch: the header holds {HeaderCount} arrays, model.json says {arrays}.");
+                throw new ModelFileException(W, $"array count mismatch: the header holds {HeaderCount} arrays, model.json says {arrays} ({path}.arrays).");
             var actual = Convert.ToHexStringLower(SHA256.HashData(weights));
             if (!string.Equals(actual, sha, StringComparison.OrdinalIgnoreCase))
                 throw new ModelFileException(W, $"checksum mismatch: SHA-256 is {actual}, model.json records {sha} (the file is damaged or from another save).");
@@ -407,8 +412,8 @@ public static class ModelJson
         private Param Param(JsonNode n, string path)
         {
             var o = AsObj(n, path);
-            if (o.Count == 1 && o.ContainsKey("fixed")) return new Param.Fixed(Dbl(o, "fixed", path));
-            if (o.Count == 1 && o.ContainsKey("learned")) return new Param.Learned(Dbl(o, "learned", path));
+            if (o.Count == 1 && o.ContainsKey("fixed")) { var v = Dbl(o, "fixed", path); return Build(path, () => new Param.Fixed(v)); }
+            if (o.Count == 1 && o.ContainsKey("learned")) { var v = Dbl(o, "learned", path); return Build(path, () => new Param.Learned(v)); }
             throw Bad(path, "expected a parameter {\"fixed\": v} or {\"learned\": v}");
         }
 
@@ -421,8 +426,8 @@ public static class ModelJson
             bool learned = Bool(o, "learned", path);
             if (o.ContainsKey("values"))
             {
-                var values = Arr(o, "values", path).Select((x, i) => Dbl(x, $"{path}.values[{i}]"));
-                return new ParamArray(values.ToImmutableArray(), learned);
+                var values = Arr(o, "values", path).Select((x, i) => Dbl(x, $"{path}.values[{i}]")).ToImmutableArray();
+                return Build(path, () => new ParamArray(values, learned));
             }
             long offset = Long(o, "offset", path);
             int length = Int(o, "length", path);
@@ -434,15 +439,21 @@ public static class ModelJson
             Referenced++;
             var v = new double[length];
             for (int i = 0; i < length; i++) v[i] = BinaryPrimitives.ReadDoubleLittleEndian(weights.AsSpan((int)offset + 8 * i));
-            return new ParamArray(ImmutableArray.Create(v), learned);
+            if (ParamArray.FirstInvalid(v) is var bad and >= 0)
+                throw new ModelFileException(WeightsFileName,
+                    $"invalid value in the array of {path} (bytes {offset} to {offset + 8L * length}): entry {bad} (byte {offset + 8L * bad}) is {Checks.Show(v[bad])}; " +
+                    $"numbers in a member are finite with magnitude at most {Onsager.Param.MaxMagnitude:G}.");
+            return Build(path, () => new ParamArray(ImmutableArray.Create(v), learned));
         }
 
         private Network Network(JsonObject parent, string key, string parentPath)
         {
             string path = $"{parentPath}.{key}";
             var o = AsObj(Req(parent, key, parentPath), path);
-            var n = new Network(Int(o, "inputs", path), Int(o, "width", path), Int(o, "depth", path), Enum<Head>(o, "head", path), Array(o, "weights", path));
-            return Build(path, n.Validate);
+            int inputs = Int(o, "inputs", path), width = Int(o, "width", path), depth = Int(o, "depth", path);
+            var head = Enum<Head>(o, "head", path);
+            var weights = Array(o, "weights", path);
+            return Build(path, () => new Network(inputs, width, depth, head, weights));
         }
 
         private static string Type(JsonObject o, string path) => Str(o, "type", path);
@@ -518,7 +529,7 @@ public static class ModelJson
 
         private Scalar Scalar(JsonObject o, string p) => Type(o, p) switch
         {
-            "constant" => new Scalar.Constant(Param(o, "c", p)),
+            "constant" => Build(p, () => new Scalar.Constant(Param(o, "c", p))),
             "polynomial" => Build(p, () => new Scalar.Polynomial(Array(o, "coefficients", p))),
             "net" => Build(p, () => new Scalar.Net(Network(o, "network", p))),
             var t => throw UnknownType("scalar", t, p),
@@ -527,8 +538,8 @@ public static class ModelJson
         private NonNegative NonNegative(JsonObject o, string p) => Type(o, p) switch
         {
             "constant" => Build(p, () => new NonNegative.Constant(Param(o, "c", p))),
-            "softplus" => new NonNegative.Softplus(Scalar(Obj(o, "inner", p), p + ".inner")),
-            "square" => new NonNegative.Square(Scalar(Obj(o, "inner", p), p + ".inner")),
+            "softplus" => Build(p, () => new NonNegative.Softplus(Scalar(Obj(o, "inner", p), p + ".inner"))),
+            "square" => Build(p, () => new NonNegative.Square(Scalar(Obj(o, "inner", p), p + ".inner"))),
             "at-least" => Build(p, () => new NonNegative.AtLeast(Dbl(o, "floor", p), Scalar(Obj(o, "inner", p), p + ".inner"))),
             "net" => Build(p, () => new NonNegative.Net(Network(o, "network", p))),
             var t => throw UnknownType("non-negative function", t, p),
@@ -536,38 +547,38 @@ public static class ModelJson
 
         private Linear Linear(JsonObject o, string p) => Type(o, p) switch
         {
-            "difference" => new Linear.Difference(Enum<DifferenceKind>(o, "kind", p), Int(o, "axis", p)),
+            "difference" => Build(p, () => new Linear.Difference(Enum<DifferenceKind>(o, "kind", p), Int(o, "axis", p))),
             "select" => Build(p, () => new Linear.Select(Int(o, "field", p), Int(o, "fields", p))),
-            "compose" => new Linear.Compose(Linear(Obj(o, "outer", p), p + ".outer"), Linear(Obj(o, "inner", p), p + ".inner")),
+            "compose" => Build(p, () => new Linear.Compose(Linear(Obj(o, "outer", p), p + ".outer"), Linear(Obj(o, "inner", p), p + ".inner"))),
             var t => throw UnknownType("linear map", t, p),
         };
 
         private Dissipation Dissipation(JsonObject o, string p) => Type(o, p) switch
         {
-            "multiplier" => new Dissipation.Multiplier(Array(o, "theta", p)),
-            "mobility" => new Dissipation.Mobility(NonNegative(Obj(o, "m", p), p + ".m")),
-            "divergence" => new Dissipation.Divergence(NonNegative(Obj(o, "m", p), p + ".m")),
-            "banded" => new Dissipation.Banded(Array(o, "b", p), Int(o, "axis", p)),
+            "multiplier" => Build(p, () => new Dissipation.Multiplier(Array(o, "theta", p))),
+            "mobility" => Build(p, () => new Dissipation.Mobility(NonNegative(Obj(o, "m", p), p + ".m"))),
+            "divergence" => Build(p, () => new Dissipation.Divergence(NonNegative(Obj(o, "m", p), p + ".m"))),
+            "banded" => Build(p, () => new Dissipation.Banded(Array(o, "b", p), Int(o, "axis", p))),
             "low-rank" => Build(p, () => new Dissipation.LowRank(Param(o, "beta", p), Int(o, "rank", p), Array(o, "b", p))),
-            "sum" => new Dissipation.Sum(Arr(o, "terms", p).Select((x, i) => Dissipation(AsObj(x, $"{p}.terms[{i}]"), $"{p}.terms[{i}]")).ToImmutableArray()),
+            "sum" => Build(p, () => new Dissipation.Sum(Arr(o, "terms", p).Select((x, i) => Dissipation(AsObj(x, $"{p}.terms[{i}]"), $"{p}.terms[{i}]")).ToImmutableArray())),
             "scaled" => Build(p, () => new Dissipation.Scaled(Param(o, "c", p), Dissipation(Obj(o, "inner", p), p + ".inner"))),
-            "weighted" => new Dissipation.Weighted(NonNegative(Obj(o, "s", p), p + ".s"), Dissipation(Obj(o, "inner", p), p + ".inner")),
-            "congruence" => new Dissipation.Congruence(Linear(Obj(o, "l", p), p + ".l"), Dissipation(Obj(o, "inner", p), p + ".inner")),
+            "weighted" => Build(p, () => new Dissipation.Weighted(NonNegative(Obj(o, "s", p), p + ".s"), Dissipation(Obj(o, "inner", p), p + ".inner"))),
+            "congruence" => Build(p, () => new Dissipation.Congruence(Linear(Obj(o, "l", p), p + ".l"), Dissipation(Obj(o, "inner", p), p + ".inner"))),
             var t => throw UnknownType("dissipation", t, p),
         };
 
         private Conservation Conservation(JsonObject o, string p) => Type(o, p) switch
         {
-            "multiplier" => new Conservation.Multiplier(Array(o, "phi", p)),
-            "stencil" => new Conservation.Stencil(Array(o, "c", p), Int(o, "order", p), Int(o, "axis", p)),
-            "advection" => new Conservation.Advection(Scalar(Obj(o, "b", p), p + ".b"), Int(o, "axis", p)),
-            "banded" => new Conservation.Banded(Array(o, "a", p), Int(o, "axis", p)),
+            "multiplier" => Build(p, () => new Conservation.Multiplier(Array(o, "phi", p))),
+            "stencil" => Build(p, () => new Conservation.Stencil(Array(o, "c", p), Int(o, "order", p), Int(o, "axis", p))),
+            "advection" => Build(p, () => new Conservation.Advection(Scalar(Obj(o, "b", p), p + ".b"), Int(o, "axis", p))),
+            "banded" => Build(p, () => new Conservation.Banded(Array(o, "a", p), Int(o, "axis", p))),
             "low-rank" => Build(p, () => new Conservation.LowRank(Int(o, "rank", p), Array(o, "b", p), Array(o, "c", p))),
-            "symplectic" => new Conservation.Symplectic(Int(o, "q", p), Int(o, "p", p)),
+            "symplectic" => Build(p, () => new Conservation.Symplectic(Int(o, "q", p), Int(o, "p", p))),
             "coupling" => Build(p, () => new Conservation.Coupling(Int(o, "a", p), Int(o, "b", p), Enum<DifferenceKind>(o, "d", p), Int(o, "axis", p))),
-            "sum" => new Conservation.Sum(Arr(o, "terms", p).Select((x, i) => Conservation(AsObj(x, $"{p}.terms[{i}]"), $"{p}.terms[{i}]")).ToImmutableArray()),
-            "scaled" => new Conservation.Scaled(Param(o, "c", p), Conservation(Obj(o, "inner", p), p + ".inner")),
-            "congruence" => new Conservation.Congruence(Linear(Obj(o, "l", p), p + ".l"), Conservation(Obj(o, "inner", p), p + ".inner")),
+            "sum" => Build(p, () => new Conservation.Sum(Arr(o, "terms", p).Select((x, i) => Conservation(AsObj(x, $"{p}.terms[{i}]"), $"{p}.terms[{i}]")).ToImmutableArray())),
+            "scaled" => Build(p, () => new Conservation.Scaled(Param(o, "c", p), Conservation(Obj(o, "inner", p), p + ".inner"))),
+            "congruence" => Build(p, () => new Conservation.Congruence(Linear(Obj(o, "l", p), p + ".l"), Conservation(Obj(o, "inner", p), p + ".inner"))),
             var t => throw UnknownType("conservation", t, p),
         };
     }

@@ -15,21 +15,31 @@ public enum Head
 
 /// <summary>
 /// A multilayer perceptron as a value: Inputs -> Width x Depth (SiLU) -> 1, with its weights flattened
-/// (per layer: W row-major, then b; the last layer has no bias when the head is bounded).
+/// (per layer: W row-major, then b; the last layer has no bias when the head is bounded). The shape is fixed at
+/// construction; the weights (checked against it) are the one thing <c>with</c> may replace.
 /// </summary>
 public sealed record Network(int Inputs, int Width, int Depth, Head Head, ParamArray Weights)
 {
-    public Network Validate()
+    public int Inputs { get; } = Checks.AtLeast(Inputs, 1, "A network's inputs", "inputs");
+    public int Width { get; } = Checks.AtLeast(Width, 1, "A network's width", "width");
+    public int Depth { get; } = Checks.AtLeast(Depth, 1, "A network's depth", "depth");
+    public Head Head { get; } = Checks.Defined(Head, "The head", "head");
+    public ParamArray Weights { get; init => field = Counted(value, this.Inputs, this.Width, this.Depth, this.Head); } = Counted(Weights, Inputs, Width, Depth, Head);
+
+    private static ParamArray Counted(ParamArray w, int inputs, int width, int depth, Head head)
     {
-        if (Inputs < 1 || Width < 1 || Depth < 1) throw new ArgumentException("A network needs at least one input, unit and layer.");
-        if (Weights.Length != Count(Inputs, Width, Depth, Head))
-            throw new ArgumentException($"A network {Inputs}-{Width}x{Depth}-1 ({Head}) needs {Count(Inputs, Width, Depth, Head)} weights, got {Weights.Length}.");
-        return this;
+        int n = Count(inputs, width, depth, head);
+        return Checks.NotNull(w, "weights").Length == n ? w
+            : throw Checks.Invalid("weights", $"A network {inputs}-{width}x{depth}-1 ({head}) needs {n} weights, got {w.Length}.");
     }
 
-    /// <summary>Number of weights of such a network.</summary>
+    /// <summary>This network: its constructor has checked it (kept so that callers can say what they rely on).</summary>
+    public Network Validate() => this;
+
+    /// <summary>Number of weights of such a network (an <see cref="ArgumentException"/> when it exceeds an array's size).</summary>
     public static int Count(int inputs, int width, int depth, Head head) =>
-        (inputs * width + width) + (depth - 1) * (width * width + width) + width + (head == Head.Bounded ? 0 : 1);
+        Checks.Count(((Int128)inputs * width + width) + (depth - (Int128)1) * ((Int128)width * width + width) + width + (head == Head.Bounded ? 0 : 1),
+                     $"A network {inputs}-{width}x{depth}-1", "width");
 
     /// <summary>A network with deterministic uniform (fan-in scaled) initial weights; <paramref name="outputScale"/> scales the last layer.</summary>
     public static Network Create(int inputs, int width, int depth, Head head, int seed, double outputScale = 1.0, bool learned = true)

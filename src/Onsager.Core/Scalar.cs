@@ -6,18 +6,27 @@ public abstract record Scalar
     private Scalar() { }
 
     /// <summary>c.</summary>
-    public sealed record Constant(Param C) : Scalar;
+    public sealed record Constant(Param C) : Scalar
+    {
+        public Param C { get; init => field = Checks.NotNull(value, "c"); } = Checks.NotNull(C, "c");
+    }
 
     /// <summary>sum_j c_j s^j.</summary>
     public sealed record Polynomial(ParamArray Coefficients) : Scalar
     {
-        public ParamArray Coefficients { get; init; } = Coefficients.Length > 0 ? Coefficients : throw new ArgumentException("A polynomial needs at least one coefficient.");
+        public ParamArray Coefficients { get; init => field = NotEmpty(value); } = NotEmpty(Coefficients);
+
+        private static ParamArray NotEmpty(ParamArray c) =>
+            Checks.NotNull(c, "coefficients").Length > 0 ? c : throw Checks.Invalid("coefficients", "A polynomial needs at least one coefficient.");
     }
 
     /// <summary>A one-input network.</summary>
     public sealed record Net(Network Network) : Scalar
     {
-        public Network Network { get; init; } = Network.Validate().Inputs == 1 ? Network : throw new ArgumentException("A pointwise network has one input.");
+        public Network Network { get; init => field = OneInput(value); } = OneInput(Network);
+
+        private static Network OneInput(Network n) =>
+            Checks.NotNull(n, "network").Inputs == 1 ? n : throw Checks.Invalid("network", $"A pointwise network has one input, got {n}.");
     }
 
     public static Scalar Linear(double slope) => new Polynomial(ParamArray.Fixed(0, slope));
@@ -33,26 +42,40 @@ public abstract record NonNegative
     /// <summary>c &gt;= 0.</summary>
     public sealed record Constant(Param C) : NonNegative
     {
-        public Param C { get; init; } = Param.RequireNonNegative(C, "A non-negative constant") >= 0 ? C : C;
+        public Param C { get; init => field = NonNeg(value); } = NonNeg(C);
+
+        private static Param NonNeg(Param c) { Param.RequireNonNegative(c, "A non-negative constant", "c"); return c; }
     }
 
     /// <summary>softplus(g(s)).</summary>
-    public sealed record Softplus(Scalar Inner) : NonNegative;
+    public sealed record Softplus(Scalar Inner) : NonNegative
+    {
+        public Scalar Inner { get; init => field = Checks.NotNull(value, "inner"); } = Checks.NotNull(Inner, "inner");
+    }
 
     /// <summary>g(s)^2.</summary>
-    public sealed record Square(Scalar Inner) : NonNegative;
+    public sealed record Square(Scalar Inner) : NonNegative
+    {
+        public Scalar Inner { get; init => field = Checks.NotNull(value, "inner"); } = Checks.NotNull(Inner, "inner");
+    }
 
     /// <summary>max(g(s), floor), floor &gt;= 0 (e.g. the degenerate Cahn-Hilliard mobility max(1 - u^2, 0.05)).</summary>
     public sealed record AtLeast(double Floor, Scalar Inner) : NonNegative
     {
-        public double Floor { get; init; } = Floor >= 0 && double.IsFinite(Floor) ? Floor : throw new ArgumentException($"The floor must be >= 0, got {Floor}.");
+        public double Floor { get; init => field = NonNegativeFloor(value); } = NonNegativeFloor(Floor);
+        public Scalar Inner { get; init => field = Checks.NotNull(value, "inner"); } = Checks.NotNull(Inner, "inner");
+
+        private static double NonNegativeFloor(double f) =>
+            Checks.Number(f, "The floor", "floor") >= 0 ? f : throw Checks.Invalid("floor", $"The floor must be >= 0, got {Checks.Show(f)}.");
     }
 
     /// <summary>A one-input network with a positive head.</summary>
     public sealed record Net(Network Network) : NonNegative
     {
-        public Network Network { get; init; } = Network.Validate().Inputs == 1 && Network.Head == Head.Positive ? Network
-            : throw new ArgumentException("A non-negative network has one input and a positive head.");
+        public Network Network { get; init => field = PositiveHead(value); } = PositiveHead(Network);
+
+        private static Network PositiveHead(Network n) => Checks.NotNull(n, "network").Inputs == 1 && n.Head == Head.Positive ? n
+            : throw Checks.Invalid("network", $"A non-negative network has one input and a positive head, got {n}.");
     }
 
     public static NonNegative Of(double c) => new Constant(c);

@@ -9,72 +9,87 @@ public static class Structure
     /// <summary>Checks that field indices, axes and grid dimensions fit; throws with the reason otherwise.</summary>
     public static void Validate(Model m)
     {
-        var anchored = m.Energy.Anchors.Select(a => a.On).ToHashSet();
-        foreach (var a in m.Energy.Anchors) CheckField(a.On, m.Fields, "anchor");
-        for (int f = 0; f < m.Fields; f++)
+        ValidateEnergy(m.Energy, m.Grid, m.Fields);
+        if (m.Dissipation is not null) ValidateDissipation(m.Dissipation, m.Grid, m.Fields, "dissipation");
+        if (m.Conservation is not null) ValidateConservation(m.Conservation, m.Grid, m.Fields, "conservation");
+    }
+
+    // Failures name the offending field as a path inside the member (e.g. "energy.anchors[1].field"): see Checks.FieldKey.
+
+    internal static void ValidateEnergy(Energy e, Grid g, int fields)
+    {
+        for (int i = 0; i < e.Anchors.Length; i++) CheckField(e.Anchors[i].On, fields, "anchor", $"energy.anchors[{i}].field");
+        var anchored = e.Anchors.Select(a => a.On).ToHashSet();
+        for (int f = 0; f < fields; f++)
             if (!anchored.Contains(f))
-                throw new ArgumentException($"Field {f} has no coercive anchor: every field needs a s^2 or a s^4 with a > 0 (memo section 3b).");
-        if (m.Energy.Shift.Length > m.Fields) throw new ArgumentException("More Casimir shifts than fields.");
-        foreach (var t in m.Energy.Terms) ValidateTerm(t, m);
-        if (m.Dissipation is not null) ValidateDissipation(m.Dissipation, m.Grid, m.Fields);
-        if (m.Conservation is not null) ValidateConservation(m.Conservation, m.Grid, m.Fields);
+            {
+                // When an anchor repeats a field another anchors, it is the likely slip: name it.
+                int repeat = Enumerable.Range(1, e.Anchors.Length - 1).FirstOrDefault(i => e.Anchors.Take(i).Any(a => a.On == e.Anchors[i].On), -1);
+                throw Checks.Invalid(repeat >= 0 ? $"energy.anchors[{repeat}].field" : "energy.anchors",
+                    $"Field {f} has no coercive anchor: every field needs a s^2 or a s^4 with a > 0 (memo section 3b)" +
+                    (repeat >= 0 ? $"; anchor {repeat} is on field {e.Anchors[repeat].On}, which an earlier anchor already covers." : "."));
+            }
+        if (e.Shift.Length > fields) throw Checks.Invalid("energy.shift", $"More Casimir shifts ({e.Shift.Length}) than fields ({fields}).");
+        for (int i = 0; i < e.Terms.Length; i++) ValidateTerm(e.Terms[i], g, fields, $"energy.terms[{i}]");
     }
 
-    private static void CheckField(int field, int fields, string what)
+    private static void CheckField(int field, int fields, string what, string at)
     {
-        if (field < 0 || field >= fields) throw new ArgumentException($"The {what} refers to field {field}, but the member has {fields} field(s).");
+        if (field < 0 || field >= fields) throw Checks.Invalid(at, $"The {what} refers to field {field}, but the member has {fields} field(s).");
     }
 
-    private static void CheckAxis(int axis, Grid g, string what)
+    private static void CheckAxis(int axis, Grid g, string what, string at)
     {
-        if (axis < 0 || axis >= g.Dimensions) throw new ArgumentException($"The {what} acts along axis {axis}, but the grid is {g.Dimensions}D.");
+        if (axis < 0 || axis >= g.Dimensions) throw Checks.Invalid(at + ".axis", $"The {what} acts along axis {axis}, but the grid is {g.Dimensions}D.");
     }
 
     // A band reaching N/2 wraps onto itself on the periodic grid (S^j - S^-j = 0 when 2j = N): refuse it.
-    private static void CheckBand(int reach, Grid g, int axis)
+    private static void CheckBand(int reach, Grid g, int axis, string at)
     {
         if (axis >= 0 && axis < g.Dimensions && 2 * reach >= g.Points[axis])
-            throw new ArgumentException($"A stencil reaching {reach} sites needs more than {2 * reach} points along axis {axis}, the grid has {g.Points[axis]}.");
+            throw Checks.Invalid(at, $"A stencil reaching {reach} sites needs more than {2 * reach} points along axis {axis}, the grid has {g.Points[axis]}.");
     }
 
-    private static void CheckModes(ParamArray p, Grid g, string what)
+    private static void CheckModes(ParamArray p, Grid g, string what, string at)
     {
         if (p.Length != Spectral.ModeCount(g))
-            throw new ArgumentException($"The {what} needs one value per rfft mode of the grid ({Spectral.ModeCount(g)}), got {p.Length}.");
+            throw Checks.Invalid(at, $"The {what} needs one value per rfft mode of the grid ({Spectral.ModeCount(g)}), got {p.Length}.");
     }
 
-    private static void ValidateTerm(EnergyTerm t, Model m)
+    private static void ValidateTerm(EnergyTerm t, Grid g, int fields, string at)
     {
         switch (t)
         {
-            case EnergyTerm.Quadratic q: CheckField(q.Field, m.Fields, "quadratic term"); break;
-            case EnergyTerm.Gradient g: CheckField(g.Field, m.Fields, "gradient term"); break;
-            case EnergyTerm.Polynomial p: CheckField(p.Field, m.Fields, "polynomial term"); break;
-            case EnergyTerm.LocalNetwork n: CheckField(n.Field, m.Fields, "network term"); break;
-            case EnergyTerm.InputConvex c: CheckField(c.Field, m.Fields, "input-convex term"); break;
-            case EnergyTerm.Circulant c: CheckField(c.Field, m.Fields, "circulant term"); CheckModes(c.Symbol, m.Grid, "circulant energy"); break;
+            case EnergyTerm.Quadratic q: CheckField(q.Field, fields, "quadratic term", at + ".field"); break;
+            case EnergyTerm.Gradient gr: CheckField(gr.Field, fields, "gradient term", at + ".field"); break;
+            case EnergyTerm.Polynomial p: CheckField(p.Field, fields, "polynomial term", at + ".field"); break;
+            case EnergyTerm.LocalNetwork n: CheckField(n.Field, fields, "network term", at + ".field"); break;
+            case EnergyTerm.InputConvex c: CheckField(c.Field, fields, "input-convex term", at + ".field"); break;
+            case EnergyTerm.Circulant c: CheckField(c.Field, fields, "circulant term", at + ".field"); CheckModes(c.Symbol, g, "circulant energy", at + ".symbol"); break;
             case EnergyTerm.LowModes l:
-                CheckField(l.Field, m.Fields, "low-mode term");
-                if (m.Grid.Dimensions != 1) throw new ArgumentException("The low-mode energy is defined on 1D grids.");
-                if (l.Modes < 1 || l.Modes >= m.Grid.Points[0] / 2) throw new ArgumentException($"The low-mode energy needs 1 <= modes < N/2, got {l.Modes}.");
+                CheckField(l.Field, fields, "low-mode term", at + ".field");
+                if (g.Dimensions != 1) throw Checks.Invalid(at, "The low-mode energy is defined on 1D grids.");
+                if (l.Modes < 1 || l.Modes >= g.Points[0] / 2) throw Checks.Invalid(at + ".modes", $"The low-mode energy needs 1 <= modes < N/2 = {g.Points[0] / 2}, got {l.Modes}.");
                 break;
             case EnergyTerm.Dense d:
-                if (d.G.Inputs != m.Fields * m.Grid.Sites)
-                    throw new ArgumentException($"The dense energy's network takes the whole state: {m.Fields * m.Grid.Sites} inputs (fields x sites), got {d.G.Inputs}.");
+                if (d.G.Inputs != (long)fields * g.Sites)
+                    throw Checks.Invalid(at + ".g.inputs", $"The dense energy's network takes the whole state: {(long)fields * g.Sites} inputs (fields x sites), got {d.G.Inputs}.");
                 break;
-            case EnergyTerm.Scaled s: ValidateTerm(s.Term, m); break;
-            case EnergyTerm.Sum s: foreach (var x in s.Terms) ValidateTerm(x, m); break;
+            case EnergyTerm.Scaled s: ValidateTerm(s.Term, g, fields, at + ".term"); break;
+            case EnergyTerm.Sum s: for (int i = 0; i < s.Terms.Length; i++) ValidateTerm(s.Terms[i], g, fields, $"{at}.terms[{i}]"); break;
             case EnergyTerm.Custom: break;
+            default: throw new NotSupportedException($"Unknown energy term {t.GetType().Name}.");
         }
     }
 
-    private static void ValidateLinear(Linear l, Grid g, int fields)
+    private static void ValidateLinear(Linear l, Grid g, int fields, string at)
     {
         switch (l)
         {
-            case Linear.Difference d: CheckAxis(d.Axis, g, "difference"); break;
-            case Linear.Select s: if (s.Fields != fields) throw new ArgumentException($"The selection is for {s.Fields} fields, the member has {fields}."); break;
-            case Linear.Compose c: ValidateLinear(c.Inner, g, fields); ValidateLinear(c.Outer, g, OutputFields(c.Inner, fields)); break;
+            case Linear.Difference d: CheckAxis(d.Axis, g, "difference", at); break;
+            case Linear.Select s: if (s.Fields != fields) throw Checks.Invalid(at + ".fields", $"The selection is for {s.Fields} fields, the member has {fields}."); break;
+            case Linear.Compose c: ValidateLinear(c.Inner, g, fields, at + ".inner"); ValidateLinear(c.Outer, g, OutputFields(c.Inner, fields), at + ".outer"); break;
+            default: throw new NotSupportedException($"Unknown linear map {l.GetType().Name}.");
         }
     }
 
@@ -85,50 +100,60 @@ public static class Structure
         _ => fields
     };
 
-    private static void CheckLowRank(ParamArray factor, int rank, Grid g, int fields, string what)
+    private static void CheckLowRank(ParamArray factor, int rank, Grid g, int fields, string what, string at)
     {
         long n = (long)fields * g.Sites;
         if (factor.Length != n * rank)
-            throw new ArgumentException($"The {what} of rank {rank} needs {n * rank} numbers ({n} = fields x sites rows, {rank} columns), got {factor.Length}.");
+            throw Checks.Invalid(at, $"The {what} of rank {rank} needs {n * rank} numbers ({n} = fields x sites rows, {rank} columns), got {factor.Length}.");
     }
 
-    private static void ValidateDissipation(Dissipation d, Grid g, int fields)
+    internal static void ValidateDissipation(Dissipation d, Grid g, int fields, string at)
     {
         switch (d)
         {
-            case Dissipation.LowRank l: CheckLowRank(l.B, l.Rank, g, fields, "low-rank dissipation's B"); break;
-            case Dissipation.Multiplier m: CheckModes(m.Theta, g, "dissipation multiplier"); break;
-            case Dissipation.Banded b: CheckAxis(b.Axis, g, "banded dissipation"); CheckBand(b.B.Length - 1, g, b.Axis); break;
-            case Dissipation.Sum s: foreach (var t in s.Terms) ValidateDissipation(t, g, fields); break;
-            case Dissipation.Scaled s: ValidateDissipation(s.Inner, g, fields); break;
-            case Dissipation.Weighted w: ValidateDissipation(w.Inner, g, fields); break;
-            case Dissipation.Congruence c: ValidateLinear(c.L, g, fields); ValidateDissipation(c.Inner, g, OutputFields(c.L, fields)); break;
+            case Dissipation.LowRank l: CheckLowRank(l.B, l.Rank, g, fields, "low-rank dissipation's B", at + ".b"); break;
+            case Dissipation.Multiplier m: CheckModes(m.Theta, g, "dissipation multiplier", at + ".theta"); break;
+            case Dissipation.Banded b: CheckAxis(b.Axis, g, "banded dissipation", at); CheckBand(b.B.Length - 1, g, b.Axis, at + ".b"); break;
+            case Dissipation.Mobility or Dissipation.Divergence or Dissipation.Custom: break;
+            case Dissipation.Sum s: for (int i = 0; i < s.Terms.Length; i++) ValidateDissipation(s.Terms[i], g, fields, $"{at}.terms[{i}]"); break;
+            case Dissipation.Scaled s: ValidateDissipation(s.Inner, g, fields, at + ".inner"); break;
+            case Dissipation.Weighted w: ValidateDissipation(w.Inner, g, fields, at + ".inner"); break;
+            case Dissipation.Congruence c:
+                ValidateLinear(c.L, g, fields, at + ".l");
+                ValidateDissipation(c.Inner, g, OutputFields(c.L, fields), at + ".inner");
+                break;
+            default: throw new NotSupportedException($"Unknown dissipation {d.GetType().Name}.");
         }
     }
 
-    private static void ValidateConservation(Conservation w, Grid g, int fields)
+    internal static void ValidateConservation(Conservation w, Grid g, int fields, string at)
     {
         switch (w)
         {
             case Conservation.LowRank l:
-                CheckLowRank(l.B, l.Rank, g, fields, "low-rank conservation's B");
-                CheckLowRank(l.C, l.Rank, g, fields, "low-rank conservation's C");
+                CheckLowRank(l.B, l.Rank, g, fields, "low-rank conservation's B", at + ".b");
+                CheckLowRank(l.C, l.Rank, g, fields, "low-rank conservation's C", at + ".c");
                 break;
-            case Conservation.Multiplier m: CheckModes(m.Phi, g, "conservation multiplier"); break;
-            case Conservation.Stencil s: CheckAxis(s.Axis, g, "stencil"); CheckBand(s.C.Length, g, s.Axis); break;
-            case Conservation.Advection a: CheckAxis(a.Axis, g, "advection"); break;
-            case Conservation.Banded b: CheckAxis(b.Axis, g, "banded conservation"); CheckBand(b.A.Length, g, b.Axis); break;
+            case Conservation.Multiplier m: CheckModes(m.Phi, g, "conservation multiplier", at + ".phi"); break;
+            case Conservation.Stencil s: CheckAxis(s.Axis, g, "stencil", at); CheckBand(s.C.Length, g, s.Axis, at + ".c"); break;
+            case Conservation.Advection a: CheckAxis(a.Axis, g, "advection", at); break;
+            case Conservation.Banded b: CheckAxis(b.Axis, g, "banded conservation", at); CheckBand(b.A.Length, g, b.Axis, at + ".a"); break;
             case Conservation.Symplectic s:
-                CheckField(s.Q, fields, "symplectic block"); CheckField(s.P, fields, "symplectic block");
-                if (s.Q == s.P) throw new ArgumentException("The symplectic block needs two different fields.");
+                CheckField(s.Q, fields, "symplectic block", at + ".q"); CheckField(s.P, fields, "symplectic block", at + ".p");
+                if (s.Q == s.P) throw Checks.Invalid(at + ".p", $"The symplectic block needs two different fields, got q = p = {s.P}.");
                 break;
             case Conservation.Coupling c:
-                CheckField(c.A, fields, "coupling block"); CheckField(c.B, fields, "coupling block"); CheckAxis(c.Axis, g, "coupling block");
-                if (c.A == c.B) throw new ArgumentException("The coupling block needs two different fields.");
+                CheckField(c.A, fields, "coupling block", at + ".a"); CheckField(c.B, fields, "coupling block", at + ".b"); CheckAxis(c.Axis, g, "coupling block", at);
+                if (c.A == c.B) throw Checks.Invalid(at + ".b", $"The coupling block needs two different fields, got a = b = {c.B}.");
                 break;
-            case Conservation.Sum s: foreach (var t in s.Terms) ValidateConservation(t, g, fields); break;
-            case Conservation.Scaled s: ValidateConservation(s.Inner, g, fields); break;
-            case Conservation.Congruence c: ValidateLinear(c.L, g, fields); ValidateConservation(c.Inner, g, OutputFields(c.L, fields)); break;
+            case Conservation.Custom: break;
+            case Conservation.Sum s: for (int i = 0; i < s.Terms.Length; i++) ValidateConservation(s.Terms[i], g, fields, $"{at}.terms[{i}]"); break;
+            case Conservation.Scaled s: ValidateConservation(s.Inner, g, fields, at + ".inner"); break;
+            case Conservation.Congruence c:
+                ValidateLinear(c.L, g, fields, at + ".l");
+                ValidateConservation(c.Inner, g, OutputFields(c.L, fields), at + ".inner");
+                break;
+            default: throw new NotSupportedException($"Unknown conservation {w.GetType().Name}.");
         }
     }
 

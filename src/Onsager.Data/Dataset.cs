@@ -104,9 +104,12 @@ public sealed record Dataset(
     public ImmutableArray<double> Origins => Coordinates.Select(x => x[0]).ToImmutableArray();
     public double DomainLength => Lengths[0];
     public Grid Grid => new(Lengths, Points);
-    public string Name => Notes.TryGetValue("name", out var n) && n.Length > 0 ? n : System.IO.Path.GetFileNameWithoutExtension(Path);
-    public string? KnownMember => Notes.TryGetValue("known_member", out var k) && k.Length > 0 ? k : null;
-    public ImmutableArray<string> FieldNames => Notes.TryGetValue("fields", out var f) && f.Split(',').Length == Fields
+    public string Name => Notes.TryGetValue("name", out var n) && !string.IsNullOrEmpty(n) ? n : System.IO.Path.GetFileNameWithoutExtension(Path);
+    /// <summary>pde_info/known_member: null when absent or empty; a <see cref="DatasetException"/> naming the file and the field when not a known member.</summary>
+    public string? KnownMember => Notes.TryGetValue("known_member", out var k) && !string.IsNullOrEmpty(k)
+        ? KnownMembers.Names.Contains(k) ? k : throw new DatasetException(Path, $"pde_info/known_member '{k}' is not a known member (known: {string.Join(", ", KnownMembers.Names)})")
+        : null;
+    public ImmutableArray<string> FieldNames => Notes.TryGetValue("fields", out var f) && f is not null && f.Split(',').Length == Fields
         ? [.. f.Split(',')] : Enumerable.Range(0, Fields).Select(i => $"field{i}").ToImmutableArray();
 
     public DatasetSplit ReferenceSplit(int seed = 0) => Split(checked((int)Samples), seed) with
@@ -281,9 +284,10 @@ public static class NpzLayout
         }
         var scalars = a.Where(kv => kv.Key.StartsWith("pde_info/") && kv.Value.Data is not string[] && kv.Value.Count == 1)
             .ToImmutableSortedDictionary(kv => kv.Key["pde_info/".Length..], kv => kv.Value.AsDoubles()[0], StringComparer.Ordinal);
-        var notes = a.Where(kv => kv.Key.StartsWith("pde_info/") && kv.Value.Data is string[] { Length: 1 })
+        var notes = a.Where(kv => kv.Key.StartsWith("pde_info/") && kv.Value.Data is string[] { Length: 1 } s && s[0] is not null)
             .ToImmutableSortedDictionary(kv => kv.Key["pde_info/".Length..], kv => ((string[])kv.Value.Data)[0], StringComparer.Ordinal);
         Validation.DomainLength(path, coords, scalars);
+        Validation.TimeStep(path, t, scalars);
         var coefs = a.Keys.Where(k => k.StartsWith("coef/u_ic/")).Select(k => k["coef/u_ic/".Length..]).ToImmutableArray();
         return new Hdf5.FileMeta(path, u.Shape, u.Data is double[], t, coords.ToImmutable(), scalars, notes, coefs);
     }

@@ -110,9 +110,10 @@ public static class Hdf5
                     if (child is not IH5Dataset d) continue;
                     if (d.Type.Class == H5DataTypeClass.FloatingPoint && d.Space.Dimensions.Length == 0) scalars[child.Name] = d.Read<double>();
                     else if (d.Type.Class == H5DataTypeClass.FixedPoint && d.Space.Dimensions.Length == 0) scalars[child.Name] = d.Read<long>();
-                    else if (d.Type.Class is H5DataTypeClass.String or H5DataTypeClass.VariableLength && d.Space.Dimensions.Length == 0) notes[child.Name] = d.Read<string>();
+                    else if (d.Type.Class is H5DataTypeClass.String or H5DataTypeClass.VariableLength && d.Space.Dimensions.Length == 0 && d.Read<string>() is { } note) notes[child.Name] = note;
                 }
             Validation.DomainLength(path, coords, scalars);
+            Validation.TimeStep(path, t, scalars);
             var coefNames = ImmutableArray<string>.Empty;
             if (f.LinkExists("coef/u_ic"))
                 coefNames = f.Group("coef").Group("u_ic").Children().OfType<IH5Dataset>().Select(d => d.Name).Order(StringComparer.Ordinal).ToImmutableArray();
@@ -223,6 +224,15 @@ internal static class Validation
 
     /// <summary>Spacing of a validated uniform grid, from its ends (more accurate than x_1 - x_0 for float32 coordinates).</summary>
     public static double Spacing(IReadOnlyList<double> x) => (x[^1] - x[0]) / (x.Count - 1);
+
+    /// <summary>When pde_info records the frame step dt, it must be t_coord's step (or, with one frame, positive and finite).</summary>
+    public static void TimeStep(string path, double[] t, IReadOnlyDictionary<string, double> scalars)
+    {
+        if (!scalars.TryGetValue("dt", out var dt)) return;
+        if (!(dt > 0) || !double.IsFinite(dt)) throw new DatasetException(path, $"pde_info/dt = {dt:G9} is not a positive time step");
+        if (t.Length >= 2 && Math.Abs(Spacing(t) - dt) > 1e-5 * dt)
+            throw new DatasetException(path, $"pde_info/dt = {dt:G9} contradicts 't_coord', whose step is {Spacing(t):G9}");
+    }
 
     /// <summary>When pde_info records the domain length L, each axis must satisfy N * spacing = L (x_j = j L / N, not j L / (N - 1)).</summary>
     public static void DomainLength(string path, IReadOnlyList<double[]> coords, IReadOnlyDictionary<string, double> scalars)

@@ -168,7 +168,8 @@ public sealed class TrainingTests : IDisposable
         var data = SmallData();
         using var reader = DatasetReader.Open(data);
         var net = Network.Create(1, 4, 1, Head.Bounded, 0);
-        var poisoned = net with { Weights = net.Weights.With(net.Weights.Values.SetItem(0, double.NaN)) };
+        // A member cannot hold NaN; with every weight at the largest magnitude a member allows, G' ~ 1e200 and the loss overflows.
+        var poisoned = net with { Weights = net.Weights.With(net.Weights.Values.Select(_ => Param.MaxMagnitude)) };
         var model = new Model(reader.Dataset.Grid, new Energy(new Anchor.SineNetwork(new Param.Learned(1.0), poisoned)),
                               new Dissipation.Multiplier(ParamArray.Filled(Spectral.ModeCount(reader.Dataset.Grid), 1.0, true)));
         var e = Assert.Throws<TrainingDivergedException>(() => new Trainer(model, Quick()).Train(reader));
