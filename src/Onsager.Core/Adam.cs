@@ -18,6 +18,7 @@ public sealed class Adam : IDisposable
     private readonly Tensor[] firstMoment, secondMoment;
     private readonly long[] steps;
 
+    /// <summary>Adam over these parameters (leaf tensors that require grad), its moments zero.</summary>
     public Adam(IEnumerable<Tensor> parameters)
     {
         this.parameters = parameters.ToArray();
@@ -51,6 +52,7 @@ public sealed class Adam : IDisposable
         }
     }
 
+    /// <summary>Frees the moment estimates (the parameters stay the caller's).</summary>
     public void Dispose()
     {
         foreach (var t in firstMoment.Concat(secondMoment)) t.Dispose();
