@@ -12,11 +12,11 @@ public sealed record CoercivityCertificate(double[] Kappa, double Constant, doub
     /// <summary>The bound at a state (batch, field, x[, y]) per sample.</summary>
     public Tensor Bound(Tensor w, Grid grid)
     {
-        var sq = w.square().flatten(2).sum(2) * grid.CellVolume;           // (batch, field)
-        var mass = w.flatten(2).sum(2) * grid.CellVolume;
+        var sq = w.Squared().flatten(2).sum(2).Times(grid.CellVolume);          // (batch, field)
+        var mass = w.flatten(2).sum(2).Times(grid.CellVolume);
         var kappa = tensor(Kappa, w.dtype, w.device);
         var shift = tensor(Enumerable.Range(0, Kappa.Length).Select(f => f < Shift.Length ? Shift[f] : 0.0).ToArray(), w.dtype, w.device);
-        return Factor * ((sq * kappa).sum(1) - Constant) + Offset + (mass * shift).sum(1);
+        return (sq * kappa).sum(1).Minus(Constant).Times(Factor).Plus(Offset).Plus((mass * shift).sum(1));
     }
 
     /// <summary>Global lower bound of E: minimise Factor kappa ||w||^2 + mu integral w (>= -mu^2 |Omega| / (4 Factor kappa)).</summary>

@@ -62,7 +62,7 @@ public sealed class CompiledForceField : CompiledVectorField<ForceField>
     }
 
     /// <summary>A pointwise linear map of channels (dim 1): (batch, in, x) -> (batch, out, x).</summary>
-    private static Tensor Pointwise(Tensor x, Tensor w, Tensor b) => einsum("oi,bix->box", w, x) + b.unsqueeze(-1);
+    private static Tensor Pointwise(Tensor x, Tensor w, Tensor b) => einsum("oi,bix->box", w, x).Plus(b.unsqueeze(-1));
 
     private static Tensor Convolutional(ForceField.Convolutional c, Reader r, Tensor u)
     {
@@ -98,9 +98,9 @@ public sealed class CompiledForceField : CompiledVectorField<ForceField>
             var hat = fft.rfft(h, dim: -1).narrow(-1, 0, modes);
             var (xr, xi) = (hat.real, hat.imag);
             var yr = einsum("bim,iom->bom", xr, re) - einsum("bim,iom->bom", xi, im);
-            var yi = einsum("bim,iom->bom", xr, im) + einsum("bim,iom->bom", xi, re);
+            var yi = einsum("bim,iom->bom", xr, im).Plus(einsum("bim,iom->bom", xi, re));
             var spectral = fft.irfft(complex(yr, yi), n, dim: -1);
-            h = spectral + Pointwise(h, wl, bl);
+            h = spectral.Plus(Pointwise(h, wl, bl));
             if (l < f.Layers - 1) h = nn.functional.gelu(h);
         }
         h = nn.functional.gelu(Pointwise(h, r.Take(f.Projection, width), r.Take(f.Projection)));

@@ -47,7 +47,7 @@ public sealed class CompiledModel : CompiledVectorField<Model>
     public Tensor LinearPart(Tensor u)
     {
         Tensor acc = zeros_like(u);
-        foreach (var p in energy.Parts.Where(p => p.Kind == PartKind.Quadratic)) acc = acc + p.Linear!(u);
+        foreach (var p in energy.Parts.Where(p => p.Kind == PartKind.Quadratic)) acc = acc.Plus(p.Linear!(u));
         return acc;
     }
 
@@ -66,12 +66,12 @@ public sealed class CompiledModel : CompiledVectorField<Model>
             {
                 var s = u.select(1, p.Field);
                 var d = p.DensityDerivative is not null ? p.DensityDerivative(s) : DiscreteGradient.PointwiseDerivative(p.Density!, s, createGraph);
-                acc = acc + EnergyCompiler.OnField(u, p.Field, d);
+                acc = acc.Plus(EnergyCompiler.OnField(u, p.Field, d));
             }
-            else if (p.Kind == PartKind.General && p.Gradient is not null) acc = acc + p.Gradient(u);
+            else if (p.Kind == PartKind.General && p.Gradient is not null) acc = acc.Plus(p.Gradient(u));
             else if (p.Kind == PartKind.General) open.Add(p.Value);
         }
-        if (open.Count > 0) acc = acc + EnergyCompiler.AutogradGradient(open, u, Grid, createGraph);
+        if (open.Count > 0) acc = acc.Plus(EnergyCompiler.AutogradGradient(open, u, Grid, createGraph));
         return EnergyCompiler.WithShift(acc, u, Shift);
     }
 
@@ -82,7 +82,7 @@ public sealed class CompiledModel : CompiledVectorField<Model>
         var quad = energy.Parts.Where(p => p.Kind == PartKind.Quadratic).ToList();
         if (quad.Any(p => p.Symbol is null)) return null;
         Tensor acc = zeros(Spectral.ModeCount(Grid), DType, Device);
-        foreach (var p in quad) acc = acc + p.Symbol!();
+        foreach (var p in quad) acc = acc.Plus(p.Symbol!());
         return acc;
     }
 
@@ -93,8 +93,8 @@ public sealed class CompiledModel : CompiledVectorField<Model>
         if (dissipation is not null && dissipation.Symbol is null) return null;
         if (conservation is not null && conservation.Symbol is null) return null;
         Tensor acc = complex(zeros(Spectral.ModeCount(Grid), DType, Device), zeros(Spectral.ModeCount(Grid), DType, Device));
-        if (dissipation is not null) acc = acc + dissipation.Symbol!();
-        if (conservation is not null) acc = acc + conservation.Symbol!();
+        if (dissipation is not null) acc = acc.Plus(dissipation.Symbol!());
+        if (conservation is not null) acc = acc.Plus(conservation.Symbol!());
         return acc;
     }
 
@@ -126,7 +126,7 @@ public sealed class CompiledModel : CompiledVectorField<Model>
         using var enabled = enable_grad();
         var e = energy.Value(x).sum();
         var g = autograd.grad([e], [x], retain_graph: createGraph, create_graph: createGraph)[0];
-        return createGraph ? g / Grid.CellVolume : g.detach() / Grid.CellVolume;
+        return createGraph ? g.Over(Grid.CellVolume) : g.detach().Over(Grid.CellVolume);
     }
 
     /// <summary>M(u) g (zero when the member has no dissipation).</summary>
@@ -136,7 +136,7 @@ public sealed class CompiledModel : CompiledVectorField<Model>
     public Tensor Conservation(Tensor u, Tensor g) => conservation is null ? zeros_like(g) : conservation.Apply(u, g);
 
     /// <summary>K(u) g = (M(u) + W(u)) g.</summary>
-    public Tensor Operator(Tensor u, Tensor g) => Dissipation(u, g) + Conservation(u, g);
+    public Tensor Operator(Tensor u, Tensor g) => Dissipation(u, g).Plus(Conservation(u, g));
 
     /// <summary>
     /// f(u) = -(M + W) dE(u). When K = M + W and the quadratic part L are Fourier multipliers (one field), in Fourier
@@ -148,12 +148,12 @@ public sealed class CompiledModel : CompiledVectorField<Model>
         var l = k is null ? null : LinearSymbol();
         if (k is null || l is null) return -Operator(u, VariationalDerivative(u, createGraph));
         var g = Grid;
-        var dE = Spectral.Shaped(l, g) * Spectral.Forward(u, g) + Spectral.Forward(NonlinearPart(u, createGraph), g);
+        var dE = (Spectral.Shaped(l, g) * Spectral.Forward(u, g)).Plus(Spectral.Forward(NonlinearPart(u, createGraph), g));
         return -Spectral.Inverse(Spectral.Shaped(k, g) * dE, g);
     }
 
     /// <summary>The discrete L2 product &lt;a, b&gt;_h per sample.</summary>
-    public Tensor Inner(Tensor a, Tensor b) => (a * b).flatten(1).sum(1) * Grid.CellVolume;
+    public Tensor Inner(Tensor a, Tensor b) => (a * b).flatten(1).sum(1).Times(Grid.CellVolume);
 
     /// <summary>dE/dt = &lt;dE, f&gt;_h per sample.</summary>
     public Tensor EnergyRate(Tensor u) { var d = VariationalDerivative(u); return Inner(d, -Operator(u, d)); }
@@ -162,7 +162,7 @@ public sealed class CompiledModel : CompiledVectorField<Model>
     public Tensor DissipationRate(Tensor u) { var d = VariationalDerivative(u); return Inner(d, Dissipation(u, d)); }
 
     /// <summary>Mass h sum u per field, (batch, field).</summary>
-    public Tensor Mass(Tensor u) => Check(u).flatten(2).sum(2) * Grid.CellVolume;
+    public Tensor Mass(Tensor u) => Check(u).flatten(2).sum(2).Times(Grid.CellVolume);
 
     /// <summary>d/dt of the mass per field along f: (batch, field).</summary>
     public Tensor MassFlux(Tensor u) => Mass(Rhs(u));

@@ -137,7 +137,7 @@ public static class Diagnostics
         var values = tensor(s.Append(0.0).ToArray(), ScalarType.Float64);   // the last sample is s = 0 (the gauge point)
         u[TensorIndex.Colon, field] = values.reshape(new[] { (long)points + 1 }.Concat(Enumerable.Repeat(1L, m.Grid.Dimensions)).ToArray())
                                              .expand(new[] { (long)points + 1 }.Concat(m.Grid.Points.Select(p => (long)p)).ToArray());
-        var e = (Chunks.Map(m.Grid, u, m.Energy) / m.Grid.Volume).data<double>().ToArray();
+        var e = Chunks.Map(m.Grid, u, m.Energy).Over(m.Grid.Volume).data<double>().ToArray();
         var d = Chunks.Map(m.Grid, u, x => m.VariationalDerivative(x)[TensorIndex.Colon, field].flatten(1).mean([1L])).data<double>().ToArray();
         double f0 = e[points], d0 = Structure.ConservesMass(m.Structure) ? d[points] : 0;
         return new DensityCurve(field, s.ToImmutableArray(),
@@ -207,20 +207,20 @@ public static class Diagnostics
         {
             using var perState = NewDisposeScope();                             // state-dependent operators' temporaries die per state
             var u = zeros(g.Shape(2 * count, m.Fields), ScalarType.Float64);
-            u[TensorIndex.Colon, field] = states[i];
+            Scalars.With(states[i], value => u[TensorIndex.Colon, field].fill_(value));
             Tensor Sliced(Func<Tensor, Tensor, Tensor> f) => Chunks.Map(g, 2 * count, (start, length) => f(u.narrow(0, start, length), probe.narrow(0, start, length)));
             var mp = Sliced(m.Dissipation); var wp = Sliced(m.Conservation);
             var cos = probe[TensorIndex.Slice(0, null, 2)]; var sin = probe[TensorIndex.Slice(1, null, 2)];
-            var norm = (m.Inner(cos, cos) + m.Inner(sin, sin)).data<double>().ToArray();
-            var mm = (m.Inner(cos, mp[TensorIndex.Slice(0, null, 2)]) + m.Inner(sin, mp[TensorIndex.Slice(1, null, 2)])).data<double>().ToArray();
+            var norm = m.Inner(cos, cos).Plus(m.Inner(sin, sin)).data<double>().ToArray();
+            var mm = m.Inner(cos, mp[TensorIndex.Slice(0, null, 2)]).Plus(m.Inner(sin, mp[TensorIndex.Slice(1, null, 2)])).data<double>().ToArray();
             // W cos = -phi sin, W sin = phi cos
             var ww = (m.Inner(cos, wp[TensorIndex.Slice(1, null, 2)]) - m.Inner(sin, wp[TensorIndex.Slice(0, null, 2)])).data<double>().ToArray();
             double[]? ee = null;
             if (withEnergy)
             {
                 const double eps = 1e-4;
-                var hp = Sliced((x, p) => (m.VariationalDerivative(x + eps * p) - m.VariationalDerivative(x - eps * p)) / (2 * eps));
-                ee = (m.Inner(cos, hp[TensorIndex.Slice(0, null, 2)]) + m.Inner(sin, hp[TensorIndex.Slice(1, null, 2)])).data<double>().ToArray();
+                var hp = Sliced((x, p) => (m.VariationalDerivative(x.Plus(p.Times(eps))) - m.VariationalDerivative(x - p.Times(eps))).Over(2 * eps));
+                ee = m.Inner(cos, hp[TensorIndex.Slice(0, null, 2)]).Plus(m.Inner(sin, hp[TensorIndex.Slice(1, null, 2)])).data<double>().ToArray();
             }
             for (int j = 0; j < count; j++)
             {
@@ -261,7 +261,7 @@ public static class Diagnostics
         var a = Enumerable.Range(0, points).Select(i => aMin * Math.Pow(aMax / aMin, i / (double)(points - 1))).ToArray();
         var x = u0.to(ScalarType.Float64);
         double e0 = m.Energy(zeros_like(x)).mean().item<double>();
-        var e = a.Select(s => Math.Abs(m.Energy(s * x).mean().item<double>() - e0)).ToArray();
+        var e = a.Select(s => Math.Abs(m.Energy(x.Times(s)).mean().item<double>() - e0)).ToArray();
         var la = a.Select(v => Math.Log(v)).ToList(); var le = e.Select(v => Math.Log(Math.Max(v, double.Epsilon))).ToList();
         return new EnergyOrder(a.ToImmutableArray(), e.ToImmutableArray(), FitSlope(la, le),
                                (le[1] - le[0]) / (la[1] - la[0]), (le[^1] - le[^2]) / (la[^1] - la[^2]));
@@ -289,7 +289,7 @@ public static class Diagnostics
         if (!predicted.shape.SequenceEqual(truth.shape))
             throw new ArgumentException($"Predicted ({string.Join(", ", predicted.shape)}) and true ({string.Join(", ", truth.shape)}) trajectories differ in shape.");
         var p = predicted.to(ScalarType.Float64).flatten(2); var u = truth.to(ScalarType.Float64).flatten(2);
-        var rel = ((p - u).square().sum(2).sqrt() / u.square().sum(2).sqrt().clamp_min(1e-300)).mean([0L]).data<double>().ToArray();
+        var rel = ((p - u).Squared().sum(2).sqrt() / u.Squared().sum(2).sqrt().AtLeast(1e-300)).mean([0L]).data<double>().ToArray();
         double? first = null;
         for (int j = 0; j < rel.Length; j++) if (rel[j] > threshold) { first = times[j]; break; }
         return new RolloutError(times.ToImmutableArray(), rel.ToImmutableArray(), first);

@@ -17,8 +17,8 @@ public static class DiscreteGradient
     public static Tensor Of(CompiledModel m, Tensor u, Tensor v, bool createGraph = false)
     {
         var acc = Nonlinear(m, u, v, createGraph);
-        var mid = 0.5 * (u + v);
-        foreach (var p in m.EnergyParts.Where(p => p.Kind == PartKind.Quadratic)) acc = acc + p.Linear!(mid);
+        var mid = u.Plus(v).Times(0.5);
+        foreach (var p in m.EnergyParts.Where(p => p.Kind == PartKind.Quadratic)) acc = acc.Plus(p.Linear!(mid));
         return acc;
     }
 
@@ -29,15 +29,15 @@ public static class DiscreteGradient
     /// </summary>
     public static Tensor Nonlinear(CompiledModel m, Tensor u, Tensor v, bool createGraph = false)
     {
-        var mid = 0.5 * (u + v);
+        var mid = u.Plus(v).Times(0.5);
         var d = v - u;
         Tensor acc = zeros_like(u);
         var parts = m.EnergyParts;
         foreach (var p in parts.Where(p => p.Kind == PartKind.Density))
-            acc = acc + EnergyCompiler.OnField(u, p.Field, Avf(p.Density!, p.DensityDerivative, u.select(1, p.Field), v.select(1, p.Field), createGraph));
+            acc = acc.Plus(EnergyCompiler.OnField(u, p.Field, Avf(p.Density!, p.DensityDerivative, u.select(1, p.Field), v.select(1, p.Field), createGraph)));
         acc = EnergyCompiler.WithShift(acc, u, m.Shift);
         var general = parts.Where(p => p.Kind == PartKind.General).ToList();
-        if (general.Count > 0) acc = acc + Gonzalez(m, general, u, v, mid, d, createGraph);
+        if (general.Count > 0) acc = acc.Plus(Gonzalez(m, general, u, v, mid, d, createGraph));
         return acc;
     }
 
@@ -45,8 +45,8 @@ public static class DiscreteGradient
     private static Tensor Avf(Func<Tensor, Tensor> f, Func<Tensor, Tensor>? derivative, Tensor a, Tensor b, bool createGraph)
     {
         var diff = b - a;
-        var mid = 0.5 * (a + b);
-        var tau = Threshold * (1 + a.abs() + b.abs());
+        var mid = a.Plus(b).Times(0.5);
+        var tau = a.abs().Plus(1).Plus(b.abs()).Times(Threshold);
         var small = diff.abs() < tau;
         var safe = where(small, ones_like(diff), diff);
         var both = f(stack([a, b]));   // one call, so a tabulated density uses one table for both states
@@ -70,19 +70,19 @@ public static class DiscreteGradient
 
     private static Tensor Gonzalez(CompiledModel m, List<EnergyPart> parts, Tensor u, Tensor v, Tensor mid, Tensor d, bool createGraph)
     {
-        Tensor Value(Tensor x) => parts.Select(p => p.Value(x)).Aggregate((a, b) => a + b);
+        Tensor Value(Tensor x) => parts.Select(p => p.Value(x)).Aggregate((a, b) => a.Plus(b));
         Tensor grad;
         using (enable_grad())
         {
             var x = mid.requires_grad ? mid : mid.detach().requires_grad_(true);
             var e = Value(x).sum();
-            grad = autograd.grad([e], [x], retain_graph: createGraph, create_graph: createGraph)[0] / m.Grid.CellVolume;
+            grad = autograd.grad([e], [x], retain_graph: createGraph, create_graph: createGraph)[0].Over(m.Grid.CellVolume);
             if (!createGraph) grad = grad.detach();
         }
         var dd = m.Inner(d, d);
         var gap = Value(v) - Value(u) - m.Inner(grad, d);
-        var tiny = dd <= 1e-300;
+        var tiny = Scalars.With(1e-300, least => dd <= least);
         var coeff = where(tiny, zeros_like(dd), gap / where(tiny, ones_like(dd), dd));
-        return grad + coeff.reshape(new long[] { -1 }.Concat(Enumerable.Repeat(1L, (int)u.dim() - 1)).ToArray()) * d;
+        return grad.Plus(coeff.reshape(new long[] { -1 }.Concat(Enumerable.Repeat(1L, (int)u.dim() - 1)).ToArray()) * d);
     }
 }

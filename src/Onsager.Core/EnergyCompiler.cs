@@ -29,9 +29,9 @@ internal sealed record EnergyPart(PartKind Kind, int Field, Func<Tensor, Tensor>
         Linear is null ? null : u => c() * Linear(u), Density is null ? null : s => c() * Density(s), Symbol is null ? null : () => c() * Symbol(),
         DensityDerivative is null ? null : s => c() * DensityDerivative(s), Gradient is null ? null : u => c() * Gradient(u));
 
-    public EnergyPart Scale(double c) => c == 1 ? this : new(Kind, Field, u => c * Value(u),
-        Linear is null ? null : u => c * Linear(u), Density is null ? null : s => c * Density(s), Symbol is null ? null : () => c * Symbol(),
-        DensityDerivative is null ? null : s => c * DensityDerivative(s), Gradient is null ? null : u => c * Gradient(u));
+    public EnergyPart Scale(double c) => c == 1 ? this : new(Kind, Field, u => Value(u).Times(c),
+        Linear is null ? null : u => Linear(u).Times(c), Density is null ? null : s => Density(s).Times(c), Symbol is null ? null : () => Symbol().Times(c),
+        DensityDerivative is null ? null : s => DensityDerivative(s).Times(c), Gradient is null ? null : u => Gradient(u).Times(c));
 }
 
 /// <summary>Compiles energies. Every piece uses the same L2 scaling: E is a functional of u, dE = (1/h) grad_u E.</summary>
@@ -39,7 +39,7 @@ internal static class EnergyCompiler
 {
     /// <summary>h * sum over the grid of a field (batch, x[, y]) -> (batch).</summary>
     public static Tensor Integrate(Tensor x, Grid g) =>
-        (g.Dimensions == 1 ? x.sum(1) : x.sum([1L, 2L])) * g.CellVolume;
+        (g.Dimensions == 1 ? x.sum(1) : x.sum([1L, 2L])).Times(g.CellVolume);
 
     private static Tensor Field(Tensor u, int f) => u.select(1, f);
 
@@ -62,11 +62,11 @@ internal static class EnergyCompiler
         Tensor Value(Tensor u)
         {
             Tensor total = pieces[0].Value(u);
-            for (int i = 1; i < pieces.Count; i++) total = total + pieces[i].Value(u);
-            total = total * factor;
+            for (int i = 1; i < pieces.Count; i++) total = total.Plus(pieces[i].Value(u));
+            total = total.Times(factor);
             for (int f = 0; f < shift.Length; f++)
-                if (shift[f] != 0) total = total + shift[f] * Integrate(Field(u, f), grid);
-            return offset == 0 ? total : total + offset;
+                if (shift[f] != 0) total = total.Plus(Integrate(Field(u, f), grid).Times(shift[f]));
+            return offset == 0 ? total : total.Plus(offset);
         }
 
         Func<Tensor, Tensor>? closed = null;
@@ -74,8 +74,8 @@ internal static class EnergyCompiler
             closed = u =>
             {
                 Tensor d = pieces[0].Closed!(u);
-                for (int i = 1; i < pieces.Count; i++) d = d + pieces[i].Closed!(u);
-                return WithShift(d * factor, u, shift);
+                for (int i = 1; i < pieces.Count; i++) d = d.Plus(pieces[i].Closed!(u));
+                return WithShift(d.Times(factor), u, shift);
             };
 
         // Networks and polynomials have closed forms; a low-mode term or a user term may not. Autograd then runs on those
@@ -85,8 +85,8 @@ internal static class EnergyCompiler
         Tensor Mixed(Tensor u, bool createGraph)
         {
             var d = AutogradGradient(open, u, grid, createGraph);
-            foreach (var k in known) d = d + k(u);
-            return WithShift(d * factor, u, shift);
+            foreach (var k in known) d = d.Plus(k(u));
+            return WithShift(d.Times(factor), u, shift);
         }
 
         return new CompiledPiece<Energy>(Value, closed, () => new Energy(anchors.Select(a => a.Snapshot()).ToImmutableArray(), terms.Select(t => t.Snapshot()).ToImmutableArray())
@@ -101,7 +101,7 @@ internal static class EnergyCompiler
     public static Tensor WithShift(Tensor d, Tensor u, ImmutableArray<double> shift)
     {
         for (int f = 0; f < shift.Length; f++)
-            if (shift[f] != 0) d = d + OnField(u, f, full_like(Field(u, f), shift[f]));
+            if (shift[f] != 0) d = d.Plus(OnField(u, f, Scalars.With(shift[f], value => full_like(Field(u, f), value))));
         return d;
     }
 
@@ -110,8 +110,8 @@ internal static class EnergyCompiler
     {
         using var enabled = enable_grad();
         var x = createGraph && u.requires_grad ? u : u.detach().requires_grad_(true);
-        var e = values.Select(v => v(x)).Aggregate((a, b) => a + b).sum();
-        var d = autograd.grad([e], [x], retain_graph: createGraph, create_graph: createGraph)[0] / grid.CellVolume;
+        var e = values.Select(v => v(x)).Aggregate((a, b) => a.Plus(b)).sum();
+        var d = autograd.grad([e], [x], retain_graph: createGraph, create_graph: createGraph)[0].Over(grid.CellVolume);
         return createGraph ? d : d.detach();
     }
 
@@ -126,7 +126,7 @@ internal static class EnergyCompiler
     /// <summary>A quadratic piece 1/2 &lt;u_f, L u_f&gt;_h given L on the field and, where it is a multiplier, its symbol.</summary>
     private static CompiledPiece<T> QuadraticPiece<T>(int f, Grid grid, Func<Tensor, Tensor> l, Func<Tensor>? symbol, Func<T> snapshot)
     {
-        Tensor Value(Tensor u) { var s = Field(u, f); return 0.5 * Integrate(s * l(s), grid); }
+        Tensor Value(Tensor u) { var s = Field(u, f); return Integrate(s * l(s), grid).Times(0.5); }
         Tensor Linear(Tensor u) => OnField(u, f, l(Field(u, f)));
         return new CompiledPiece<T>(Value, Linear, snapshot) { Parts = [new EnergyPart(PartKind.Quadratic, f, Value, Linear: Linear, Symbol: symbol)] };
     }
@@ -151,14 +151,14 @@ internal static class EnergyCompiler
             case Anchor.Quartic q:
             {
                 var h = store.Scalar(q.A, Constraint.Positive, name + ".a");
-                return DensityPiece<Anchor>(q.Field, grid, s => h.Get() * s.pow(4), s => 4 * h.Get() * s.pow(3), () => q with { A = h.Snapshot() });
+                return DensityPiece<Anchor>(q.Field, grid, s => h.Get() * s.Power(4), s => h.Get().Times(4) * s.Power(3), () => q with { A = h.Snapshot() });
             }
             case Anchor.DoubleWell d:
             {
                 var h = store.Scalar(d.A, Constraint.Positive, name + ".a");
                 var w = store.Scalar(d.Well, Constraint.Free, name + ".well");
-                return DensityPiece<Anchor>(d.Field, grid, s => h.Get() * (s.square() - w.Get().square()).square(),
-                                            s => 4 * h.Get() * s * (s.square() - w.Get().square()),
+                return DensityPiece<Anchor>(d.Field, grid, s => h.Get() * (s.Squared() - w.Get().Squared()).Squared(),
+                                            s => h.Get().Times(4) * s * (s.Squared() - w.Get().Squared()),
                                             () => d with { A = h.Snapshot(), Well = w.Snapshot() });
             }
             case Anchor.CoerciveNetwork c:
@@ -170,11 +170,11 @@ internal static class EnergyCompiler
                 return DensityPiece<Anchor>(c.Field, grid, s =>
                 {
                     var k = cubic.Get();
-                    return h.Get() * s.pow(4) + s * (k[0] + s * (k[1] + s * k[2])) + density(s);
+                    return (h.Get() * s.Power(4)).Plus(s * k[0].Plus(s * k[1].Plus(s * k[2]))).Plus(density(s));
                 }, s =>
                 {
                     var k = cubic.Get();
-                    return 4 * h.Get() * s.pow(3) + k[0] + s * (2 * k[1] + 3 * s * k[2]) + derivative(s);
+                    return (h.Get().Times(4) * s.Power(3)).Plus(k[0]).Plus(s * k[1].Times(2).Plus(s.Times(3) * k[2])).Plus(derivative(s));
                 }, () => c with { A = h.Snapshot(), Cubic = cubic.Snapshot(), G = g.Snapshot() });
             }
             case Anchor.SineNetwork sn:
@@ -185,7 +185,7 @@ internal static class EnergyCompiler
                 var (density, derivative) = NetworkDensity(g, tabulation);
                 var quad = QuadraticPiece<Anchor>(sn.Field, grid, s => h.Get() * s, () => h.Get() * ones(modes, store.DType, store.Device), () => sn);
                 var dens = DensityPiece<Anchor>(sn.Field, grid, density, derivative, () => sn);
-                return new CompiledPiece<Anchor>(u => quad.Value(u) + dens.Value(u), u => quad.Closed!(u) + dens.Closed!(u),
+                return new CompiledPiece<Anchor>(u => quad.Value(u).Plus(dens.Value(u)), u => quad.Closed!(u).Plus(dens.Closed!(u)),
                                                  () => sn with { A = h.Snapshot(), G = g.Snapshot() }) { Parts = quad.Parts.AddRange(dens.Parts) };
             }
             default: throw new NotSupportedException(a.GetType().Name);
@@ -198,8 +198,8 @@ internal static class EnergyCompiler
         for (int axis = 0; axis < grid.Dimensions; axis++)
         {
             var ds = d == Derivative.Forward ? Stencils.Forward(s.unsqueeze(1), grid, axis) : Spectral.Derivative(s.unsqueeze(1), grid, axis);
-            var e = Integrate(ds.squeeze(1).square(), grid);
-            total = total is null ? e : total + e;
+            var e = Integrate(ds.squeeze(1).Squared(), grid);
+            total = total is null ? e : total.Plus(e);
         }
         return total!;
     }
@@ -213,7 +213,7 @@ internal static class EnergyCompiler
             var t = d == Derivative.Forward
                 ? Stencils.ForwardTranspose(Stencils.Forward(x, grid, axis), grid, axis)
                 : -Spectral.Derivative(Spectral.Derivative(x, grid, axis), grid, axis);
-            total = total is null ? t : total + t;
+            total = total is null ? t : total.Plus(t);
         }
         return total!.squeeze(1);
     }
@@ -261,7 +261,7 @@ internal static class EnergyCompiler
                     {
                         if (n == 1) return zeros_like(s);
                         var c = Coefficients();
-                        var dc = c.narrow(0, 1, n - 1) * arange(1, n, c.dtype, c.device);
+                        var dc = c.narrow(0, 1, n - 1) * Scalars.Range(1, n, c.dtype, c.device);
                         return Pointwise.Horner(dc, s, n - 1);
                     },
                     () => p with { Coefficients = p.Coefficients.With(lower.Snapshot().Values.Add(lead.Snapshot().Value)) });
@@ -292,15 +292,15 @@ internal static class EnergyCompiler
                 var v = Pointwise.CompileScalarNetwork(lm.G, store, name + ".V");
                 int f = lm.Field, n = grid.Points[0];
                 var basis = store.Constant(LowModeBasis(lm.Modes, n)).view(2 * lm.Modes, n);
-                return GeneralPiece<EnergyTerm>(u => grid.Volume * v.Apply(Field(u, f).matmul(basis.t())),
-                    u => OnField(u, f, grid.Volume / grid.CellVolume * v.InputGradient!(Field(u, f).matmul(basis.t())).matmul(basis)),
+                return GeneralPiece<EnergyTerm>(u => v.Apply(Field(u, f).matmul(basis.t())).Times(grid.Volume),
+                    u => OnField(u, f, v.InputGradient!(Field(u, f).matmul(basis.t())).matmul(basis).Times(grid.Volume / grid.CellVolume)),
                     () => lm with { G = v.Snapshot() });
             }
             case EnergyTerm.Dense de:
             {
                 // |Omega| G(u): the same scaling as the low-mode term, so dE = (1/h) grad_u E stays O(1) per site.
                 var (g, snap) = Pointwise.CompileNetwork(de.G, store, name + ".V");
-                return GeneralPiece<EnergyTerm>(u => grid.Volume * g(u.flatten(1)), null, () => de with { G = snap() });
+                return GeneralPiece<EnergyTerm>(u => g(u.flatten(1)).Times(grid.Volume), null, () => de with { G = snap() });
             }
             case EnergyTerm.Scaled sc:
             {
@@ -313,8 +313,8 @@ internal static class EnergyCompiler
             case EnergyTerm.Sum s:
             {
                 var parts = s.Terms.Select((x, i) => CompileTerm(x, grid, store, $"{name}.{i}", tabulation)).ToList();
-                return new CompiledPiece<EnergyTerm>(u => parts.Select(p => p.Value(u)).Aggregate((a, b) => a + b),
-                           parts.All(p => p.Closed is not null) ? u => parts.Select(p => p.Closed!(u)).Aggregate((a, b) => a + b) : null,
+                return new CompiledPiece<EnergyTerm>(u => parts.Select(p => p.Value(u)).Aggregate((a, b) => a.Plus(b)),
+                           parts.All(p => p.Closed is not null) ? u => parts.Select(p => p.Closed!(u)).Aggregate((a, b) => a.Plus(b)) : null,
                            () => new EnergyTerm.Sum(parts.Select(p => p.Snapshot()).ToImmutableArray())) { Parts = parts.SelectMany(p => p.Parts).ToImmutableArray() };
             }
             case EnergyTerm.Custom cu:

@@ -25,7 +25,7 @@ public static class Gmres
             rel = beta / bnorm;
             if (rel <= tolerance) return new Result(x, rel, total, true);
             int m = Math.Min(restart, maxIterations - total);
-            var v = new List<Tensor> { r / beta };
+            var v = new List<Tensor> { r.Over(beta) };
             var z = new List<Tensor>();
             var h = new double[m + 1, m];
             var cs = new double[m]; var sn = new double[m];
@@ -41,11 +41,11 @@ public static class Gmres
                     for (int i = 0; i <= k; i++)
                     {
                         h[i, k] = (w * v[i]).sum().item<double>();
-                        w = w - h[i, k] * v[i];
+                        w = w - v[i].Times(h[i, k]);
                     }
                     h[k + 1, k] = w.norm().item<double>();
                     z.Add(zk.MoveToOuterDisposeScope());
-                    v.Add((h[k + 1, k] > 0 ? w / h[k + 1, k] : w).MoveToOuterDisposeScope());
+                    v.Add((h[k + 1, k] > 0 ? w.Over(h[k + 1, k]) : w).MoveToOuterDisposeScope());
                 }
                 for (int i = 0; i < k; i++)
                 {
@@ -67,7 +67,7 @@ public static class Gmres
                 for (int j = i + 1; j < k; j++) s -= h[i, j] * y[j];
                 y[i] = h[i, i] == 0 ? 0 : s / h[i, i];
             }
-            for (int i = 0; i < k; i++) x = x + y[i] * z[i];
+            for (int i = 0; i < k; i++) x = x.Plus(z[i].Times(y[i]));
         }
         var final = (b - apply(x)).norm().item<double>() / bnorm;
         return new Result(x, final, total, final <= tolerance);

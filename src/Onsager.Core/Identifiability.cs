@@ -88,7 +88,7 @@ public static class Identifiability
 
         // --- modes the data excite: canonical rfft entries (a +-k pair is one mode), by mean power of u ---
         var (canon, sign) = Spectral.ModePairs(g);
-        var power = fft.rfftn(u, dim: dims).abs().square().mean([0L, 1L]).flatten().data<double>().ToArray();
+        var power = fft.rfftn(u, dim: dims).abs().Squared().mean([0L, 1L]).flatten().data<double>().ToArray();
         var byMode = new Dictionary<int, double>();
         for (int j = 0; j < canon.Length; j++) byMode[canon[j]] = byMode.GetValueOrDefault(canon[j]) + power[j];
         double top = byMode.Values.Max();
@@ -119,9 +119,9 @@ public static class Identifiability
         if (nodes.Count < 2) throw new ArgumentException("The data states are constant: nothing to identify a density from.");
         Tensor Hat(Tensor x, int j)
         {
-            Tensor up = j > 0 ? (x - nodes[j - 1]) / (nodes[j] - nodes[j - 1]) : ones_like(x);
-            Tensor down = j < nodes.Count - 1 ? (nodes[j + 1] - x) / (nodes[j + 1] - nodes[j]) : ones_like(x);
-            return minimum(up, down).clamp(0, 1);
+            Tensor up = j > 0 ? x.Minus(nodes[j - 1]).Over(nodes[j] - nodes[j - 1]) : ones_like(x);
+            Tensor down = j < nodes.Count - 1 ? x.SubtractedFrom(nodes[j + 1]).Over(nodes[j + 1] - nodes[j]) : ones_like(x);
+            return minimum(up, down).Between(0, 1);
         }
 
         // --- state dependence of the operators (probe at two data quantiles) ---
@@ -158,9 +158,9 @@ public static class Identifiability
         int total = columns.Count;
 
         var J = stack(columns, 1);                                              // (rows, factors)
-        var norms = J.square().sum([0L]).sqrt();
+        var norms = J.Squared().sum([0L]).sqrt();
         double maxNorm = norms.max().item<double>();
-        var keep = (norms > 1e-10 * maxNorm).data<bool>().ToArray();
+        var keep = Scalars.With(1e-10 * maxNorm, floor => norms > floor).data<bool>().ToArray();
         var kept = Enumerable.Range(0, total).Where(i => keep[i]).ToArray();
         var dropped = Enumerable.Range(0, total).Where(i => !keep[i]).Select(i => labels[i]).ToImmutableArray();
         var idx = tensor(kept.Select(i => (long)i).ToArray(), ScalarType.Int64);
@@ -212,9 +212,9 @@ public static class Identifiability
         }
 
         // --- restrict to the complement of the removed span and read the singular values ---
-        var R = stack(removed.Select(r => r.Dir / r.Dir.norm().clamp_min(1e-300)).ToArray(), 1);     // (n, g)
+        var R = stack(removed.Select(r => r.Dir / r.Dir.norm().AtLeast(1e-300)).ToArray(), 1);     // (n, g)
         var (ur, sr, _) = linalg.svd(R, fullMatrices: false);
-        int rank = (int)(sr > 1e-10 * sr.max()).sum().item<long>();
+        int rank = (int)(sr > sr.max().Times(1e-10)).sum().item<long>();
         var Qr = ur[TensorIndex.Colon, TensorIndex.Slice(0, rank)];
         var projector = eye(n, dtype: ScalarType.Float64) - Qr.matmul(Qr.T);
         var (_, evecs) = linalg.eigh(projector);                               // eigenvalues 0 (removed) then 1 (complement)
@@ -222,12 +222,12 @@ public static class Identifiability
         var (_, s, vh) = linalg.svd(Jn.matmul(Qc), fullMatrices: false);
         var sv = s.data<double>().ToArray();
         double ratio = sv.Length == 0 ? 0 : sv[^1] / sv[0];
-        var weakest = Qc.matmul(vh[-1]).square().data<double>().ToArray();     // squared weights over kept factors (sum 1)
+        var weakest = Qc.matmul(vh[-1]).Squared().data<double>().ToArray();     // squared weights over kept factors (sum 1)
         var share = new SortedDictionary<string, double>(StringComparer.Ordinal);
         for (int i = 0; i < n; i++) share[groups[kept[i]]] = share.GetValueOrDefault(groups[kept[i]]) + weakest[i];
         var topFactors = Enumerable.Range(0, n).OrderByDescending(i => weakest[i]).Take(4)
                                    .Select(i => $"{labels[kept[i]]} ({weakest[i]:P0})").ToImmutableArray();
-        var residuals = removed.Select(r => (Jn.matmul(r.Dir).norm() / r.Dir.norm().clamp_min(1e-300)).item<double>() / sv[0]).ToList();
+        var residuals = removed.Select(r => (Jn.matmul(r.Dir).norm() / r.Dir.norm().AtLeast(1e-300)).item<double>() / sv[0]).ToList();
         return new IdentifiabilityReport(
             (int)batch, J.shape[0], kept.Select(i => labels[i]).ToImmutableArray(), dropped, modes.ToImmutableArray(),
             nodes.ToImmutableArray<double>(),
@@ -256,7 +256,7 @@ public static class Identifiability
         {
             var phiHalf = Stencils.HalfPoint(phiOfU, axis);
             var term = Stencils.ForwardTranspose(phiHalf * Stencils.Forward(g, grid, axis), grid, axis);
-            acc = acc is null ? term : acc + term;
+            acc = acc is null ? term : acc.Plus(term);
         }
         _ = u;
         return acc!;
@@ -264,5 +264,5 @@ public static class Identifiability
 
     // (diag(phi) D1 + D1 diag(phi)) / 2 g along axis 0.
     private static Tensor AdvectionPerturbation(Tensor phiOfU, Tensor g, Grid grid) =>
-        0.5 * (phiOfU * Stencils.Central(g, grid, 0) + Stencils.Central(phiOfU * g, grid, 0));
+        (phiOfU * Stencils.Central(g, grid, 0)).Plus(Stencils.Central(phiOfU * g, grid, 0)).Times(0.5);
 }

@@ -238,8 +238,8 @@ public static class Laws
         var z = c.Gaussian();
         for (int k = 0; k < 30; k++)
         {
-            z = norm * z - op(c.U, z);
-            var nz = c.Compiled.Inner(z, z).sqrt().clamp_min(1e-300);
+            z = z.Times(norm) - op(c.U, z);
+            var nz = c.Compiled.Inner(z, z).sqrt().AtLeast(1e-300);
             z = z / nz.reshape(PerSample(z));
         }
         Probe(z, "power-iteration");
@@ -259,7 +259,7 @@ public static class Laws
         for (int s = 0; s < c.Options.Batch; s++)
         {
             var a = Assemble(c, op, s);
-            var sym = 0.5 * (a + a.t());
+            var sym = a.Plus(a.t()).Times(0.5);
             var eig = linalg.eigvalsh(sym).data<double>().ToArray();
             double scale = a.abs().max().item<double>();
             t.AtLeast(eig.Min(), c.Tol(c.N * scale), $"{what}: smallest eigenvalue {eig.Min():G3} of the assembled matrix");
@@ -437,8 +437,8 @@ public static class Laws
             double eps = 1e-4;
             double[] Fd(double e)
             {
-                var plus = c.Compiled.Energy(u + e * v).data<double>().ToArray();
-                var minus = c.Compiled.Energy(u - e * v).data<double>().ToArray();
+                var plus = c.Compiled.Energy(u.Plus(v.Times(e))).data<double>().ToArray();
+                var minus = c.Compiled.Energy(u - v.Times(e)).data<double>().ToArray();
                 return plus.Zip(minus, (a, b) => (a - b) / (2 * e)).ToArray();
             }
             var f1 = Fd(eps); var f2 = Fd(eps / 2);
@@ -484,7 +484,7 @@ public static class Laws
             t.Add(cert.Kappa[f] > 0 ? 0 : double.PositiveInfinity, $"field {f} has no coercive growth left (kappa = {cert.Kappa[f]:G3})");
         foreach (var lambda in new[] { 1.0, 10, 100, 1000 })
         {
-            var w = c.U + lambda * LeafDirection(c);
+            var w = c.U.Plus(LeafDirection(c).Times(lambda));
             var e = c.Compiled.Energy(w).data<double>().ToArray();
             var b = cert.Bound(w, c.Model.Grid).data<double>().ToArray();
             for (int i = 0; i < e.Length; i++)

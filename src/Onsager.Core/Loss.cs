@@ -25,9 +25,9 @@ public static class Loss
         {
             u = TrainingSteps.Step(m, stepper, u, dt, picardIterations);
             var l = nn.functional.mse_loss(u, Frames(j));
-            total = total is null ? l : total + l;
+            total = total is null ? l : total.Plus(l);
             if (detach && j < horizon) u = u.detach();
         }
-        return total! / horizon;
+        return total!.Over(horizon);
     }
 }

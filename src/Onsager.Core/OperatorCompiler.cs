@@ -45,7 +45,7 @@ internal static class OperatorCompiler
         for (int j = 0; j < count; j++)
         {
             var t = coefficients[j] * Stencils.Shift(g, transpose ? -(j + first) : j + first, axis);
-            acc = acc is null ? t : acc + t;
+            acc = acc is null ? t : acc.Plus(t);
         }
         return acc ?? zeros_like(g);
     }
@@ -71,8 +71,8 @@ internal static class OperatorCompiler
         Tensor? acc = null;
         for (int j = 0; j < c.shape[0]; j++)
         {
-            var t = 2 * c[j] * (theta * (j + 1)).sin();
-            acc = acc is null ? t : acc + t;
+            var t = c[j].Times(2) * theta.Times(j + 1).sin();
+            acc = acc is null ? t : acc.Plus(t);
         }
         return complex(zeros_like(acc!), acc!);
     }
@@ -115,7 +115,7 @@ internal static class OperatorCompiler
                     for (int axis = 0; axis < grid.Dimensions; axis++)
                     {
                         var t = Stencils.ForwardTranspose(f.Apply(Stencils.HalfPoint(u, axis)) * Stencils.Forward(g, grid, axis), grid, axis);
-                        acc = acc is null ? t : acc + t;
+                        acc = acc is null ? t : acc.Plus(t);
                     }
                     return acc!;
                 }, () => new Dissipation.Divergence(f.Snapshot()))
@@ -133,7 +133,7 @@ internal static class OperatorCompiler
                     Symbol = () =>
                     {
                         var s = Symbols.ToTensor(Symbols.Circulant(grid, c.Get().detach().cpu().data<double>().ToArray(), 0, b.Axis), store.DType, store.Device);
-                        return Symbols.Real(s.abs().square());
+                        return Symbols.Real(s.abs().Squared());
                     }
                 };
             }
@@ -141,15 +141,15 @@ internal static class OperatorCompiler
             {
                 var beta = store.Scalar(lr.Beta, Constraint.Positive, name + ".beta");
                 var b = store.Array(lr.B, Constraint.Free, name + ".B");
-                return new((u, g) => beta.Get() * g + LowRankProduct(g, b.Get(), b.Get(), lr.Rank),
+                return new((u, g) => (beta.Get() * g).Plus(LowRankProduct(g, b.Get(), b.Get(), lr.Rank)),
                            () => lr with { Beta = beta.Snapshot(), B = b.Snapshot() });
             }
             case Dissipation.Sum s:
             {
                 var parts = s.Terms.Select((t, i) => Compile(t, grid, fields, store, $"{name}.{i}")).ToList();
-                return new((u, g) => parts.Select(p => p.Apply(u, g)).Aggregate((a, b) => a + b),
+                return new((u, g) => parts.Select(p => p.Apply(u, g)).Aggregate((a, b) => a.Plus(b)),
                            () => new Dissipation.Sum(parts.Select(p => p.Snapshot()).ToImmutableArray()))
-                { Symbol = parts.All(p => p.Symbol is not null) ? () => parts.Select(p => p.Symbol!()).Aggregate((a, b) => a + b) : null };
+                { Symbol = parts.All(p => p.Symbol is not null) ? () => parts.Select(p => p.Symbol!()).Aggregate((a, b) => a.Plus(b)) : null };
             }
             case Dissipation.Scaled sc:
             {
@@ -164,7 +164,7 @@ internal static class OperatorCompiler
                 var inner = Compile(w.Inner, grid, fields, store, name + ".inner");
                 return new((u, g) => { var su = s.Apply(u); return su * inner.Apply(u, su * g); },
                            () => new Dissipation.Weighted(s.Snapshot(), inner.Snapshot()))
-                { Symbol = ConstantOf(w.S, s) is { } c && inner.Symbol is not null ? () => c().square() * inner.Symbol() : null };
+                { Symbol = ConstantOf(w.S, s) is { } c && inner.Symbol is not null ? () => c().Squared() * inner.Symbol() : null };
             }
             case Dissipation.Congruence c:
             {
@@ -197,8 +197,8 @@ internal static class OperatorCompiler
                 var c = store.Array(st.C, Constraint.Free, name + ".c");
                 double scale = Math.Pow(grid.Spacing(st.Axis), -st.Order);
                 int n = st.C.Length;
-                return new((u, g) => scale * (Circulant(g, c.Get(), n, 1, st.Axis, false) - Circulant(g, c.Get(), n, 1, st.Axis, true)),
-                           () => st with { C = c.Snapshot() }) { Symbol = () => scale * OddCirculantSymbol(grid, c.Get(), st.Axis, store) };
+                return new((u, g) => (Circulant(g, c.Get(), n, 1, st.Axis, false) - Circulant(g, c.Get(), n, 1, st.Axis, true)).Times(scale),
+                           () => st with { C = c.Snapshot() }) { Symbol = () => OddCirculantSymbol(grid, c.Get(), st.Axis, store).Times(scale) };
             }
             case Conservation.Advection a:
             {
@@ -206,7 +206,7 @@ internal static class OperatorCompiler
                 return new((u, g) =>
                 {
                     var bu = b.Apply(u);
-                    return 0.5 * (bu * Stencils.Central(g, grid, a.Axis) + Stencils.Central(bu * g, grid, a.Axis));
+                    return (bu * Stencils.Central(g, grid, a.Axis)).Plus(Stencils.Central(bu * g, grid, a.Axis)).Times(0.5);
                 }, () => new Conservation.Advection(b.Snapshot(), a.Axis));
             }
             case Conservation.Banded ba:
@@ -241,9 +241,9 @@ internal static class OperatorCompiler
             case Conservation.Sum s:
             {
                 var parts = s.Terms.Select((t, i) => Compile(t, grid, fields, store, $"{name}.{i}")).ToList();
-                return new((u, g) => parts.Select(p => p.Apply(u, g)).Aggregate((a, b) => a + b),
+                return new((u, g) => parts.Select(p => p.Apply(u, g)).Aggregate((a, b) => a.Plus(b)),
                            () => new Conservation.Sum(parts.Select(p => p.Snapshot()).ToImmutableArray()))
-                { Symbol = parts.All(p => p.Symbol is not null) ? () => parts.Select(p => p.Symbol!()).Aggregate((a, b) => a + b) : null };
+                { Symbol = parts.All(p => p.Symbol is not null) ? () => parts.Select(p => p.Symbol!()).Aggregate((a, b) => a.Plus(b)) : null };
             }
             case Conservation.Scaled sc:
             {

@@ -47,7 +47,7 @@ internal sealed class ParameterStore(ScalarType dtype, Device device)
         double raw = c == Constraint.Positive ? InverseSoftplus(p.Value) : p.Value;
         var param = new TorchSharp.Modules.Parameter(tensor(raw, DType, Device), requires_grad: true);
         parameters.Add((Unique(name), param));
-        Func<Tensor> get = c == Constraint.Positive ? () => nn.functional.softplus(param) : () => param;
+        Func<Tensor> get = c == Constraint.Positive ? () => param.Softplus() : () => param;
         return new ScalarHandle(get, () => p.With(Read(param, c)[0]));
     }
 
@@ -61,7 +61,7 @@ internal sealed class ParameterStore(ScalarType dtype, Device device)
         var raw = p.Values.Select(v => c == Constraint.Positive ? InverseSoftplus(v) : v).ToArray();
         var param = new TorchSharp.Modules.Parameter(tensor(raw, DType, Device), requires_grad: true);
         parameters.Add((Unique(name), param));
-        Func<Tensor> get = c == Constraint.Positive ? () => nn.functional.softplus(param) : () => param;
+        Func<Tensor> get = c == Constraint.Positive ? () => param.Softplus() : () => param;
         return new ArrayHandle(get, () => p.With(Read(param, c)));
     }
 

@@ -42,7 +42,7 @@ internal static class Pointwise
     public static Tensor Horner(Tensor c, Tensor x, int n)
     {
         var acc = c[n - 1] * ones_like(x);
-        for (int j = n - 2; j >= 0; j--) acc = acc * x + c[j];
+        for (int j = n - 2; j >= 0; j--) acc = (acc * x).Plus(c[j]);
         return acc;
     }
 
@@ -58,17 +58,17 @@ internal static class Pointwise
             case NonNegative.Softplus p:
             {
                 var inner = Compile(p.Inner, store, name);
-                return new(x => nn.functional.softplus(inner.Apply(x)), () => new NonNegative.Softplus(inner.Snapshot()));
+                return new(x => inner.Apply(x).Softplus(), () => new NonNegative.Softplus(inner.Snapshot()));
             }
             case NonNegative.Square p:
             {
                 var inner = Compile(p.Inner, store, name);
-                return new(x => inner.Apply(x).square(), () => new NonNegative.Square(inner.Snapshot()));
+                return new(x => inner.Apply(x).Squared(), () => new NonNegative.Square(inner.Snapshot()));
             }
             case NonNegative.AtLeast a:
             {
                 var inner = Compile(a.Inner, store, name);
-                return new(x => inner.Apply(x).clamp_min(a.Floor), () => new NonNegative.AtLeast(a.Floor, inner.Snapshot()));
+                return new(x => inner.Apply(x).AtLeast(a.Floor), () => new NonNegative.AtLeast(a.Floor, inner.Snapshot()));
             }
             case NonNegative.Net n:
                 return CompileNet(n.Network, store, name, net => (NonNegative)new NonNegative.Net(net));
@@ -131,7 +131,7 @@ internal static class Pointwise
                     {
                         var slope = SiluSlope(z, sig);
                         dh = dz! * slope;
-                        if (order >= 2) d2h = Curvature(sig * (1 - sig) * (2 + z * (1 - 2 * sig)), slope, dz!, d2z);   // silu''(z) = s (1 - s) (2 + z (1 - 2 s))
+                        if (order >= 2) d2h = Curvature(sig * sig.SubtractedFrom(1) * (z * sig.Times(2).SubtractedFrom(1)).Plus(2), slope, dz!, d2z);   // silu''(z) = s (1 - s) (2 + z (1 - 2 s))
                     }
                 }
             }
@@ -141,9 +141,9 @@ internal static class Pointwise
             if (net.Head == Head.Positive)
             {
                 var sig = y.sigmoid();   // softplus' = sigmoid, softplus'' = s (1 - s)
-                if (order >= 2) d2y = sig * (1 - sig) * dy! * dy! + sig * d2y!;
+                if (order >= 2) d2y = (sig * sig.SubtractedFrom(1) * dy! * dy!).Plus(sig * d2y!);
                 if (order >= 1) dy = dy! * sig;
-                y = nn.functional.softplus(y);
+                y = y.Softplus();
             }
             return new NetworkJet(y, dy, d2y);
         }
@@ -170,15 +170,13 @@ internal static class Pointwise
     }
 
     /// <summary>silu'(z) = s (1 + z (1 - s)), s = sigmoid(z).</summary>
-    private static Tensor SiluSlope(Tensor z, Tensor sig) => sig * (1 + z * (1 - sig));
+    private static Tensor SiluSlope(Tensor z, Tensor sig) => sig * (z * sig.SubtractedFrom(1)).Plus(1);
 
     /// <summary>
     /// Second tangent through an activation: act''(z) dz^2 + act'(z) d2z (d2z absent on the first, affine, layer).
-    /// dz * dz, not dz.square(): TorchSharp's square() is pow(2) with a temporary Scalar that the garbage collector may
-    /// finalize during the native call ("Unknown scalar type", seen once in 150 training steps).
     /// </summary>
     private static Tensor Curvature(Tensor second, Tensor first, Tensor dz, Tensor? d2z) =>
-        d2z is null ? second * (dz * dz) : second * (dz * dz) + first * d2z;
+        d2z is null ? second * (dz * dz) : (second * (dz * dz)).Plus(first * d2z);
 
     private static CompiledFunction<T> CompileNet<T>(Network net, ParameterStore store, string name, Func<Network, T> make)
     {
@@ -197,18 +195,18 @@ internal static class Pointwise
             long offset = 0;
             Tensor Take(long count) { var t = all.narrow(0, offset, count); offset += count; return t; }
             var x = s.unsqueeze(-1);
-            var z = nn.functional.softplus(x * Take(width) + Take(width));
+            var z = (x * Take(width)).Plus(Take(width)).Softplus();
             for (int l = 1; l < c.Depth; l++)
             {
-                var U = nn.functional.softplus(Take(width * width)).view(width, width);
+                var U = Take(width * width).Softplus().view(width, width);
                 var Wl = Take(width);
                 var b = Take(width);
-                z = nn.functional.softplus(nn.functional.linear(z, U) + x * Wl + b);
+                z = nn.functional.linear(z, U).Plus(x * Wl).Plus(b).Softplus();
             }
-            var uOut = nn.functional.softplus(Take(width));
+            var uOut = Take(width).Softplus();
             var ws = Take(1);
             var bo = Take(1);
-            return (z * uOut).sum(-1) + s * ws + bo;
+            return (z * uOut).sum(-1).Plus(s * ws).Plus(bo);
         }
         return new(Forward, () => c with { Weights = w.Snapshot() });
     }

@@ -13,23 +13,23 @@ public static class RungeKutta
     {
         switch (s)
         {
-            case Stepper.Euler: return u + dt * f(u);
+            case Stepper.Euler: return u.Plus(f(u).Times(dt));
             case Stepper.Heun:
             {
-                var k1 = f(u); var k2 = f(u + dt * k1);
-                return u + 0.5 * dt * (k1 + k2);
+                var k1 = f(u); var k2 = f(u.Plus(k1.Times(dt)));
+                return u.Plus(k1.Plus(k2).Times(0.5 * dt));
             }
             case Stepper.SspRk3:
             {
                 // Shu-Osher form of SSP-RK3 (Shu and Osher 1988).
-                var u1 = u + dt * f(u);
-                var u2 = 0.75 * u + 0.25 * (u1 + dt * f(u1));
-                return u / 3 + 2.0 / 3 * (u2 + dt * f(u2));
+                var u1 = u.Plus(f(u).Times(dt));
+                var u2 = u.Times(0.75).Plus(u1.Plus(f(u1).Times(dt)).Times(0.25));
+                return u.Over(3).Plus(u2.Plus(f(u2).Times(dt)).Times(2.0 / 3));
             }
             case Stepper.Rk4:
             {
-                var k1 = f(u); var k2 = f(u + 0.5 * dt * k1); var k3 = f(u + 0.5 * dt * k2); var k4 = f(u + dt * k3);
-                return u + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4);
+                var k1 = f(u); var k2 = f(u.Plus(k1.Times(0.5 * dt))); var k3 = f(u.Plus(k2.Times(0.5 * dt))); var k4 = f(u.Plus(k3.Times(dt)));
+                return u.Plus(k1.Plus(k2.Times(2)).Plus(k3.Times(2)).Plus(k4).Times(dt / 6));
             }
             default: throw new ArgumentException($"The scheme '{s.Name}' is not an explicit Runge-Kutta step.");
         }

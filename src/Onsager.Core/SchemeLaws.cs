@@ -148,8 +148,8 @@ public static class SchemeLaws
                 // A composed step reverses substep by substep (the composition of the reversed substeps in reverse order).
                 foreach (var s in segments)
                 {
-                    var flow = s.H * mr.Operator(0.5 * (s.From + s.To), DiscreteGradient.Of(mr, s.To, s.From));
-                    double r = (s.From - s.To + flow).norm().item<double>();
+                    var flow = mr.Operator(s.From.Plus(s.To).Times(0.5), DiscreteGradient.Of(mr, s.To, s.From)).Times(s.H);
+                    double r = (s.From - s.To).Plus(flow).norm().item<double>();
                     double size = s.From.norm().item<double>() + s.To.norm().item<double>() + flow.norm().item<double>();
                     // The residual cannot be judged finer than float64 resolves it: what last-bit flips of u do to it (the same
                     // floor the solver measures; about 1e-3 relative for W = i phi with |phi| E'' dt ~ 1e12, 1e-16 usually).

@@ -13,21 +13,21 @@ public static class Stencils
     /// <summary>S^j u: (S^j u)_i = u_{i+j}.</summary>
     public static Tensor Shift(Tensor u, int j, int axis) => j == 0 ? u : u.roll(-j, Dim(axis));
 
-    public static Tensor Forward(Tensor u, Grid g, int axis) => (Shift(u, 1, axis) - u) / g.Spacing(axis);
+    public static Tensor Forward(Tensor u, Grid g, int axis) => (Shift(u, 1, axis) - u).Over(g.Spacing(axis));
 
     /// <summary>D+^T g = (S^T - I) g / h.</summary>
-    public static Tensor ForwardTranspose(Tensor v, Grid g, int axis) => (Shift(v, -1, axis) - v) / g.Spacing(axis);
+    public static Tensor ForwardTranspose(Tensor v, Grid g, int axis) => (Shift(v, -1, axis) - v).Over(g.Spacing(axis));
 
-    public static Tensor Central(Tensor u, Grid g, int axis) => (Shift(u, 1, axis) - Shift(u, -1, axis)) / (2 * g.Spacing(axis));
+    public static Tensor Central(Tensor u, Grid g, int axis) => (Shift(u, 1, axis) - Shift(u, -1, axis)).Over(2 * g.Spacing(axis));
 
     public static Tensor Third(Tensor u, Grid g, int axis)
     {
         double h = g.Spacing(axis);
-        return (Shift(u, 2, axis) - 2 * Shift(u, 1, axis) + 2 * Shift(u, -1, axis) - Shift(u, -2, axis)) / (2 * h * h * h);
+        return ((Shift(u, 2, axis) - Shift(u, 1, axis).Times(2)).Plus(Shift(u, -1, axis).Times(2)) - Shift(u, -2, axis)).Over(2 * h * h * h);
     }
 
     /// <summary>Average onto half points: (u_i + u_{i+1})/2.</summary>
-    public static Tensor HalfPoint(Tensor u, int axis) => 0.5 * (u + Shift(u, 1, axis));
+    public static Tensor HalfPoint(Tensor u, int axis) => u.Plus(Shift(u, 1, axis)).Times(0.5);
 
     /// <summary>Apply a difference operator.</summary>
     public static Tensor Apply(DifferenceKind kind, Tensor u, Grid g, int axis) => kind switch

@@ -68,7 +68,7 @@ public static class Steppers
     private static StepResult Sbdf1(CompiledModel m, Tensor u, double dt)
     {
         var nonlinear = m.VariationalDerivative(u) - m.LinearPart(u);
-        var b = u - dt * m.Operator(u, nonlinear);
+        var b = u - m.Operator(u, nonlinear).Times(dt);
         var solved = SolveLinear(m, u, b, dt, u, 1e-12);
         return new StepResult(solved.X, solved.Iterations, solved.RelativeResidual, solved.Converged, 1);
     }
@@ -80,10 +80,10 @@ public static class Steppers
         var l = m.LinearSymbol();
         if (k is not null && l is not null)
         {
-            var p = 1 + c * k * l;
+            var p = (k.Times(c) * l).Plus(1);
             return new Gmres.Result(ApplySymbolInverse(m.Grid, b, p), 0, 0, true);
         }
-        return Gmres.Solve(x => x + c * m.Operator(state, m.LinearPart(x)), b, guess, tol, restart: 40, maxIterations: 160,
+        return Gmres.Solve(x => x.Plus(m.Operator(state, m.LinearPart(x)).Times(c)), b, guess, tol, restart: 40, maxIterations: 160,
                            precondition: Preconditioner(m, c));
     }
 
@@ -92,7 +92,7 @@ public static class Steppers
         var k = m.OperatorSymbol();
         var l = m.LinearSymbol();
         if (k is null || l is null) return null;
-        var p = 1 + c * k * l;
+        var p = (k.Times(c) * l).Plus(1);
         return z => ApplySymbolInverse(m.Grid, z, p);
     }
 
@@ -145,7 +145,7 @@ public static class Steppers
             var moved = new HashSet<Tensor>(ReferenceEqualityComparer.Instance) { u };
             Tensor Out(Tensor t) => moved.Add(t) ? t.MoveToOuterDisposeScope() : t;
             // The step dissipates what its substeps did, summed in order.
-            var dissipated = path.Aggregate(zeros(u.shape[0], u.dtype, u.device), (sum, s) => sum + s.Dissipated);
+            var dissipated = path.Aggregate(zeros(u.shape[0], u.dtype, u.device), (sum, s) => sum.Plus(s.Dissipated));
             var steps = path.Select(s => new Substep(Out(s.From), s.H, Out(s.To), Out(s.Dissipated))).ToImmutableArray();
             return new StepResult(Out(state), iterations, residual, converged, count, Out(dissipated)) { Path = steps };
         }
@@ -188,7 +188,7 @@ public static class Steppers
             foreach (var (factor, secant) in new[] { (2.0, true), (2.0, false), (1.25, false) })
             {
                 double target = Math.Min(dt, h * factor);
-                var guess = secant ? at.State + ((target - h) / (h - hBefore)) * (at.State - before) : at.State;
+                var guess = secant ? at.State.Plus((at.State - before).Times((target - h) / (h - hBefore))) : at.State;
                 var r = DgSolve(m, o, fourier, u, target, guess);
                 iterations += r.Iterations;
                 if (r.Converged) { next = r; hBefore = h; h = target; break; }
@@ -206,13 +206,13 @@ public static class Steppers
     /// <summary>Where Kbar is evaluated: u, or the midpoint (u + v)/2; <see cref="Freeze.Reversible"/> takes the midpoint only
     /// when M is absent, the one case where it buys something (time reversibility).</summary>
     private static Tensor FrozenAt(CompiledModel m, DgOptions o, Tensor u, Tensor v) =>
-        o.Freeze == Freeze.Start || (o.Freeze == Freeze.Reversible && m.HasDissipation) ? u : 0.5 * (u + v);
+        o.Freeze == Freeze.Start || (o.Freeze == Freeze.Reversible && m.HasDissipation) ? u : u.Plus(v).Times(0.5);
 
     private static Tensor Kbar(CompiledModel m, DgOptions o, Tensor u, Tensor v, Tensor g) =>
         m.Operator(FrozenAt(m, o, u, v), g);
 
     private static Tensor Residual(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt) =>
-        v - u + dt * Kbar(m, o, u, v, DiscreteGradient.Of(m, u, v));
+        (v - u).Plus(Kbar(m, o, u, v, DiscreteGradient.Of(m, u, v)).Times(dt));
 
     /// <summary>How far the current iterate is from solving the step, in the two norms that matter.</summary>
     /// <param name="State">|R| over the size of its terms |u| + |v| + dt |Kbar dbarE| (so stiff members are judged fairly).</param>
@@ -249,19 +249,19 @@ public static class Steppers
         if (f is null)
         {
             dbar = DiscreteGradient.Of(m, u, v);
-            flow = dt * Kbar(m, o, u, v, dbar);
-            r = v - u + flow;
+            flow = Kbar(m, o, u, v, dbar).Times(dt);
+            r = (v - u).Plus(flow);
         }
         else
         {
             var g = m.Grid;
             nonlinear = DiscreteGradient.Nonlinear(m, u, v);
             var uh = Spectral.Forward(u, g); var vh = Spectral.Forward(v, g);
-            var gh = 0.5 * f.L * (uh + vh) + Spectral.Forward(nonlinear, g);
-            var fh = dt * f.K * gh;
+            var gh = (f.L.Times(0.5) * uh.Plus(vh)).Plus(Spectral.Forward(nonlinear, g));
+            var fh = f.K.Times(dt) * gh;
             dbar = Spectral.Inverse(gh, g);
             flow = Spectral.Inverse(fh, g);
-            r = Spectral.Inverse(vh - uh + fh, g);
+            r = Spectral.Inverse((vh - uh).Plus(fh), g);
         }
         Gradients Out() => new(dbar.MoveToOuterDisposeScope(), nonlinear?.MoveToOuterDisposeScope());
         double residual = Norm(r), state = residual / (Norm(u) + Norm(v) + Norm(flow) + 1e-300);
@@ -270,9 +270,9 @@ public static class Steppers
         // &lt;dbarE, R&gt;_h equals it in exact arithmetic but carries eps |dbarE| dt |Kbar dbarE|: for a stiff quadratic
         // Hamiltonian member (dt |W L| = 1e13) the exact Cayley step of the predictor measured 1e-5 that way, 1e-16 this way.
         var e0 = m.Energy(u); var e1 = m.Energy(v);
-        var dissipated = dt * m.Inner(dbar, m.Dissipation(FrozenAt(m, o, u, v), dbar));
-        var defect = (e1 - e0 + dissipated).abs();
-        var size = e0.abs() + e1.abs() + dissipated.abs() + 1e-300;
+        var dissipated = m.Inner(dbar, m.Dissipation(FrozenAt(m, o, u, v), dbar)).Times(dt);
+        var defect = (e1 - e0).Plus(dissipated).abs();
+        var size = e0.abs().Plus(e1.abs()).Plus(dissipated.abs()).Plus(1e-300);
         return (new Distance(state, (defect / size).max().item<double>(), residual), Out());
     }
 
@@ -311,7 +311,7 @@ public static class Steppers
             // One energy evaluation feeds both the predictor and the safeguard: dbarE_N(u, u) for the Fourier predictor
             // (dE = dbarE_N + L u for the safeguard's comparison), dE itself otherwise.
             var nonlinear = fourier is null ? null : DiscreteGradient.Nonlinear(m, u, u);
-            var dE = nonlinear is null ? m.VariationalDerivative(u) : nonlinear + m.LinearPart(u);
+            var dE = nonlinear is null ? m.VariationalDerivative(u) : nonlinear.Plus(m.LinearPart(u));
             v = PicardUpdate(m, o, u, u, dt, fourier, new Gradients(dE, nonlinear)) is { } predicted ? Safeguard(m, o, u, predicted, dt, dE) : u.clone();
         }
         int it = 1;
@@ -370,7 +370,7 @@ public static class Steppers
         DgTrace?.Invoke(FormattableString.Invariant($"solve dt {dt:G3}: {it} iterations, stagnated {stagnated}, at floor {atFloor}, state {d.State:G3}, floor {floor:G3}, energy {d.Energy:G3}, picard {picard}, dense {dense}, guess {guess is not null}"));
         bool ok = Within(o, d) || atFloor;
         var mid = FrozenAt(m, o, u, v);
-        var dissipated = dt * m.Inner(dbarV.Full, m.Dissipation(mid, dbarV.Full));
+        var dissipated = m.Inner(dbarV.Full, m.Dissipation(mid, dbarV.Full)).Times(dt);
         return new StepResult(v.MoveToOuterDisposeScope(), it, d.State, ok, 1, dissipated.MoveToOuterDisposeScope());
     }
 
@@ -381,7 +381,7 @@ public static class Steppers
     /// </summary>
     private static Tensor Safeguard(CompiledModel m, DgOptions o, Tensor u, Tensor predicted, double dt, Tensor dE)
     {
-        var atU = (dt * Kbar(m, o, u, u, dE)).flatten(1).norm(1L);
+        var atU = Kbar(m, o, u, u, dE).Times(dt).flatten(1).norm(1L);
         var atPredicted = Residual(m, o, u, predicted, dt).flatten(1).norm(1L);
         var worse = (atPredicted.isfinite().logical_not() | (atPredicted > atU));
         if (!worse.any().item<bool>()) return predicted;
@@ -395,11 +395,11 @@ public static class Steppers
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var gen = new TorchSharp.torch.Generator(12345);
-        var signs = 2 * randint(0, 2, v.shape, dtype: v.dtype, device: v.device, generator: gen) - 1;
-        var eta = 4 * 2.220446049250313e-16 * v.abs() * signs;
+        var signs = randint(0, 2, v.shape, dtype: v.dtype, device: v.device, generator: gen).Times(2).Minus(1);
+        var eta = v.abs().Times(4 * 2.220446049250313e-16) * signs;
         var r0 = Residual(m, o, u, v, dt);
-        var r1 = Residual(m, o, u, v + eta, dt);
-        var flow = r0 - v + u;
+        var r1 = Residual(m, o, u, v.Plus(eta), dt);
+        var flow = (r0 - v).Plus(u);
         return Norm(r1 - r0) / (Norm(u) + Norm(v) + Norm(flow) + 1e-300);
     }
 
@@ -415,13 +415,13 @@ public static class Steppers
         {
             var g = m.Grid;
             var nonlinear = known?.Nonlinear ?? DiscreteGradient.Nonlinear(m, u, v);
-            var half = 0.5 * dt * f.K * f.L;
-            return Spectral.Inverse(((1 - half) * Spectral.Forward(u, g) - dt * f.K * Spectral.Forward(nonlinear, g)) / (1 + half), g);
+            var half = f.K.Times(0.5 * dt) * f.L;
+            return Spectral.Inverse((half.SubtractedFrom(1) * Spectral.Forward(u, g) - f.K.Times(dt) * Spectral.Forward(nonlinear, g)) / half.Plus(1), g);
         }
         var dbar = known?.Full ?? DiscreteGradient.Of(m, u, v);
         // L u/2 + dbarE_N = dbarE - L v/2 (dbarE_N = dbarE - L (u + v)/2)
         var state = FrozenAt(m, o, u, v);
-        var b = u - dt * m.Operator(state, dbar - 0.5 * m.LinearPart(v));
+        var b = u - m.Operator(state, dbar - m.LinearPart(v).Times(0.5)).Times(dt);
         var solved = SolveLinear(m, state, b, dt / 2, v, Math.Min(1e-3, o.Tolerance * 1e-2));
         return solved.Converged || solved.RelativeResidual < 1e-6 ? solved.X : null;
     }
@@ -448,10 +448,10 @@ public static class Steppers
         }
         if (!delta.isfinite().all().item<bool>()) { DgTrace?.Invoke("dense: delta not finite"); return null; }
         double r0 = Norm(r), step = 1;
-        DgTrace?.Invoke($"dense: |r| {r0:G3} |v| {Norm(v):G3} |delta| {Norm(delta):G3} lin {Norm(jac.matmul(delta.reshape(b, n, 1)) + r.reshape(b, n, 1)):G3} h {h.max().item<double>():G3}");
+        DgTrace?.Invoke($"dense: |r| {r0:G3} |v| {Norm(v):G3} |delta| {Norm(delta):G3} lin {Norm(jac.matmul(delta.reshape(b, n, 1)).Plus(r.reshape(b, n, 1))):G3} h {h.max().item<double>():G3}");
         for (int k = 0; k < 20; k++, step /= 2)
         {
-            var cand = v + step * delta;
+            var cand = v.Plus(delta.Times(step));
             double rn = Norm(Residual(m, o, u, cand, dt));
             if (double.IsFinite(rn) && rn < r0) return cand;
             if (k < 3) DgTrace?.Invoke($"dense: step {step:G3} |R| {rn:G3}");
@@ -467,13 +467,13 @@ public static class Steppers
         int n = m.Fields * m.Grid.Sites;
         var shape = u.shape;
         var flatV = v.reshape(b, 1, n);
-        var scale = flatV.abs().amax([2L], keepdim: true).clamp_min(1e-12) + u.reshape(b, 1, n).abs().amax([2L], keepdim: true);
-        var h = 1e-5 * scale;                                                     // (b, 1, 1)
+        var scale = flatV.abs().amax([2L], keepdim: true).AtLeast(1e-12).Plus(u.reshape(b, 1, n).abs().amax([2L], keepdim: true));
+        var h = scale.Times(1e-5);                                                     // (b, 1, 1)
         var basis = eye(n, dtype: v.dtype, device: v.device).unsqueeze(0);      // (1, n, n): row j = e_j
-        var plus = (flatV + h * basis).reshape(new long[] { b * n }.Concat(shape.Skip(1)).ToArray());
+        var plus = flatV.Plus(h * basis).reshape(new long[] { b * n }.Concat(shape.Skip(1)).ToArray());
         var minus = (flatV - h * basis).reshape(new long[] { b * n }.Concat(shape.Skip(1)).ToArray());
         var uu = u.reshape(b, 1, n).expand(b, n, n).reshape(new long[] { b * n }.Concat(shape.Skip(1)).ToArray());
-        var columns = (Residual(m, o, uu, plus, dt) - Residual(m, o, uu, minus, dt)).reshape(b, n, n) / (2 * h);   // [b, j, i] = dR_i/dv_j
+        var columns = (Residual(m, o, uu, plus, dt) - Residual(m, o, uu, minus, dt)).reshape(b, n, n) / h.Times(2);   // [b, j, i] = dR_i/dv_j
         return (columns.transpose(1, 2), h);
     }
 
@@ -490,14 +490,14 @@ public static class Steppers
             double wn = Norm(w);
             if (wn == 0) return zeros_like(w).MoveToOuterDisposeScope();
             double eps = 1e-7 * vn / wn;
-            return ((Residual(m, o, u, v + eps * w, dt) - r) / eps).MoveToOuterDisposeScope();
+            return (Residual(m, o, u, v.Plus(w.Times(eps)), dt) - r).Over(eps).MoveToOuterDisposeScope();
         }
         var solved = Gmres.Solve(J, -r, null, 1e-4, restart: 30, maxIterations: 120, precondition: Preconditioner(m, dt / 2));
         var delta = solved.X;
         double step = 1;
         for (int k = 0; k < 12; k++, step /= 2)
         {
-            var cand = v + step * delta;
+            var cand = v.Plus(delta.Times(step));
             double rn = Norm(Residual(m, o, u, cand, dt));
             if (double.IsFinite(rn) && rn < residualNorm) return cand;
         }

@@ -42,9 +42,9 @@ public sealed record Tabulation(int Nodes = Tabulation.DefaultNodes)
         if (s.numel() == 0) return zeros_like(s);
         var lo = s.min().detach();
         // A constant field still gets a cell of positive width (the interpolant is then exact at its one value).
-        var span = maximum(s.max().detach() - lo, 1e-6 * (1 + lo.abs()));
-        var h = span / (nodes - 1);
-        var grid = lo + h * arange(nodes, s.dtype, s.device);
+        var span = maximum(s.max().detach() - lo, lo.abs().Plus(1).Times(1e-6));
+        var h = span.Over(nodes - 1);
+        var grid = lo.Plus(h * Scalars.Range(0, nodes, s.dtype, s.device));
         var g = jet(grid);
         var f = g.Slope!;
         var m = h * g.Curvature!;
@@ -52,18 +52,18 @@ public sealed record Tabulation(int Nodes = Tabulation.DefaultNodes)
         var f1 = f.narrow(0, 1, nodes - 1);
         var m0 = m.narrow(0, 0, nodes - 1);
         var m1 = m.narrow(0, 1, nodes - 1);
-        var c2 = 3 * (f1 - f0) - 2 * m0 - m1;
-        var c3 = 2 * (f0 - f1) + m0 + m1;
+        var c2 = (f1 - f0).Times(3) - m0.Times(2) - m1;
+        var c3 = (f0 - f1).Times(2).Plus(m0).Plus(m1);
         // Each coefficient gathered per site from its own vector (four 1-D gathers cost half of one gather of rows,
         // backward included). NaN sites index cell 0 and stay NaN through x.
         // x from the left node as the network saw it (same float ops as the grid), so s - x_j is exact (Sterbenz).
-        var left = ((s - lo) / h).nan_to_num(0).clamp(0, nodes - 2).floor();
+        var left = ((s - lo) / h).nan_to_num(0).Between(0, nodes - 2).floor();
         var cell = left.to(ScalarType.Int64).flatten();
-        var x = (s - (lo + h * left)) / h;
+        var x = (s - lo.Plus(h * left)) / h;
         Tensor At(Tensor coefficient) => coefficient.index_select(0, cell).view(s.shape);
-        if (!density) return At(f0) + x * (At(m0) + x * (At(c2) + x * At(c3)));
-        var whole = f0 + m0 / 2 + c2 / 3 + c3 / 4;                                          // P_j(1)
-        var start = g.Value.narrow(0, 0, 1) + h * cat([zeros(1, s.dtype, s.device), whole.narrow(0, 0, nodes - 2).cumsum(0)]);
-        return At(start) + h * x * (At(f0) + x * (At(m0) / 2 + x * (At(c2) / 3 + x * At(c3) / 4)));
+        if (!density) return At(f0).Plus(x * At(m0).Plus(x * At(c2).Plus(x * At(c3))));
+        var whole = f0.Plus(m0.Over(2)).Plus(c2.Over(3)).Plus(c3.Over(4));                                         // P_j(1)
+        var start = g.Value.narrow(0, 0, 1).Plus(h * cat([zeros(1, s.dtype, s.device), whole.narrow(0, 0, nodes - 2).cumsum(0)]));
+        return At(start).Plus(h * x * At(f0).Plus(x * At(m0).Over(2).Plus(x * At(c2).Over(3).Plus((x * At(c3)).Over(4)))));
     }
 }

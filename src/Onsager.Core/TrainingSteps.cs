@@ -25,8 +25,8 @@ public static class TrainingSteps
                 var (k, l) = Symbols(m, "sbdf1");
                 var g = m.Grid;
                 var kHat = Spectral.Shaped(k, g);
-                var p = Spectral.Shaped(1 + dt * k * l, g);
-                return Spectral.Inverse((Spectral.Forward(u, g) - dt * kHat * Spectral.Forward(m.NonlinearPart(u, createGraph: true), g)) / p, g);
+                var p = Spectral.Shaped((k.Times(dt) * l).Plus(1), g);
+                return Spectral.Inverse((Spectral.Forward(u, g) - kHat.Times(dt) * Spectral.Forward(m.NonlinearPart(u, createGraph: true), g)) / p, g);
             }
             case Stepper.DiscreteGradient: return Picard(m, u, dt, picardIterations);
             default: throw new NotSupportedException(s.GetType().Name);
@@ -47,13 +47,13 @@ public static class TrainingSteps
         if (iterations < 1) throw new ArgumentException("The training DG step needs at least one Picard iteration.");
         var (k, l) = Symbols(m, "dg");
         var g = m.Grid;
-        var p = 1 + 0.5 * dt * k * l;
-        var carried = Spectral.Shaped((1 - 0.5 * dt * k * l) / p, g) * Spectral.Forward(u, g);
-        var kick = Spectral.Shaped(dt * k / p, g);
+        var p = (k.Times(0.5 * dt) * l).Plus(1);
+        var carried = Spectral.Shaped((k.Times(0.5 * dt) * l).SubtractedFrom(1) / p, g) * Spectral.Forward(u, g);
+        var kick = Spectral.Shaped(k.Times(dt) / p, g);
         var v = u;
         for (int j = 0; j < iterations; j++)
         {
-            var mid = j == 0 ? u : 0.5 * (u + v);
+            var mid = j == 0 ? u : u.Plus(v).Times(0.5);
             v = Spectral.Inverse(carried - kick * Spectral.Forward(m.NonlinearPart(mid, createGraph: true), g), g);
         }
         return v;

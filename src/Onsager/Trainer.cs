@@ -108,7 +108,7 @@ public sealed class Trainer(IVectorField initial, TrainingOptions? options = nul
         var parameters = m.parameters().ToArray();
         if (parameters.Length == 0) throw new ArgumentException("The model has no learned numbers: nothing to train.");
         var schedule = new Plateau(o.LearningRate, 0.5, o.Patience);
-        var optimizer = torch.optim.Adam(parameters, o.LearningRate);
+        var optimizer = new Adam(parameters);
         var lastGood = parameters.Select(p => p.detach().clone()).ToArray();
         var best = Initial;
         double bestLoss = double.PositiveInfinity;
@@ -129,7 +129,7 @@ public sealed class Trainer(IVectorField initial, TrainingOptions? options = nul
                 using var scope = NewDisposeScope();
                 var chunk = validationWindows.Skip(i).Take(o.BatchSize).ToList();
                 var l = Loss.Autoregressive(m, stepper, Batch(chunk, validation), o.Horizon, dt, true, o.PicardIterations).detach();
-                total += l.ToDouble() * chunk.Count;
+                total += l.ToNumber() * chunk.Count;
                 count += chunk.Count;
             }
             return total / count;
@@ -142,7 +142,8 @@ public sealed class Trainer(IVectorField initial, TrainingOptions? options = nul
             using (no_grad())
                 for (int i = 0; i < parameters.Length; i++) parameters[i].copy_(lastGood[i]);
             schedule = schedule.Halve();
-            optimizer = torch.optim.Adam(parameters, schedule.Rate);
+            optimizer.Dispose();
+            optimizer = new Adam(parameters);
             log.Add($"step {step}: {why}; rolled back to the last good parameters, learning rate halved to {schedule.Rate:G3}");
             if (consecutive >= o.MaxRollbacks)
                 throw new TrainingDivergedException($"Training diverged: {consecutive} consecutive non-finite losses or states (last at step {step}: {why}) " +
@@ -160,13 +161,13 @@ public sealed class Trainer(IVectorField initial, TrainingOptions? options = nul
                 // On large grids one epoch can outlast the budget: stop mid-epoch (after at least one step) and validate.
                 if (s > 0 && o.Budget is { } within && clock.Elapsed >= within) break;
                 using var scope = NewDisposeScope();
-                optimizer.zero_grad();
+                optimizer.ZeroGrad();
                 var loss = Loss.Autoregressive(m, stepper, Batch(train.Draw(rng, o.BatchSize), train), o.Horizon, dt, o.Detach, o.PicardIterations);
-                double value = loss.ToDouble();
+                double value = loss.ToNumber();
                 step++;
                 if (!double.IsFinite(value)) { Rollback($"loss {value}"); continue; }
                 loss.backward();
-                optimizer.step();
+                optimizer.Step(schedule.Rate);
                 if (parameters.Any(p => !p.isfinite().all().item<bool>())) { Rollback("non-finite parameters after the update"); continue; }
                 trainSum += value;
                 trainCount++;
@@ -177,7 +178,6 @@ public sealed class Trainer(IVectorField initial, TrainingOptions? options = nul
             using (no_grad())
                 for (int i = 0; i < parameters.Length; i++) lastGood[i].copy_(parameters[i]);
             schedule = schedule.Observe(val);
-            foreach (var g in optimizer.ParamGroups) g.LearningRate = schedule.Rate;
             var record = new EpochRecord(epoch, step, trainCount > 0 ? trainSum / trainCount : double.NaN, val, schedule.Rate, clock.Elapsed.TotalSeconds);
             curve.Add(record);
             if (val < bestLoss)
@@ -193,6 +193,7 @@ public sealed class Trainer(IVectorField initial, TrainingOptions? options = nul
             if (o.Budget is { } budget && clock.Elapsed + epochClock.Elapsed / 2 >= budget) { stopped = "budget"; break; }
             if (epoch - bestEpoch >= o.EarlyStopping) { stopped = "early stopping"; break; }
         }
+        optimizer.Dispose();
         return new TrainingResult(best, bestLoss, bestEpoch, Math.Min(epoch, o.MaxEpochs), step, clock.Elapsed, stopped, rollbacks, curve.ToImmutable(), log.ToImmutable(), split);
     }
 }

@@ -5,6 +5,7 @@ using Onsager.Benchmarks;
 // dotnet run -c Release --project tests/Onsager.Benchmarks -- --quick [--budget SECONDS] [--grids 256,128x128] [--batches 1,64]  (Stopwatch table, a few minutes)
 // dotnet run -c Release --project tests/Onsager.Benchmarks -- --dg-members N DT [FIRST] [--known] [--trace | --marches]  (DG laws per random member)
 // dotnet run -c Release --project tests/Onsager.Benchmarks -- --training [--threads T] [--repeats R] [--exact | --nodes N]  (training-step cost table)
+// dotnet run -c Release --project tests/Onsager.Benchmarks -- gc-stress [--steps N] [--kinds spectral,fno]  (training under forced GCs; exit 1 on a crash)
 // dotnet run -c Release --project tests/Onsager.Benchmarks -- [BenchmarkDotNet arguments]  (e.g. --filter '*' --job short)
 var inv = CultureInfo.InvariantCulture;
 if (args.Length >= 3 && args[0] == "--dg-members")
@@ -19,6 +20,12 @@ if (args.Length >= 1 && args[0] == "--training")
     var tabulation = args.Contains("--exact") ? null : ni >= 0 ? new Onsager.Tabulation(int.Parse(args[ni + 1], inv)) : Onsager.Tabulation.Default;
     TrainingStep.Run(ti >= 0 ? int.Parse(args[ti + 1], inv) : 1, ri >= 0 ? int.Parse(args[ri + 1], inv) : 3, tabulation);
     return 0;
+}
+if (args.Length >= 1 && args[0] == "gc-stress")
+{
+    int si = Array.IndexOf(args, "--steps"), ki = Array.IndexOf(args, "--kinds");
+    var kinds = ki >= 0 ? args[ki + 1].Split(',') : Onsager.Families.Kinds.Where(k => k != "classical").ToArray();
+    return Onsager.Benchmarks.GcStress.Run(si >= 0 ? int.Parse(args[si + 1], inv) : 1000, kinds);
 }
 if (args.Length >= 1 && args[0] == "--quick")
 {

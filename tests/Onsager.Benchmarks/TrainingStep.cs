@@ -25,7 +25,7 @@ public static class TrainingStep
             foreach (var dtype in new[] { ScalarType.Float32, ScalarType.Float64 })
             {
                 using var m = Dynamics.Compile(Families.Spectral(grid, 0, SpectralOptions.Default with { Width = width, Depth = depth }), CompileOptions.Training(dtype) with { Tabulation = tabulation });
-                var optimizer = optim.Adam(m.parameters(), 1e-3);
+                using var optimizer = new Adam(m.parameters());
                 foreach (var (windows, frames) in new[] { (32L, 11L), (64L, 4L) })
                     foreach (var scheme in new[] { "euler", "dg" })
                     {
@@ -33,9 +33,9 @@ public static class TrainingStep
                         void Step()
                         {
                             using var scope = NewDisposeScope();
-                            optimizer.zero_grad();
+                            optimizer.ZeroGrad();
                             Loss.Autoregressive(m, Stepper.Parse(scheme), w, 3, 1e-3).backward();
-                            optimizer.step();
+                            optimizer.Step(1e-3);
                         }
                         // Warm-up: at least 3 steps and 2 s (the allocator takes a while to settle on a new size).
                         var warm = Stopwatch.StartNew();
