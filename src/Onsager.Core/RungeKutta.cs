@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Onsager;
 
 /// <summary>
-/// The explicit steps (euler, rk2, rk3, rk4) as pure functions of a right-hand side f: they need nothing of the class's
+/// The explicit steps (euler, rk2, rk3, rk4, rk4-adaptive) as pure functions of a right-hand side f: they need nothing of the class's
 /// structure, so members and baselines share them, in training (with the graph) and in rollouts (without).
 /// </summary>
 public static class RungeKutta
@@ -31,6 +31,7 @@ public static class RungeKutta
                 var k1 = f(u); var k2 = f(u + 0.5 * dt * k1); var k3 = f(u + 0.5 * dt * k2); var k4 = f(u + dt * k3);
                 return u + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4);
             }
+            case Stepper.Rk4Adaptive a: return AdaptiveRungeKutta.Step(f, u, dt, a.Options);
             default: throw new ArgumentException($"The scheme '{s.Name}' is not an explicit Runge-Kutta step.");
         }
     }
