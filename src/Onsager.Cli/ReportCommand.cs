@@ -13,7 +13,7 @@ public static class ReportCommand
               m(u) and b(u), the M/W split and the dissipation rate, the energy order, identifiability of the factors
               (sigma_min/sigma_max of d f/d factors after removing gauges; flagged below 1e-6), x-t images of
               prediction, data and error, the rollout error, mass and energy drift. --scheme: stepper of the rollouts
-              (euler, rk2, rk3, rk4, sbdf1, dg; default dg); --steps: length of the drift rollout (default 10 x the
+              (euler, rk2, rk3, rk4, rk4-adaptive, sbdf1, dg; default dg); --steps: length of the drift rollout (default 10 x the
               data's frames); --trajectories: how many test trajectories (default 4). The model's grid must be the data's.
               A baseline force field (unconstrained, fno) is refused: it has no energy or operators to diagnose
               (its rollout error is in `evaluate`).

@@ -14,7 +14,7 @@ public static class SimulateCommand
 {
     public const string Usage = """
           simulate --model builtin:NAME|DIR --init FILE|random --steps N --dt DT --out FILE
-                   [--scheme dg|euler|rk2|rk3|rk4|sbdf1] [--batch B] [--seed S] [--save-every K] [--tolerance TOL]
+                   [--scheme dg|euler|rk2|rk3|rk4|rk4-adaptive|sbdf1] [--batch B] [--seed S] [--save-every K] [--tolerance TOL]
               Roll a member forward in float64 (default scheme dg, the discrete-gradient step: the energy never rises,
               at any dt). --init FILE takes frame 0 of every trajectory of a dataset (HDF5, shard folder or .npz; its
               grid must be the model's; --batch B keeps the first B); --init random draws B (default 8) seeded smooth

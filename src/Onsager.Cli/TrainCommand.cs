@@ -20,8 +20,9 @@ public static class TrainCommand
               validate, the last 10 % are kept for evaluate; --split chooses; 11-frame windows, batches of 32,
               Adam, ReduceLROnPlateau, the best validation model kept). --budget is wall-clock (90s, 30m, 1h).
               DIR receives model.json + weights.bin (checkpointed atomically at every new best), loss.csv
-              and run.json. --scheme is the stepper inside the loss (default dg; euler for the baselines
-              onsagernet, unconstrained and fno, which cannot take dg); --horizon the loss horizon (default 3, 5
+              and run.json. --scheme is the stepper inside the loss (default dg; rk4-adaptive for local, RK4
+              substeps as many as its stiffness needs; euler for the baselines onsagernet, unconstrained and
+              fno, which cannot take dg); --horizon the loss horizon (default 3, 5
               for fput). classical saves the true equation of a known-truth dataset untrained. Baselines:
               onsagernet (a dense member: M = beta I + B B^T, W = B C^T - C B^T of rank --rank, E = a/2 |u|^2 + a
               bounded network of the whole state), unconstrained (a periodic convolutional force field,

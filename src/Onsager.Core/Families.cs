@@ -34,10 +34,12 @@ public static class Families
 
     /// <summary>
     /// The training scheme of a kind when none is given: dg for the class members it fits (Fourier-multiplier K and L),
-    /// explicit Euler for the baselines, as the reference trained them (OnsagerNet's dense K has no Fourier symbol, so
-    /// the training dg step cannot take it; the force fields have no energy).
+    /// rk4-adaptive for the state-dependent local members (stable at the data's frame spacing, where their mobilities make
+    /// one explicit step diverge; docs/training.md), explicit Euler for the baselines, as the reference trained them
+    /// (OnsagerNet's dense K has no Fourier symbol, so the training dg step cannot take it; the force fields have no energy).
     /// </summary>
-    public static string DefaultScheme(string kind) => kind is "onsagernet" || ForceFields.Contains(kind) ? "euler" : "dg";
+    public static string DefaultScheme(string kind) =>
+        kind is "onsagernet" || ForceFields.Contains(kind) ? "euler" : kind is "local" ? "rk4-adaptive" : "dg";
 
     public static IVectorField Create(string kind, Grid grid, int fields = 1, int seed = 0, string? knownMember = null, SpectralOptions? spectral = null,
                                       BaselineOptions? baseline = null)

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Onsager;
 
 /// <summary>
-/// The explicit steps (euler, rk2, rk3, rk4) as pure functions of a right-hand side f: they need nothing of the class's
+/// The explicit steps (euler, rk2, rk3, rk4, rk4-adaptive) as pure functions of a right-hand side f: they need nothing of the class's
 /// structure, so members and baselines share them, in training (with the graph) and in rollouts (without).
 /// </summary>
 public static class RungeKutta
@@ -31,6 +31,7 @@ public static class RungeKutta
                 var k1 = f(u); var k2 = f(u.Plus(k1.Times(0.5 * dt))); var k3 = f(u.Plus(k2.Times(0.5 * dt))); var k4 = f(u.Plus(k3.Times(dt)));
                 return u.Plus(k1.Plus(k2.Times(2)).Plus(k3.Times(2)).Plus(k4).Times(dt / 6));
             }
+            case Stepper.Rk4Adaptive a: return AdaptiveRungeKutta.Step(f, u, dt, a.Options);
             default: throw new ArgumentException($"The scheme '{s.Name}' is not an explicit Runge-Kutta step.");
         }
     }

@@ -63,6 +63,14 @@ public abstract record Stepper
     public sealed record SspRk3 : Stepper;
     /// <summary>Classical RK4.</summary>
     public sealed record Rk4 : Stepper;
+    /// <summary>RK4 in n equal substeps, n chosen per step from the stiffness at the states (<see cref="AdaptiveRungeKutta"/>),
+    /// by default with the linearisation at the batch's mean integrated exactly (integrating factor): stable at any dt up
+    /// to the substep cap, so state-dependent members train at the data's frame spacing. CLI: rk4-adaptive (integrating
+    /// factor), rk4-substeps (plain RK4 substeps).</summary>
+    public sealed record Rk4Adaptive(AdaptiveOptions Options) : Stepper
+    {
+        public Rk4Adaptive() : this(AdaptiveOptions.Default) { }
+    }
     /// <summary>The reference's SBDF1: the energy's linear part implicit, the rest explicit, K frozen at u^n.</summary>
     public sealed record Sbdf1 : Stepper;
     /// <summary>The discrete-gradient step u+ = u - dt Kbar dbarE(u, u+): E(u+) - E(u) = -dt &lt;dbarE, Mbar dbarE&gt;_h at any dt.</summary>
@@ -71,17 +79,17 @@ public abstract record Stepper
         public DiscreteGradient() : this(DgOptions.Default) { }
     }
 
-    /// <summary>The CLI names: euler, rk2, rk3, rk4, sbdf1, dg.</summary>
+    /// <summary>The CLI names: euler, rk2, rk3, rk4, rk4-adaptive, rk4-substeps, sbdf1, dg.</summary>
     public string Name => this switch
     {
-        Euler => "euler", Heun => "rk2", SspRk3 => "rk3", Rk4 => "rk4", Sbdf1 => "sbdf1", DiscreteGradient => "dg",
+        Euler => "euler", Heun => "rk2", SspRk3 => "rk3", Rk4 => "rk4", Rk4Adaptive a => a.Options.IntegratingFactor ? "rk4-adaptive" : "rk4-substeps", Sbdf1 => "sbdf1", DiscreteGradient => "dg",
         _ => throw new InvalidOperationException()
     };
 
-    public static IReadOnlyList<string> Names { get; } = ["euler", "rk2", "rk3", "rk4", "sbdf1", "dg"];
+    public static IReadOnlyList<string> Names { get; } = ["euler", "rk2", "rk3", "rk4", "rk4-adaptive", "rk4-substeps", "sbdf1", "dg"];
 
     /// <summary>True for the explicit Runge-Kutta steps, which need only f(u) (so they step baselines too).</summary>
-    public bool IsExplicit => this is Euler or Heun or SspRk3 or Rk4;
+    public bool IsExplicit => this is Euler or Heun or SspRk3 or Rk4 or Rk4Adaptive;
 
     public static Stepper Parse(string name, DgOptions? dg = null) => name switch
     {
@@ -89,6 +97,8 @@ public abstract record Stepper
         "rk2" or "heun" => new Heun(),
         "rk3" => new SspRk3(),
         "rk4" => new Rk4(),
+        "rk4-adaptive" => new Rk4Adaptive(),
+        "rk4-substeps" => new Rk4Adaptive(AdaptiveOptions.Plain),
         "sbdf1" => new Sbdf1(),
         "dg" => new DiscreteGradient(dg ?? DgOptions.Default),
         "dg-laws" => new DiscreteGradient(DgOptions.Laws),

@@ -9,7 +9,7 @@ namespace Onsager;
 /// <summary>How to train (defaults: the reference's protocol where it has one; see docs/training.md for the measured choices).</summary>
 public sealed record TrainingOptions
 {
-    /// <summary>The stepper inside the loss (euler, rk2, rk3, rk4, sbdf1, dg).</summary>
+    /// <summary>The stepper inside the loss (euler, rk2, rk3, rk4, rk4-adaptive, sbdf1, dg).</summary>
     public string Scheme { get; init; } = "dg";
     /// <summary>Loss horizon k (3 in the reference; 5 for fput).</summary>
     public int Horizon { get; init; } = 3;
