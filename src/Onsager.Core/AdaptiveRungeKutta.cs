@@ -75,17 +75,17 @@ public static class AdaptiveRungeKutta
         }
         // Lawson's IF-RK4 for u' = S u + N(u), N = f - S u: with E = exp(S h/2),
         // u+ = E^2 u + h/6 (E^2 k1 + 2 E (k2 + k3) + k4), k1 = N(u), k2 = N(E(u + h/2 k1)), k3 = N(E u + h/2 k2), k4 = N(E^2 u + h E k3).
-        var half = (s * (0.5 * h)).exp();
+        var half = s.Times(0.5 * h).exp();
         var full = half * half;
         Tensor N(Tensor y) => f(y) - Apply(s, y);
         for (int i = 0; i < plan.Substeps; i++)
         {
             var k1 = N(v);
-            var k2 = N(Apply(half, v + 0.5 * h * k1));
+            var k2 = N(Apply(half, v.Plus(k1.Times(0.5 * h))));
             var ev = Apply(half, v);
-            var k3 = N(ev + 0.5 * h * k2);
-            var k4 = N(Apply(full, v) + h * Apply(half, k3));
-            v = Apply(full, v + h / 6 * k1) + h / 6 * (2 * Apply(half, k2 + k3) + k4);
+            var k3 = N(ev.Plus(k2.Times(0.5 * h)));
+            var k4 = N(Apply(full, v).Plus(Apply(half, k3).Times(h)));
+            v = Apply(full, v.Plus(k1.Times(h / 6))).Plus(Apply(half, k2.Plus(k3)).Times(2).Plus(k4).Times(h / 6));
         }
         return v;
     }
@@ -111,10 +111,10 @@ public static class AdaptiveRungeKutta
         var impulse = zeros(shape, dtype: u.dtype, device: u.device);
         for (long i = 0; i < fields; i++)
             impulse[new[] { TensorIndex.Single(i), TensorIndex.Single(i) }.Concat(spatial.Select(_ => TensorIndex.Single(0))).ToArray()] = tensor(e, dtype: u.dtype);
-        var response = (f(baseState + impulse) - f(baseState)) / e;                               // (fields, fields, points...)
+        var response = (f(baseState.Plus(impulse)) - f(baseState)).Over(e);                               // (fields, fields, points...)
         var own = stack(Enumerable.Range(0, (int)fields).Select(i => response[i, i]).ToArray());   // (fields, points...)
         var symbol = fft.rfftn(own, dim: spatial.Select(d => d - 1).ToArray());
-        symbol = complex(symbol.real.clamp_max(0), zeros_like(symbol.real));
+        symbol = complex(symbol.real.negative().AtLeast(0.0).negative(), zeros_like(symbol.real));    // min(Re S, 0)
         return symbol.unsqueeze(0);
     }
 
@@ -138,19 +138,19 @@ public static class AdaptiveRungeKutta
         using var noGrad = no_grad();
         var gen = new Generator(20_241_203);
         var v = randn(u.shape, dtype: ScalarType.Float64, generator: gen).to(u.dtype, u.device);
-        static double Rms(Tensor x) => x.square().mean().sqrt().to(ScalarType.Float64).item<double>();
-        v = v / Rms(v);
+        static double Rms(Tensor x) => x.Squared().mean().sqrt().to(ScalarType.Float64).item<double>();
+        v = v.Over(Rms(v));
         double e = Math.Sqrt(Machine(u.dtype)) * Math.Max(1.0, Rms(u));
         var f0 = f(u);
         double rho = 0;
         for (int i = 0; i < iterations; i++)
         {
-            var jv = (f(u + e * v) - f0) / e;
+            var jv = (f(u.Plus(v.Times(e))) - f0).Over(e);
             double ratio = Rms(jv);                                               // |v| = 1 in rms
             if (!double.IsFinite(ratio)) return double.NaN;
             if (i >= iterations / 2) rho = Math.Max(rho, ratio);
             if (ratio == 0) return 0;
-            v = jv / ratio;
+            v = jv.Over(ratio);
         }
         return rho;
     }
