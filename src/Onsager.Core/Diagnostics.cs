@@ -93,8 +93,9 @@ public static class Diagnostics
         return Trace(energy, times);
     }
 
-    /// <summary>Step statistics of given energies (trajectory, frame).</summary>
-    public static EnergyTrace Trace(double[,] energy, IReadOnlyList<double> times)
+    /// <summary>Step statistics of given energies (trajectory, frame); a step rises when it exceeds
+    /// <paramref name="riseTolerance"/> (default <see cref="RiseTolerance"/>) of max |E|.</summary>
+    public static EnergyTrace Trace(double[,] energy, IReadOnlyList<double> times, double riseTolerance = RiseTolerance)
     {
         int b = energy.GetLength(0), f = energy.GetLength(1);
         double scale = 0;
@@ -106,7 +107,7 @@ public static class Diagnostics
             {
                 double d = energy[i, j + 1] - energy[i, j];
                 steps.Add(Math.Abs(d));
-                if (d > RiseTolerance * scale) rises++;
+                if (d > riseTolerance * scale) rises++;
             }
         return new EnergyTrace(times.ToImmutableArray(), energy, steps.Count == 0 ? 0 : (double)rises / steps.Count,
                                Median(steps), steps.Count == 0 ? 0 : steps.Max());

@@ -156,12 +156,6 @@ public static class ClassCheck
             var trace = Diagnostics.Energy(m, u, t.Times);
             for (int f = 0; f < d.Frames; f++) energy[s, f] = trace.Energy[0, f];
         }
-        double scale = 0;
-        foreach (var e in energy) scale = Math.Max(scale, Math.Abs(e));
-        long steps = 0, up = 0;
-        for (int s = 0; s < samples; s++)
-            for (int f = 0; f + 1 < d.Frames; f++, steps++)
-                if (energy[s, f + 1] - energy[s, f] > tolerance * scale) up++;
-        return steps == 0 ? 0 : up / (double)steps;
+        return Diagnostics.Trace(energy, d.Times, tolerance).RiseShare;
     }
 }
