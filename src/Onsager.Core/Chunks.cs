@@ -4,8 +4,8 @@ namespace Onsager;
 
 /// <summary>
 /// Evaluation of a member on many states in slices of the batch. A member's networks hold (states x sites x width)
-/// activations: unsliced, the energy density of 102 uniform states of a 128 x 128 grid took 8.9 GB, its probed
-/// spectrum 16.7 GB, and the report of a 2D member ran out of 23 GB (0.7 and 1.4 GB sliced).
+/// activations, which for a batch of states on a 2D grid exceed the machine's memory unsliced (docs/benchmarks.md,
+/// "Reproduce (quick)", the ac2d memory check).
 /// </summary>
 public static class Chunks
 {

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Onsager;
 
 /// <summary>
-/// A certificate of coercivity read off an energy's structure (memo section 3b, L6):
+/// A certificate of coercivity read off an energy's structure (docs/theory.md, sections 3.4 and 4; L6):
 /// E(w) &gt;= Factor (sum_f Kappa_f ||w_f||_h^2 - Constant) + Offset + sum_f Shift_f integral w_f for every state w,
 /// with Kappa_f &gt; 0 on every field. The coercivity and lower-bound laws check it on samples.
 /// </summary>

@@ -243,7 +243,7 @@ public static class Diagnostics
         var dis = new double[f]; var con = new double[f]; var rate = new double[f];
         for (int j = 0; j < f; j++)
         {
-            using var frame = NewDisposeScope();                                // else every frame's temporaries live to the end (13 GB on 128 x 128)
+            using var frame = NewDisposeScope();                                // else every frame's temporaries live to the end of the report
             var u = trajectories[TensorIndex.Colon, j].to(ScalarType.Float64);
             var d = m.VariationalDerivative(u);
             var md = m.Dissipation(u, d); var wd = m.Conservation(u, d);

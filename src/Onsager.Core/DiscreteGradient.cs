@@ -4,7 +4,7 @@ namespace Onsager;
 
 /// <summary>
 /// The discrete gradient dbarE(u, v) of a compiled member's energy, with &lt;dbarE(u, v), v - u&gt;_h = E(v) - E(u) and
-/// dbarE(u, u) = dE(u) (memo section 4; McLachlan, Quispel &amp; Robidoux). Quadratic parts are exact: L (u + v)/2.
+/// dbarE(u, u) = dE(u) (docs/theory.md, section 8; McLachlan, Quispel &amp; Robidoux). Quadratic parts are exact: L (u + v)/2.
 /// Site-separable parts use the AVF quotient (F(v_i) - F(u_i)) / (v_i - u_i) (exact for scalar sites), with F'(mid)
 /// where |v_i - u_i| is below a threshold (both branches guarded so that autodiff never sees a NaN). Everything
 /// else (low modes, user terms) gets Gonzalez's correction dE(mid) + [E(v) - E(u) - &lt;dE(mid), d&gt;] d / |d|^2.

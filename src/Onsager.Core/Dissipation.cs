@@ -4,7 +4,7 @@ namespace Onsager;
 
 /// <summary>
 /// The dissipative operator M(u): symmetric positive semi-definite by construction. No constructor here can leave
-/// the cone (memo L1, L2): sums, positive scalings, S M S with S diagonal and congruences L^T M L only.
+/// the cone (L1, L2 of docs/theory.md, section 3.7): sums, positive scalings, S M S with S diagonal and congruences L^T M L only.
 /// </summary>
 public abstract record Dissipation
 {
@@ -66,7 +66,7 @@ public abstract record Dissipation
         private static Param Positive(Param c) { Param.RequirePositive(c, "A dissipation scaling", "c"); return c; }
     }
 
-    /// <summary>S M S with S = diag(s(u_i)), s &gt;= 0 (memo L2: positive scaling that keeps symmetry).</summary>
+    /// <summary>S M S with S = diag(s(u_i)), s &gt;= 0 (L2 of docs/theory.md, section 3.7: positive scaling that keeps symmetry).</summary>
     public sealed record Weighted(NonNegative S, Dissipation Inner) : Dissipation
     {
         public NonNegative S { get; init => field = Checks.NotNull(value, "s"); } = Checks.NotNull(S, "s");
@@ -94,7 +94,7 @@ public abstract record Dissipation
 }
 
 /// <summary>
-/// The conservative operator W(u): antisymmetric by construction (memo L1, L2): sums, real scalings, congruences.
+/// The conservative operator W(u): antisymmetric by construction (L1, L2 of docs/theory.md, section 3.7): sums, real scalings, congruences.
 /// </summary>
 public abstract record Conservation
 {

@@ -13,7 +13,7 @@ public enum Derivative
 
 /// <summary>
 /// A coercive pointwise density on one field: anchor(s) &gt;= c s^2 - C with c &gt; 0. Every energy has one per field,
-/// which is what makes global existence hold (memo section 3b: bounded below is not enough).
+/// which is what makes global existence hold (docs/theory.md, section 3.4: bounded below is not enough).
 /// </summary>
 public abstract record Anchor
 {
@@ -200,8 +200,8 @@ public abstract record EnergyTerm
 /// <summary>
 /// A coercive energy: E = Factor * (sum of anchors + sum of terms) + sum_f Shift_f * integral u_f + Offset.
 /// The anchors (at least one per field, checked by <see cref="Model"/>) carry coercivity; the terms need only be
-/// bounded below (coercive + bounded below is coercive, memo L6). Factor, Shift and Offset are the gauge
-/// coordinates (memo section 3d: G2, G3, G1).
+/// bounded below (coercive + bounded below is coercive, L6 of docs/theory.md, section 3.7). Factor, Shift and Offset are the gauge
+/// coordinates (docs/theory.md, section 3.6: G2, G3, G1).
 /// </summary>
 public sealed record Energy
 {

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Onsager;
 
 /// <summary>
-/// The gauges of the class (memo section 3d): transformations of (K, E) that leave f = -K dE unchanged.
+/// The gauges of the class (docs/theory.md, section 3.6): transformations of (K, E) that leave f = -K dE unchanged.
 /// G1: E + c. G2: (K / lambda, lambda E), lambda &gt; 0. G3: E + mu . mass when the mass is a Casimir.
 /// (G4 and G5 are not used: G4 is excluded for site-local K; G5 needs A dE = 0.)
 /// </summary>

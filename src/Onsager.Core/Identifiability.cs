@@ -17,7 +17,7 @@ public sealed record IdentifiabilityOptions(int Nodes = 12, int MaxModes = 32, d
 public sealed record RemovedDirection(string Name, string Why, double Residual);
 
 /// <summary>
-/// The identifiability of a member's physical factors from f(u) on data states (memo section 3d). <see cref="SingularValues"/>
+/// The identifiability of a member's physical factors from f(u) on data states (docs/theory.md, section 3.6). <see cref="SingularValues"/>
 /// are those of the column-normalised Jacobian d f(u_data) / d factors restricted to the complement of the
 /// <see cref="Removed"/> directions (gauges and parametrisation redundancies), descending. <see cref="Ratio"/> =
 /// sigma_min / sigma_max; <see cref="Identified"/> = Ratio &gt;= Threshold. <see cref="Weakest"/> tells which factor groups
@@ -39,7 +39,7 @@ public sealed record IdentifiabilityReport(
 }
 
 /// <summary>
-/// Local identifiability of the physical factors of a member from its vector field on data (memo 3d), measured in a generic
+/// Local identifiability of the physical factors of a member from its vector field on data (docs/theory.md, section 3.6), measured in a generic
 /// factor space around the member rather than on raw network weights:
 /// <list type="bullet">
 /// <item>energy: F'(u) perturbed by piecewise-linear hats phi_j(u) at data quantiles (dE += c_j phi_j(u)), and a quadratic
@@ -56,7 +56,7 @@ public sealed record IdentifiabilityReport(
 /// parametrisation itself (a linear F' equals a constant energy symbol; a constant m(u) or b(u) equals a symbol). What remains
 /// is genuine: the heat equation's K(k) E''(k) is only identified as a product per mode, so with both a dissipation and an
 /// energy symbol at every excited mode J keeps one null direction per mode (Ratio ~ 1e-16); Allen-Cahn's nonlinear F'
-/// pins the split (the theorem of memo 3d).
+/// pins the split (the theorem of docs/theory.md, section 3.6).
 /// </summary>
 public static class Identifiability
 {

@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace Onsager;
 
 /// <summary>
-/// Known-truth members (memo section 5) as values. Derivatives are finite differences (D+, D1, D3) unless
+/// Known-truth members (docs/theory.md, section 9) as values. Derivatives are finite differences (D+, D1, D3) unless
 /// <c>spectral</c> is asked for. Each reproduces its PDE's right-hand side to round-off (tests/KnownMembersTests).
 /// </summary>
 public static class KnownMembers
@@ -47,7 +47,7 @@ public static class KnownMembers
                 ? new NonNegative.AtLeast(0.05, new Scalar.Polynomial(ParamArray.Fixed(1, 0, -1)))
                 : NonNegative.Of(1.0)));
 
-    /// <summary>u_t = nu u_xx as the H^-1 flow of 1/2 integral u^2 (the coercive one of its two readings, memo 3d).</summary>
+    /// <summary>u_t = nu u_xx as the H^-1 flow of 1/2 integral u^2 (the coercive one of its two readings, docs/theory.md, section 5).</summary>
     public static Model Heat(Grid g, double nu = 0.1) =>
         new(g, new Energy(new Anchor.Quadratic(1.0)), new Dissipation.Divergence(NonNegative.Of(nu)));
 

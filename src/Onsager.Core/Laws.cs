@@ -34,7 +34,7 @@ public sealed record LawOptions(int Seed = 0, int Batch = 2, int Probes = 4, dou
 }
 
 /// <summary>
-/// The guarantees of the class as executable laws (memo sections 2 and 3). The same functions run in
+/// The guarantees of the class as executable laws (docs/theory.md, sections 3 and 6). The same functions run in
 /// <c>onsager verify</c>, in the FsCheck properties and in a user's own test: <see cref="Check(Model, LawOptions?)"/>
 /// runs every law on a member; <see cref="CheckDissipation"/>, <see cref="CheckConservation"/> and
 /// <see cref="CheckEnergyTerm"/> run them on a user's new primitive.

@@ -32,7 +32,7 @@ public abstract record Linear
     public sealed override string ToString() => Formula.Of(this);
 }
 
-/// <summary>Difference operators on the periodic grid (memo notation).</summary>
+/// <summary>Difference operators on the periodic grid (the notation of docs/theory.md, section 1).</summary>
 public enum DifferenceKind
 {
     /// <summary>D+ = (S - I)/h.</summary>

@@ -100,7 +100,7 @@ public static class Rollout
         var energy = new double[batch, count]; var rate = new double[batch, count]; var mass = new double[batch, count, fields];
         for (int f = 0; f < count; f++)
         {
-            // One scope a frame: unscoped, 101 frames of a 128 x 128 member held 15 GB of network activations.
+            // One scope a frame: unscoped, every frame's network activations live until the rollout ends.
             using var scope = NewDisposeScope();
             var e = m.Energy(frames[f]).data<double>().ToArray();
             var d = m.DissipationRate(frames[f]).data<double>().ToArray();

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Onsager;
 
 /// <summary>
-/// The discrete laws of a time stepper on a member (memo section 4), run by <c>onsager verify</c> and the properties:
+/// The discrete laws of a time stepper on a member (docs/theory.md, section 8), run by <c>onsager verify</c> and the properties:
 /// the DG identity E(u+) - E(u) = -dt &lt;dbarE, Mbar dbarE&gt;_h, no rise of E, conservation of E when M is absent and
 /// of mass when M 1 = W 1 = 0, reversibility when M is absent (Kbar at the midpoint). A step whose solve does not
 /// converge counts as unconverged and as a violation of every law that needed it. A step (or a law's measurement) that
@@ -59,8 +59,7 @@ public static class SchemeLaws
         int unconverged = step.Converged ? 0 : 1;
         // A step composed of DG substeps (the march) is judged substep by substep: each substep is a step of the scheme with
         // its own round-off, and the composition's rise is at most the sum of theirs. Judging the composition against one
-        // step's allowance would charge n substeps' round-off to one (random:157: 22 substeps, each within 1e-15 of
-        // conserving E, summed to 2.6 times one step's 100 eps).
+        // step's allowance would charge n substeps' round-off to one (docs/benchmarks.md, "Time stepping", item 9).
         var segments = step.Path.IsEmpty ? [new Substep(u, dt, step.State, step.Dissipated ?? zeros(u.shape[0], u.dtype, u.device))] : step.Path;
         var energies = segments.Select(s => (From: m.Energy(s.From).data<double>().ToArray(), To: m.Energy(s.To).data<double>().ToArray(),
                                              Dissipated: s.Dissipated.data<double>().ToArray())).ToArray();

@@ -7,7 +7,7 @@ namespace Onsager;
 /// Fourier multipliers on periodic grids in the rfft layout (1D: N/2+1 modes; 2D: Nx x (Ny/2+1)).
 /// A symbol is given per rfft entry; entries that stand for the same pair +-k (the ky = 0 and Nyquist columns in
 /// 2D) share the value of their canonical entry, so even symbols stay real-even and odd symbols stay
-/// imaginary-odd, and the operators are exactly symmetric or antisymmetric (memo L5).
+/// imaginary-odd, and the operators are exactly symmetric or antisymmetric (L5 of docs/theory.md, section 3.7).
 /// </summary>
 public static class Spectral
 {

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Onsager;
 
 /// <summary>
-/// Finite-difference operators on periodic tensors (batch, field, x[, y]); memo notation:
+/// Finite-difference operators on periodic tensors (batch, field, x[, y]); the notation of docs/theory.md, section 1:
 /// S u_i = u_{i+1}, D+ = (S - I)/h, D1 = (S - S^T)/(2h), D3 = (S^2 - 2S + 2S^T - S^T^2)/(2h^3).
 /// </summary>
 public static class Stencils

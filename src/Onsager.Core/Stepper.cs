@@ -8,9 +8,8 @@ public enum Freeze
     /// <summary>Kbar = K((u^n + u^{n+1})/2): symmetric in time, so the step is reversible when M is absent.</summary>
     Midpoint,
     /// <summary>Midpoint when M is absent (reversible), K(u^n) otherwise. With M present reversibility is not a property
-    /// to keep, and a state-dependent K((u + v)/2) makes the implicit equation far harder: on random members with
-    /// scales 1e6 (mobility times a multiplier, dt = 1e3) Newton from K(u^n) converges in 15 iterations where with the
-    /// midpoint it fails down to dt = 4e-6.</summary>
+    /// to keep, and a state-dependent K((u + v)/2) makes the implicit equation far harder to solve on stiff members
+    /// (docs/benchmarks.md, "Figures behind the solver's defaults").</summary>
     Reversible,
 }
 
@@ -36,9 +35,8 @@ public sealed record DgOptions(NonlinearSolver Solver = NonlinearSolver.Newton, 
                                int MaxStepIterations = DgOptions.DefaultStepIterations)
 {
     /// <summary>The default work budget of one step, over every solve of its continuation and march (the laws use it too).
-    /// The slowest marches measured that converge at dt = 1e3 took 6343 iterations (random:522, 29 substeps), 3616
-    /// (random:16) and 2995 (random:42); members that never converge spent 8,000-13,000 before the 64-substep cap
-    /// stopped them, up to 13 minutes.</summary>
+    /// Set above what the slowest converging marches at dt = 1e3 need, so that it bounds only the cost of hopeless steps
+    /// (docs/benchmarks.md, "Time stepping", item 10).</summary>
     public const int DefaultStepIterations = 10_000;
 
     public static DgOptions Default { get; } = new();

@@ -152,8 +152,8 @@ public static class Steppers
     }
 
     /// <summary>How far below its first try natural-parameter continuation looks for a step size it can solve: start / 1e15.
-    /// Non-convex energies under stiff operators (a double well under 11.4 D2 on 217 points, random:16) are uniquely
-    /// solvable only below dt ~ 1 / |K G''|, here 1e-7, far under dt = 1e3.</summary>
+    /// Non-convex energies under stiff operators are uniquely solvable only below dt ~ 1 / |K G''|, which can lie many
+    /// orders of magnitude under the step asked for (docs/benchmarks.md, "Time stepping", item 8).</summary>
     public const double ContinuationRange = 1e15;
 
     /// <summary>
@@ -267,8 +267,8 @@ public static class Steppers
         double residual = Norm(r), state = residual / (Norm(u) + Norm(v) + Norm(flow) + 1e-300);
         if (o.EnergyTolerance is null) return (new Distance(state, 0, residual), Out());
         // The defect as the laws compute it, E(v) - E(u) + dt <dbarE, Mbar dbarE>_h, rounded at eps (|E| + dissipated).
-        // &lt;dbarE, R&gt;_h equals it in exact arithmetic but carries eps |dbarE| dt |Kbar dbarE|: for a stiff quadratic
-        // Hamiltonian member (dt |W L| = 1e13) the exact Cayley step of the predictor measured 1e-5 that way, 1e-16 this way.
+        // <dbarE, R>_h equals it in exact arithmetic but carries eps |dbarE| dt |Kbar dbarE|, which on stiff Hamiltonian
+        // members hides an exact step under round-off (docs/benchmarks.md, "Time stepping", item 2).
         var e0 = m.Energy(u); var e1 = m.Energy(v);
         var dissipated = m.Inner(dbar, m.Dissipation(FrozenAt(m, o, u, v), dbar)).Times(dt);
         var defect = (e1 - e0).Plus(dissipated).abs();
@@ -482,8 +482,8 @@ public static class Steppers
     {
         var r = Residual(m, o, u, v, dt);
         double vn = Norm(v) + Norm(u) + 1e-300;
-        // Each product's temporaries die with it: GMRES makes up to 120 of them per Newton step, and keeping them to the
-        // end of the step held 4.7 GB for 64 KdV states of 256 points.
+        // Each product's temporaries die with it: GMRES makes up to 120 of them per Newton step, too many to keep to the
+        // end of the step (docs/benchmarks.md, "Figures behind the solver's defaults").
         Tensor J(Tensor w)
         {
             using var scope = NewDisposeScope();

@@ -26,7 +26,7 @@ public static class Structure
                 // When an anchor repeats a field another anchors, it is the likely slip: name it.
                 int repeat = Enumerable.Range(1, e.Anchors.Length - 1).FirstOrDefault(i => e.Anchors.Take(i).Any(a => a.On == e.Anchors[i].On), -1);
                 throw Checks.Invalid(repeat >= 0 ? $"energy.anchors[{repeat}].field" : "energy.anchors",
-                    $"Field {f} has no coercive anchor: every field needs a s^2 or a s^4 with a > 0 (memo section 3b)" +
+                    $"Field {f} has no coercive anchor: every field needs a s^2 or a s^4 with a > 0 (docs/theory.md, section 3.4)" +
                     (repeat >= 0 ? $"; anchor {repeat} is on field {e.Anchors[repeat].On}, which an earlier anchor already covers." : "."));
             }
         if (e.Shift.Length > fields) throw Checks.Invalid("energy.shift", $"More Casimir shifts ({e.Shift.Length}) than fields ({fields}).");
@@ -158,7 +158,7 @@ public static class Structure
     }
 
     /// <summary>
-    /// True when the structure promises M 1 = 0 and W 1 = 0 on every field (memo L3, 3e), so that the mass
+    /// True when the structure promises M 1 = 0 and W 1 = 0 on every field (L3; docs/theory.md, section 3.3), so that the mass
     /// h sum u_f of each field is a Casimir for every energy.
     /// </summary>
     public static bool ConservesMass(Model m) =>
@@ -202,7 +202,7 @@ public static class Structure
         _ => false
     };
 
-    /// <summary>True when every primitive commutes with grid shifts (site-local or circulant), so f(S u) = S f(u) (memo L5).</summary>
+    /// <summary>True when every primitive commutes with grid shifts (site-local or circulant), so f(S u) = S f(u) (L5 of docs/theory.md, section 3.7).</summary>
     public static bool ShiftEquivariant(Model m) =>
         ShiftInvariant(m.Energy) && (m.Dissipation is null || ShiftEquivariant(m.Dissipation)) && (m.Conservation is null || ShiftEquivariant(m.Conservation));
 

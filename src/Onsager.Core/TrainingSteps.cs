@@ -36,7 +36,7 @@ public static class TrainingSteps
     /// <summary>
     /// Linearly implicit Picard for the DG step u+ = u - dt K(u) dbarE(u, u+) with the midpoint gradient
     /// dbarE = L (u + u+)/2 + N((u + u+)/2) (N = dE - L u, the nonlinear part): P v_{j+1} = u - dt K (L u/2 + N((u + v_j)/2)),
-    /// P = I + dt/2 K L, from v_0 = u (memo section 4). Quadratic parts are implicit and exact, so stiff linear terms do
+    /// P = I + dt/2 K L, from v_0 = u (docs/theory.md, section 8.3). Quadratic parts are implicit and exact, so stiff linear terms do
     /// not limit dt. The midpoint gradient differs from the AVF quotient (what <see cref="Steppers"/> uses) by
     /// O(|u+ - u|^2 F'''), and unlike the quotient (F(v) - F(u)) / (v - u) it does not lose digits to cancellation in float32.
     /// Each iteration costs one N and one FFT pair: in Fourier space v_{j+1} = (1 - dt/2 K L)/P u^ - dt K/P N^.

@@ -360,7 +360,7 @@ public static class Report
         s.AppendLine($"**{r.Summary}.** Largest entries of the weakest direction: {string.Join(", ", r.WeakestFactors)}. " +
                      $"Threshold {G(r.Threshold)}: genuine ambiguities are exact null directions (round-off), and a direction below 1e-6 of the best " +
                      "determined one is below what float32 data resolve. A flag that mixes a dissipation symbol with an energy symbol at the same mode is " +
-                     "the heat equation's ambiguity: K(k) E''(k) is identified only as a product (memo 3d).");
+                     "the heat equation's ambiguity: K(k) E''(k) is identified only as a product (docs/theory.md, section 3.6).");
         s.AppendLine();
         s.AppendLine("![identifiability](identifiability.png)");
         s.AppendLine();

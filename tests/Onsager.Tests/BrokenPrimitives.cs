@@ -26,7 +26,7 @@ internal static class Broken
         public Tensor Apply(Tensor u, Tensor g, Grid grid) => Stencils.Forward(g, grid, 0);
     }
 
-    /// <summary>A plain product diag(m(x)) Lap of two PSD operators: not symmetric (memo L4).</summary>
+    /// <summary>A plain product diag(m(x)) Lap of two PSD operators: not symmetric (L4 of docs/theory.md, section 3.7).</summary>
     public sealed class Product : ICustomOperator
     {
         public string Formula => "diag(m(x)) D+^T D+";
