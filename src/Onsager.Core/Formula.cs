@@ -64,38 +64,11 @@ public static class Formula
         _ => throw new InvalidOperationException()
     };
 
-    public static string Of(Dissipation d) => d switch
-    {
-        Dissipation.Multiplier => "theta^2(k)",
-        Dissipation.Mobility m => $"diag({Of(m.M, "u")})",
-        Dissipation.Divergence m => $"Dx^T {Of(m.M, "u")} Dx",
-        Dissipation.Banded b => $"B B^T[{b.B.Length}]",
-        Dissipation.LowRank l => $"{P(l.Beta)} I + B B^T[rank {l.Rank}]",
-        Dissipation.Sum s => string.Join(" + ", s.Terms.Select(Of)),
-        Dissipation.Scaled s => $"{P(s.C)} ({Of(s.Inner)})",
-        Dissipation.Weighted w => $"[{Of(w.S, "u")}] ({Of(w.Inner)}) [{Of(w.S, "u")}]",
-        Dissipation.Congruence c => $"{Of(c.L)}^T ({Of(c.Inner)}) {Of(c.L)}",
-        Dissipation.Custom c => c.Operator.Formula,
-        _ => throw new InvalidOperationException()
-    };
+    /// <summary>A dissipation's formula (each primitive formats itself).</summary>
+    public static string Of(Dissipation d) => d.FormulaText;
 
-    public static string Of(Conservation w) => w switch
-    {
-        Conservation.Multiplier => "i phi(k)",
-        Conservation.Stencil s => s.Order == 1 && s.C.Length == 1 && s.C[0] == 0.5 ? "D1"
-                                : s.Order == 3 && s.C.Length == 2 && s.C[0] == -1 && s.C[1] == 0.5 ? "D3"
-                                : $"sum c_j (S^j - S^-j)/h^{s.Order}",
-        Conservation.Advection a => $"(b D1 + D1 b)/2 [b = {Of(a.B, "u")}]",
-        Conservation.Banded b => $"A - A^T[{b.A.Length}]",
-        Conservation.LowRank l => $"B C^T - C B^T[rank {l.Rank}]",
-        Conservation.Symplectic s => $"[[0,-I],[I,0]]({s.Q},{s.P})",
-        Conservation.Coupling c => $"[[0,{c.D}],[{c.D},0]]({c.A},{c.B})",
-        Conservation.Sum s => string.Join(" + ", s.Terms.Select(Of)),
-        Conservation.Scaled s => $"{P(s.C)} ({Of(s.Inner)})",
-        Conservation.Congruence c => $"{Of(c.L)}^T ({Of(c.Inner)}) {Of(c.L)}",
-        Conservation.Custom c => c.Operator.Formula,
-        _ => throw new InvalidOperationException()
-    };
+    /// <summary>A conservation's formula (each primitive formats itself).</summary>
+    public static string Of(Conservation w) => w.FormulaText;
 
     public static string Of(Linear l) => l switch
     {

@@ -82,7 +82,8 @@ public static class ModelJson
     private static JsonNode Num(double v) =>
         double.IsFinite(v) ? JsonValue.Create(v) : JsonValue.Create(double.IsNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity");
 
-    private sealed class Writer(int inlineLimit)
+    /// <summary>The encoder's state: the arrays bound for weights.bin (in encoding order) and the custom primitives met.</summary>
+    internal sealed class Writer(int inlineLimit)
     {
         private readonly List<ImmutableArray<double>> arrays = [];
         private long offset = WeightsHeaderBytes;
@@ -101,7 +102,8 @@ public static class ModelJson
             return bytes;
         }
 
-        private JsonNode Custom(string path, string what, string formula, object impl)
+        /// <summary>Records a custom primitive (refused by <see cref="Encode"/>, named by its path).</summary>
+        public JsonNode Custom(string path, string what, string formula, object impl)
         {
             Customs.Add($"{path}: {what} '{formula}' ({impl.GetType().FullName})");
             return new JsonObject { ["type"] = "custom" };
@@ -133,8 +135,8 @@ public static class ModelJson
             ["grid"] = Grid(m.Grid),
             ["fields"] = m.Fields,
             ["energy"] = Energy(m.Energy),
-            ["dissipation"] = m.Dissipation is null ? null : Dissipation(m.Dissipation, "dissipation"),
-            ["conservation"] = m.Conservation is null ? null : Conservation(m.Conservation, "conservation"),
+            ["dissipation"] = m.Dissipation?.EncodeWith(this, "dissipation"),
+            ["conservation"] = m.Conservation?.EncodeWith(this, "conservation"),
         };
 
         private JsonObject Energy(Energy e) => new()
@@ -146,14 +148,15 @@ public static class ModelJson
             ["offset"] = Num(e.Offset),
         };
 
-        private static JsonNode Param(Param p) => p switch
+        public static JsonNode Param(Param p) => p switch
         {
             Onsager.Param.Fixed f => new JsonObject { ["fixed"] = Num(f.V) },
             Onsager.Param.Learned l => new JsonObject { ["learned"] = Num(l.V) },
             _ => throw Unknown(p),
         };
 
-        private JsonNode Array(ParamArray a)
+        /// <summary>An array: inline when short, else a reference to the next block of weights.bin.</summary>
+        public JsonNode Array(ParamArray a)
         {
             if (a.Length <= inlineLimit)
                 return new JsonObject { ["learned"] = a.Learned, ["values"] = new JsonArray(a.Values.Select(Num).ToArray()) };
@@ -197,7 +200,7 @@ public static class ModelJson
             _ => throw Unknown(t),
         };
 
-        private JsonNode Scalar(Scalar s) => s switch
+        public JsonNode Scalar(Scalar s) => s switch
         {
             Onsager.Scalar.Constant c => new JsonObject { ["type"] = "constant", ["c"] = Param(c.C) },
             Onsager.Scalar.Polynomial p => new JsonObject { ["type"] = "polynomial", ["coefficients"] = Array(p.Coefficients) },
@@ -205,7 +208,7 @@ public static class ModelJson
             _ => throw Unknown(s),
         };
 
-        private JsonNode NonNegative(NonNegative s) => s switch
+        public JsonNode NonNegative(NonNegative s) => s switch
         {
             Onsager.NonNegative.Constant c => new JsonObject { ["type"] = "constant", ["c"] = Param(c.C) },
             Onsager.NonNegative.Softplus p => new JsonObject { ["type"] = "softplus", ["inner"] = Scalar(p.Inner) },
@@ -215,53 +218,19 @@ public static class ModelJson
             _ => throw Unknown(s),
         };
 
-        private static JsonNode Linear(Linear l) => l switch
+        public static JsonNode Linear(Linear l) => l switch
         {
             Onsager.Linear.Difference d => new JsonObject { ["type"] = "difference", ["kind"] = Name(d.Kind), ["axis"] = d.Axis },
             Onsager.Linear.Select s => new JsonObject { ["type"] = "select", ["field"] = s.Field, ["fields"] = s.Fields },
             Onsager.Linear.Compose c => new JsonObject { ["type"] = "compose", ["outer"] = Linear(c.Outer), ["inner"] = Linear(c.Inner) },
             _ => throw Unknown(l),
         };
-
-        private JsonNode Dissipation(Dissipation d, string path) => d switch
-        {
-            Onsager.Dissipation.Multiplier m => new JsonObject { ["type"] = "multiplier", ["theta"] = Array(m.Theta) },
-            Onsager.Dissipation.Mobility m => new JsonObject { ["type"] = "mobility", ["m"] = NonNegative(m.M) },
-            Onsager.Dissipation.Divergence m => new JsonObject { ["type"] = "divergence", ["m"] = NonNegative(m.M) },
-            Onsager.Dissipation.Banded b => new JsonObject { ["type"] = "banded", ["b"] = Array(b.B), ["axis"] = b.Axis },
-            Onsager.Dissipation.LowRank l => new JsonObject { ["type"] = "low-rank", ["beta"] = Param(l.Beta), ["rank"] = l.Rank, ["b"] = Array(l.B) },
-            Onsager.Dissipation.Sum s => new JsonObject
-                { ["type"] = "sum", ["terms"] = new JsonArray(s.Terms.Select((x, i) => Dissipation(x, $"{path}.terms[{i}]")).ToArray()) },
-            Onsager.Dissipation.Scaled s => new JsonObject { ["type"] = "scaled", ["c"] = Param(s.C), ["inner"] = Dissipation(s.Inner, path + ".inner") },
-            Onsager.Dissipation.Weighted w => new JsonObject { ["type"] = "weighted", ["s"] = NonNegative(w.S), ["inner"] = Dissipation(w.Inner, path + ".inner") },
-            Onsager.Dissipation.Congruence c => new JsonObject { ["type"] = "congruence", ["l"] = Linear(c.L), ["inner"] = Dissipation(c.Inner, path + ".inner") },
-            Onsager.Dissipation.Custom c => Custom(path, "Dissipation.Custom", c.Operator.Formula, c.Operator),
-            _ => throw Unknown(d),
-        };
-
-        private JsonNode Conservation(Conservation w, string path) => w switch
-        {
-            Onsager.Conservation.Multiplier m => new JsonObject { ["type"] = "multiplier", ["phi"] = Array(m.Phi) },
-            Onsager.Conservation.Stencil s => new JsonObject { ["type"] = "stencil", ["c"] = Array(s.C), ["order"] = s.Order, ["axis"] = s.Axis },
-            Onsager.Conservation.Advection a => new JsonObject { ["type"] = "advection", ["b"] = Scalar(a.B), ["axis"] = a.Axis },
-            Onsager.Conservation.Banded b => new JsonObject { ["type"] = "banded", ["a"] = Array(b.A), ["axis"] = b.Axis },
-            Onsager.Conservation.LowRank l => new JsonObject { ["type"] = "low-rank", ["rank"] = l.Rank, ["b"] = Array(l.B), ["c"] = Array(l.C) },
-            Onsager.Conservation.Symplectic s => new JsonObject { ["type"] = "symplectic", ["q"] = s.Q, ["p"] = s.P },
-            Onsager.Conservation.Coupling c => new JsonObject
-                { ["type"] = "coupling", ["a"] = c.A, ["b"] = c.B, ["d"] = Name(c.D), ["axis"] = c.Axis },
-            Onsager.Conservation.Sum s => new JsonObject
-                { ["type"] = "sum", ["terms"] = new JsonArray(s.Terms.Select((x, i) => Conservation(x, $"{path}.terms[{i}]")).ToArray()) },
-            Onsager.Conservation.Scaled s => new JsonObject { ["type"] = "scaled", ["c"] = Param(s.C), ["inner"] = Conservation(s.Inner, path + ".inner") },
-            Onsager.Conservation.Congruence c => new JsonObject { ["type"] = "congruence", ["l"] = Linear(c.L), ["inner"] = Conservation(c.Inner, path + ".inner") },
-            Onsager.Conservation.Custom c => Custom(path, "Conservation.Custom", c.Operator.Formula, c.Operator),
-            _ => throw Unknown(w),
-        };
     }
 
     private static NotSupportedException Unknown(object o) =>
         new($"The model-file format does not know the primitive {o.GetType().FullName?.Replace('+', '.')}: add it to ModelJson (encoder and decoder).");
 
-    private static string Name<T>(T e) where T : struct, Enum => e.ToString().ToLowerInvariant();
+    internal static string Name<T>(T e) where T : struct, Enum => e.ToString().ToLowerInvariant();
 
     // ---------------------------------------------------------------- decoding
 
@@ -308,7 +277,8 @@ public static class ModelJson
         return new ModelFile(model, metadata);
     }
 
-    private sealed class Reader(byte[] weights)
+    /// <summary>The decoder's state: the weights it reads arrays from and how many it referenced.</summary>
+    internal sealed class Reader(byte[] weights)
     {
         public int HeaderCount;
         public int Referenced;
@@ -316,7 +286,7 @@ public static class ModelJson
         private static ModelFileException Bad(string path, string problem) => new(JsonFileName, $"{problem} at {path}");
 
         /// <summary>Runs a record's constructor; its checks' failures become errors naming the JSON path of the offending field.</summary>
-        private static T Build<T>(string path, Func<T> build)
+        public static T Build<T>(string path, Func<T> build)
         {
             try { return build(); }
             catch (ArgumentException e)
@@ -331,9 +301,9 @@ public static class ModelJson
 
         public JsonObject Obj(JsonObject o, string key, string path) => AsObj(Req(o, key, path), $"{path}.{key}");
 
-        private static JsonObject AsObj(JsonNode? n, string path) => n as JsonObject ?? throw Bad(path, $"expected an object, got {Kind(n)}");
+        public static JsonObject AsObj(JsonNode? n, string path) => n as JsonObject ?? throw Bad(path, $"expected an object, got {Kind(n)}");
 
-        private static JsonArray Arr(JsonObject o, string key, string path) =>
+        public static JsonArray Arr(JsonObject o, string key, string path) =>
             Req(o, key, path) as JsonArray ?? throw Bad($"{path}.{key}", $"expected an array, got {Kind(o[key]!)}");
 
         private static string Kind(JsonNode? n) => n is null ? "null" : n.GetValueKind() switch
@@ -372,7 +342,7 @@ public static class ModelJson
 
         private static int Opt(JsonObject o, string key, string path, int fallback) => o.ContainsKey(key) ? Int(Req(o, key, path), $"{path}.{key}") : fallback;
 
-        private static T Enum<T>(JsonObject o, string key, string path) where T : struct, Enum
+        public static T Enum<T>(JsonObject o, string key, string path) where T : struct, Enum
         {
             var s = Str(o, key, path);
             foreach (var e in System.Enum.GetValues<T>()) if (Name(e) == s) return e;
@@ -417,9 +387,9 @@ public static class ModelJson
             throw Bad(path, "expected a parameter {\"fixed\": v} or {\"learned\": v}");
         }
 
-        private Param Param(JsonObject o, string key, string path) => Param(Req(o, key, path), $"{path}.{key}");
+        public Param Param(JsonObject o, string key, string path) => Param(Req(o, key, path), $"{path}.{key}");
 
-        private ParamArray Array(JsonObject parent, string key, string parentPath)
+        public ParamArray Array(JsonObject parent, string key, string parentPath)
         {
             string path = $"{parentPath}.{key}";
             var o = AsObj(Req(parent, key, parentPath), path);
@@ -456,9 +426,9 @@ public static class ModelJson
             return Build(path, () => new Network(inputs, width, depth, head, weights));
         }
 
-        private static string Type(JsonObject o, string path) => Str(o, "type", path);
+        public static string Type(JsonObject o, string path) => Str(o, "type", path);
 
-        private static ModelFileException UnknownType(string what, string type, string path) =>
+        public static ModelFileException UnknownType(string what, string type, string path) =>
             type == "custom" ? Bad(path, $"a custom {what} cannot be loaded (custom primitives are code, not data)")
                              : Bad(path, $"unknown {what} type '{type}'");
 
@@ -488,8 +458,8 @@ public static class ModelJson
             var grid = Grid(o, path);
             int fields = Int(o, "fields", path);
             var energy = Energy(Obj(o, "energy", path), path + ".energy");
-            var d = o["dissipation"] is JsonNode dn ? Dissipation(AsObj(dn, path + ".dissipation"), path + ".dissipation") : null;
-            var w = o["conservation"] is JsonNode wn ? Conservation(AsObj(wn, path + ".conservation"), path + ".conservation") : null;
+            var d = o["dissipation"] is JsonNode dn ? Operator<Dissipation>(AsObj(dn, path + ".dissipation"), path + ".dissipation") : null;
+            var w = o["conservation"] is JsonNode wn ? Operator<Conservation>(AsObj(wn, path + ".conservation"), path + ".conservation") : null;
             return Build(path, () => new Model(grid, fields, energy, d, w));
         }
 
@@ -527,7 +497,7 @@ public static class ModelJson
             var t => throw UnknownType("energy term", t, p),
         };
 
-        private Scalar Scalar(JsonObject o, string p) => Type(o, p) switch
+        public Scalar Scalar(JsonObject o, string p) => Type(o, p) switch
         {
             "constant" => Build(p, () => new Scalar.Constant(Param(o, "c", p))),
             "polynomial" => Build(p, () => new Scalar.Polynomial(Array(o, "coefficients", p))),
@@ -535,7 +505,7 @@ public static class ModelJson
             var t => throw UnknownType("scalar", t, p),
         };
 
-        private NonNegative NonNegative(JsonObject o, string p) => Type(o, p) switch
+        public NonNegative NonNegative(JsonObject o, string p) => Type(o, p) switch
         {
             "constant" => Build(p, () => new NonNegative.Constant(Param(o, "c", p))),
             "softplus" => Build(p, () => new NonNegative.Softplus(Scalar(Obj(o, "inner", p), p + ".inner"))),
@@ -545,7 +515,7 @@ public static class ModelJson
             var t => throw UnknownType("non-negative function", t, p),
         };
 
-        private Linear Linear(JsonObject o, string p) => Type(o, p) switch
+        public Linear Linear(JsonObject o, string p) => Type(o, p) switch
         {
             "difference" => Build(p, () => new Linear.Difference(Enum<DifferenceKind>(o, "kind", p), Int(o, "axis", p))),
             "select" => Build(p, () => new Linear.Select(Int(o, "field", p), Int(o, "fields", p))),
@@ -553,33 +523,7 @@ public static class ModelJson
             var t => throw UnknownType("linear map", t, p),
         };
 
-        private Dissipation Dissipation(JsonObject o, string p) => Type(o, p) switch
-        {
-            "multiplier" => Build(p, () => new Dissipation.Multiplier(Array(o, "theta", p))),
-            "mobility" => Build(p, () => new Dissipation.Mobility(NonNegative(Obj(o, "m", p), p + ".m"))),
-            "divergence" => Build(p, () => new Dissipation.Divergence(NonNegative(Obj(o, "m", p), p + ".m"))),
-            "banded" => Build(p, () => new Dissipation.Banded(Array(o, "b", p), Int(o, "axis", p))),
-            "low-rank" => Build(p, () => new Dissipation.LowRank(Param(o, "beta", p), Int(o, "rank", p), Array(o, "b", p))),
-            "sum" => Build(p, () => new Dissipation.Sum(Arr(o, "terms", p).Select((x, i) => Dissipation(AsObj(x, $"{p}.terms[{i}]"), $"{p}.terms[{i}]")).ToImmutableArray())),
-            "scaled" => Build(p, () => new Dissipation.Scaled(Param(o, "c", p), Dissipation(Obj(o, "inner", p), p + ".inner"))),
-            "weighted" => Build(p, () => new Dissipation.Weighted(NonNegative(Obj(o, "s", p), p + ".s"), Dissipation(Obj(o, "inner", p), p + ".inner"))),
-            "congruence" => Build(p, () => new Dissipation.Congruence(Linear(Obj(o, "l", p), p + ".l"), Dissipation(Obj(o, "inner", p), p + ".inner"))),
-            var t => throw UnknownType("dissipation", t, p),
-        };
-
-        private Conservation Conservation(JsonObject o, string p) => Type(o, p) switch
-        {
-            "multiplier" => Build(p, () => new Conservation.Multiplier(Array(o, "phi", p))),
-            "stencil" => Build(p, () => new Conservation.Stencil(Array(o, "c", p), Int(o, "order", p), Int(o, "axis", p))),
-            "advection" => Build(p, () => new Conservation.Advection(Scalar(Obj(o, "b", p), p + ".b"), Int(o, "axis", p))),
-            "banded" => Build(p, () => new Conservation.Banded(Array(o, "a", p), Int(o, "axis", p))),
-            "low-rank" => Build(p, () => new Conservation.LowRank(Int(o, "rank", p), Array(o, "b", p), Array(o, "c", p))),
-            "symplectic" => Build(p, () => new Conservation.Symplectic(Int(o, "q", p), Int(o, "p", p))),
-            "coupling" => Build(p, () => new Conservation.Coupling(Int(o, "a", p), Int(o, "b", p), Enum<DifferenceKind>(o, "d", p), Int(o, "axis", p))),
-            "sum" => Build(p, () => new Conservation.Sum(Arr(o, "terms", p).Select((x, i) => Conservation(AsObj(x, $"{p}.terms[{i}]"), $"{p}.terms[{i}]")).ToImmutableArray())),
-            "scaled" => Build(p, () => new Conservation.Scaled(Param(o, "c", p), Conservation(Obj(o, "inner", p), p + ".inner"))),
-            "congruence" => Build(p, () => new Conservation.Congruence(Linear(Obj(o, "l", p), p + ".l"), Conservation(Obj(o, "inner", p), p + ".inner"))),
-            var t => throw UnknownType("conservation", t, p),
-        };
+        /// <summary>A dissipation or conservation, decoded by its primitive's tag (Primitives.cs).</summary>
+        public T Operator<T>(JsonObject o, string p) where T : class => Primitives<T>.Decode(this, o, p, typeof(T).Name.ToLowerInvariant());
     }
 }

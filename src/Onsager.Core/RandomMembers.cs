@@ -42,14 +42,14 @@ public static class RandomMembers
 
     public static double LogUniform(Random rng, double lo, double hi) => Math.Exp(Math.Log(lo) + rng.NextDouble() * (Math.Log(hi) - Math.Log(lo)));
 
-    private static double Scale(Random rng, RandomMemberOptions o) => LogUniform(rng, o.MinScale, o.MaxScale);
+    internal static double Scale(Random rng, RandomMemberOptions o) => LogUniform(rng, o.MinScale, o.MaxScale);
 
-    private static Param P(Random rng, double v) => rng.NextDouble() < 0.5 ? new Param.Learned(v) : new Param.Fixed(v);
+    internal static Param P(Random rng, double v) => rng.NextDouble() < 0.5 ? new Param.Learned(v) : new Param.Fixed(v);
 
-    private static ParamArray Array(Random rng, int n, Func<double> value) =>
+    internal static ParamArray Array(Random rng, int n, Func<double> value) =>
         new(Enumerable.Range(0, n).Select(_ => value()).ToImmutableArray(), rng.NextDouble() < 0.5);
 
-    private static double Signed(Random rng, double scale) => (2 * rng.NextDouble() - 1) * scale;
+    internal static double Signed(Random rng, double scale) => (2 * rng.NextDouble() - 1) * scale;
 
     private static Network Net(Random rng, int inputs, Head head) =>
         Network.Create(inputs, rng.Next(2, 9), rng.Next(1, 3), head, rng.Next(), outputScale: LogUniform(rng, 1e-3, 1e2), learned: rng.NextDouble() < 0.5);
@@ -114,7 +114,7 @@ public static class RandomMembers
         _ => new NonNegative.Net(Net(rng, 1, Head.Positive)),
     };
 
-    private static Linear RandomLinear(Random rng, Grid grid, int fields)
+    internal static Linear RandomLinear(Random rng, Grid grid, int fields)
     {
         int axis = rng.Next(grid.Dimensions);
         if (fields > 1 && rng.Next(3) == 0) return new Linear.Select(rng.Next(fields), fields);
@@ -122,61 +122,13 @@ public static class RandomMembers
         return new Linear.Difference(kind, axis);
     }
 
-    public static Dissipation RandomDissipation(Random rng, RandomMemberOptions o, Grid grid, int fields, int depth)
-    {
-        int kinds = depth > 0 ? 8 : 4;
-        switch (rng.Next(kinds))
-        {
-            case 0: return new Dissipation.Multiplier(Array(rng, Spectral.ModeCount(grid), () => Math.Sqrt(Scale(rng, o)) * (rng.Next(2) == 0 ? 1 : -1)));
-            case 1: return new Dissipation.Mobility(RandomNonNegative(rng, o));
-            case 2: return new Dissipation.Divergence(RandomNonNegative(rng, o));
-            case 3:
-            {
-                int axis = rng.Next(grid.Dimensions);
-                return new Dissipation.Banded(Array(rng, rng.Next(1, Math.Min(4, (grid.Points[axis] + 1) / 2) + 1), () => Signed(rng, Math.Sqrt(Scale(rng, o)))), axis);
-            }
-            case 4: return new Dissipation.Sum([RandomDissipation(rng, o, grid, fields, depth - 1), RandomDissipation(rng, o, grid, fields, depth - 1)]);
-            case 5: return new Dissipation.Scaled(P(rng, Scale(rng, o)), RandomDissipation(rng, o, grid, fields, depth - 1));
-            case 6: return new Dissipation.Weighted(RandomNonNegative(rng, o), RandomDissipation(rng, o, grid, fields, depth - 1));
-            default:
-            {
-                var l = RandomLinear(rng, grid, fields);
-                return new Dissipation.Congruence(l, RandomDissipation(rng, o, grid, Structure.OutputFields(l, fields), depth - 1));
-            }
-        }
-    }
+    /// <summary>A random dissipation: each primitive draws itself by its rule (Dissipation.cs), combinators while depth is left.</summary>
+    public static Dissipation RandomDissipation(Random rng, RandomMemberOptions o, Grid grid, int fields, int depth) =>
+        Primitives<Dissipation>.Draw(new RandomDraw(rng, o, grid, fields, depth));
 
-    public static Conservation RandomConservation(Random rng, RandomMemberOptions o, Grid grid, int fields, int depth)
-    {
-        int kinds = depth > 0 ? 8 : 5;
-        switch (rng.Next(kinds))
-        {
-            case 0: return new Conservation.Multiplier(Array(rng, Spectral.ModeCount(grid), () => Signed(rng, Scale(rng, o))));
-            case 1:
-            {
-                int axis = rng.Next(grid.Dimensions);
-                return new Conservation.Stencil(Array(rng, rng.Next(1, Math.Min(2, (grid.Points[axis] - 1) / 2) + 1), () => Signed(rng, 1)), rng.Next(1, 4), axis);
-            }
-            case 2: return new Conservation.Advection(RandomScalar(rng), rng.Next(grid.Dimensions));
-            case 3:
-            {
-                int axis = rng.Next(grid.Dimensions);
-                return new Conservation.Banded(Array(rng, rng.Next(1, Math.Min(3, (grid.Points[axis] - 1) / 2) + 1), () => Signed(rng, Scale(rng, o))), axis);
-            }
-            case 4:
-                if (fields > 1)
-                    return rng.Next(2) == 0 ? new Conservation.Symplectic(0, 1)
-                                            : new Conservation.Coupling(0, 1, rng.Next(2) == 0 ? DifferenceKind.Central : DifferenceKind.Spectral, rng.Next(grid.Dimensions));
-                return new Conservation.Stencil(ParamArray.Fixed(0.5), 1);
-            case 5: return new Conservation.Sum([RandomConservation(rng, o, grid, fields, depth - 1), RandomConservation(rng, o, grid, fields, depth - 1)]);
-            case 6: return new Conservation.Scaled(P(rng, Signed(rng, Scale(rng, o))), RandomConservation(rng, o, grid, fields, depth - 1));
-            default:
-            {
-                var l = RandomLinear(rng, grid, fields);
-                return new Conservation.Congruence(l, RandomConservation(rng, o, grid, Structure.OutputFields(l, fields), depth - 1));
-            }
-        }
-    }
+    /// <summary>A random conservation: each primitive draws itself by its rule (Dissipation.cs), combinators while depth is left.</summary>
+    public static Conservation RandomConservation(Random rng, RandomMemberOptions o, Grid grid, int fields, int depth) =>
+        Primitives<Conservation>.Draw(new RandomDraw(rng, o, grid, fields, depth));
 
     /// <summary>Random states (batch, field, x[, y]): low Fourier modes plus site noise, at a random amplitude.</summary>
     public static Tensor States(Random rng, Grid grid, int fields, int batch, double amplitude, ScalarType dtype = ScalarType.Float64)

@@ -33,24 +33,24 @@ public static class Structure
         for (int i = 0; i < e.Terms.Length; i++) ValidateTerm(e.Terms[i], g, fields, $"energy.terms[{i}]");
     }
 
-    private static void CheckField(int field, int fields, string what, string at)
+    internal static void CheckField(int field, int fields, string what, string at)
     {
         if (field < 0 || field >= fields) throw Checks.Invalid(at, $"The {what} refers to field {field}, but the member has {fields} field(s).");
     }
 
-    private static void CheckAxis(int axis, Grid g, string what, string at)
+    internal static void CheckAxis(int axis, Grid g, string what, string at)
     {
         if (axis < 0 || axis >= g.Dimensions) throw Checks.Invalid(at + ".axis", $"The {what} acts along axis {axis}, but the grid is {g.Dimensions}D.");
     }
 
     // A band reaching N/2 wraps onto itself on the periodic grid (S^j - S^-j = 0 when 2j = N): refuse it.
-    private static void CheckBand(int reach, Grid g, int axis, string at)
+    internal static void CheckBand(int reach, Grid g, int axis, string at)
     {
         if (axis >= 0 && axis < g.Dimensions && 2 * reach >= g.Points[axis])
             throw Checks.Invalid(at, $"A stencil reaching {reach} sites needs more than {2 * reach} points along axis {axis}, the grid has {g.Points[axis]}.");
     }
 
-    private static void CheckModes(ParamArray p, Grid g, string what, string at)
+    internal static void CheckModes(ParamArray p, Grid g, string what, string at)
     {
         if (p.Length != Spectral.ModeCount(g))
             throw Checks.Invalid(at, $"The {what} needs one value per rfft mode of the grid ({Spectral.ModeCount(g)}), got {p.Length}.");
@@ -82,7 +82,7 @@ public static class Structure
         }
     }
 
-    private static void ValidateLinear(Linear l, Grid g, int fields, string at)
+    internal static void ValidateLinear(Linear l, Grid g, int fields, string at)
     {
         switch (l)
         {
@@ -96,66 +96,21 @@ public static class Structure
     internal static int OutputFields(Linear l, int fields) => l switch
     {
         Linear.Select => 1,
+        Linear.Difference => fields,
         Linear.Compose c => OutputFields(c.Outer, OutputFields(c.Inner, fields)),
-        _ => fields
+        _ => throw new NotSupportedException($"Unknown linear map {l.GetType().Name}.")
     };
 
-    private static void CheckLowRank(ParamArray factor, int rank, Grid g, int fields, string what, string at)
+    internal static void CheckLowRank(ParamArray factor, int rank, Grid g, int fields, string what, string at)
     {
         long n = (long)fields * g.Sites;
         if (factor.Length != n * rank)
             throw Checks.Invalid(at, $"The {what} of rank {rank} needs {n * rank} numbers ({n} = fields x sites rows, {rank} columns), got {factor.Length}.");
     }
 
-    internal static void ValidateDissipation(Dissipation d, Grid g, int fields, string at)
-    {
-        switch (d)
-        {
-            case Dissipation.LowRank l: CheckLowRank(l.B, l.Rank, g, fields, "low-rank dissipation's B", at + ".b"); break;
-            case Dissipation.Multiplier m: CheckModes(m.Theta, g, "dissipation multiplier", at + ".theta"); break;
-            case Dissipation.Banded b: CheckAxis(b.Axis, g, "banded dissipation", at); CheckBand(b.B.Length - 1, g, b.Axis, at + ".b"); break;
-            case Dissipation.Mobility or Dissipation.Divergence or Dissipation.Custom: break;
-            case Dissipation.Sum s: for (int i = 0; i < s.Terms.Length; i++) ValidateDissipation(s.Terms[i], g, fields, $"{at}.terms[{i}]"); break;
-            case Dissipation.Scaled s: ValidateDissipation(s.Inner, g, fields, at + ".inner"); break;
-            case Dissipation.Weighted w: ValidateDissipation(w.Inner, g, fields, at + ".inner"); break;
-            case Dissipation.Congruence c:
-                ValidateLinear(c.L, g, fields, at + ".l");
-                ValidateDissipation(c.Inner, g, OutputFields(c.L, fields), at + ".inner");
-                break;
-            default: throw new NotSupportedException($"Unknown dissipation {d.GetType().Name}.");
-        }
-    }
+    internal static void ValidateDissipation(Dissipation d, Grid g, int fields, string at) => d.ValidateIn(g, fields, at);
 
-    internal static void ValidateConservation(Conservation w, Grid g, int fields, string at)
-    {
-        switch (w)
-        {
-            case Conservation.LowRank l:
-                CheckLowRank(l.B, l.Rank, g, fields, "low-rank conservation's B", at + ".b");
-                CheckLowRank(l.C, l.Rank, g, fields, "low-rank conservation's C", at + ".c");
-                break;
-            case Conservation.Multiplier m: CheckModes(m.Phi, g, "conservation multiplier", at + ".phi"); break;
-            case Conservation.Stencil s: CheckAxis(s.Axis, g, "stencil", at); CheckBand(s.C.Length, g, s.Axis, at + ".c"); break;
-            case Conservation.Advection a: CheckAxis(a.Axis, g, "advection", at); break;
-            case Conservation.Banded b: CheckAxis(b.Axis, g, "banded conservation", at); CheckBand(b.A.Length, g, b.Axis, at + ".a"); break;
-            case Conservation.Symplectic s:
-                CheckField(s.Q, fields, "symplectic block", at + ".q"); CheckField(s.P, fields, "symplectic block", at + ".p");
-                if (s.Q == s.P) throw Checks.Invalid(at + ".p", $"The symplectic block needs two different fields, got q = p = {s.P}.");
-                break;
-            case Conservation.Coupling c:
-                CheckField(c.A, fields, "coupling block", at + ".a"); CheckField(c.B, fields, "coupling block", at + ".b"); CheckAxis(c.Axis, g, "coupling block", at);
-                if (c.A == c.B) throw Checks.Invalid(at + ".b", $"The coupling block needs two different fields, got a = b = {c.B}.");
-                break;
-            case Conservation.Custom: break;
-            case Conservation.Sum s: for (int i = 0; i < s.Terms.Length; i++) ValidateConservation(s.Terms[i], g, fields, $"{at}.terms[{i}]"); break;
-            case Conservation.Scaled s: ValidateConservation(s.Inner, g, fields, at + ".inner"); break;
-            case Conservation.Congruence c:
-                ValidateLinear(c.L, g, fields, at + ".l");
-                ValidateConservation(c.Inner, g, OutputFields(c.L, fields), at + ".inner");
-                break;
-            default: throw new NotSupportedException($"Unknown conservation {w.GetType().Name}.");
-        }
-    }
+    internal static void ValidateConservation(Conservation w, Grid g, int fields, string at) => w.ValidateIn(g, fields, at);
 
     /// <summary>
     /// True when the structure promises M 1 = 0 and W 1 = 0 on every field (L3; docs/theory.md, section 3.3), so that the mass
@@ -164,42 +119,18 @@ public static class Structure
     public static bool ConservesMass(Model m) =>
         (m.Dissipation is null || ConservesMass(m.Dissipation)) && (m.Conservation is null || ConservesMass(m.Conservation));
 
-    public static bool ConservesMass(Dissipation d) => d switch
-    {
-        Dissipation.Multiplier mu => mu.Theta.Length > 0 && mu.Theta[0] == 0 && !mu.Theta.Learned,
-        Dissipation.Mobility => false,
-        Dissipation.Divergence => true,
-        Dissipation.Banded b => Math.Abs(b.B.Values.Sum()) == 0 && !b.B.Learned,
-        Dissipation.LowRank => false,                       // beta I alone moves the mass
-        Dissipation.Sum s => s.Terms.All(ConservesMass),
-        Dissipation.Scaled s => ConservesMass(s.Inner),
-        Dissipation.Weighted => false,
-        Dissipation.Congruence c => AnnihilatesConstants(c.L) || ConservesMass(c.Inner),
-        Dissipation.Custom c => c.Operator.ConservesMass,
-        _ => false
-    };
+    /// <summary>True when the dissipation promises M 1_f = 0 on every field (each primitive says so itself).</summary>
+    public static bool ConservesMass(Dissipation d) => d.PromisesMass;
 
-    public static bool ConservesMass(Conservation w) => w switch
-    {
-        Conservation.Multiplier => true,
-        Conservation.Stencil => true,
-        Conservation.Advection => false,
-        Conservation.Banded => true,
-        Conservation.LowRank => false,                      // dense factors need not annihilate constants
-        Conservation.Symplectic => false,
-        Conservation.Coupling => true,
-        Conservation.Sum s => s.Terms.All(ConservesMass),
-        Conservation.Scaled s => ConservesMass(s.Inner),
-        Conservation.Congruence c => AnnihilatesConstants(c.L) || ConservesMass(c.Inner),
-        Conservation.Custom c => c.Operator.ConservesMass,
-        _ => false
-    };
+    /// <summary>True when the conservation promises W 1_f = 0 on every field (each primitive says so itself).</summary>
+    public static bool ConservesMass(Conservation w) => w.PromisesMass;
 
-    private static bool AnnihilatesConstants(Linear l) => l switch
+    internal static bool AnnihilatesConstants(Linear l) => l switch
     {
         Linear.Difference => true,
+        Linear.Select => false,
         Linear.Compose c => AnnihilatesConstants(c.Inner) || AnnihilatesConstants(c.Outer),
-        _ => false
+        _ => throw new NotSupportedException($"Unknown linear map {l.GetType().Name}.")
     };
 
     /// <summary>True when every primitive commutes with grid shifts (site-local or circulant), so f(S u) = S f(u) (L5 of docs/theory.md, section 3.7).</summary>
@@ -208,6 +139,7 @@ public static class Structure
 
     private static bool ShiftInvariant(Energy e) => e.Terms.All(ShiftInvariant);
 
+    // Every term says whether it is invariant under grid shifts: no default arm, so a new term must be placed here.
     private static bool ShiftInvariant(EnergyTerm t) => t switch
     {
         EnergyTerm.Custom c => c.Term.ShiftInvariant,
@@ -215,29 +147,13 @@ public static class Structure
         EnergyTerm.Dense => false,                          // a network of the sites in their order
         EnergyTerm.Scaled s => ShiftInvariant(s.Term),
         EnergyTerm.Sum s => s.Terms.All(ShiftInvariant),
-        _ => true
+        EnergyTerm.Quadratic or EnergyTerm.Gradient or EnergyTerm.Polynomial or EnergyTerm.LocalNetwork or EnergyTerm.InputConvex or EnergyTerm.Circulant => true,
+        _ => throw new NotSupportedException($"Unknown energy term {t.GetType().Name}.")
     };
 
-    private static bool ShiftEquivariant(Dissipation d) => d switch
-    {
-        Dissipation.LowRank => false,
-        Dissipation.Custom c => c.Operator.ShiftEquivariant,
-        Dissipation.Sum s => s.Terms.All(ShiftEquivariant),
-        Dissipation.Scaled s => ShiftEquivariant(s.Inner),
-        Dissipation.Weighted w => ShiftEquivariant(w.Inner),
-        Dissipation.Congruence c => ShiftEquivariant(c.Inner),
-        _ => true
-    };
+    private static bool ShiftEquivariant(Dissipation d) => d.PromisesShiftEquivariance;
 
-    private static bool ShiftEquivariant(Conservation w) => w switch
-    {
-        Conservation.LowRank => false,
-        Conservation.Custom c => c.Operator.ShiftEquivariant,
-        Conservation.Sum s => s.Terms.All(ShiftEquivariant),
-        Conservation.Scaled s => ShiftEquivariant(s.Inner),
-        Conservation.Congruence c => ShiftEquivariant(c.Inner),
-        _ => true
-    };
+    private static bool ShiftEquivariant(Conservation w) => w.PromisesShiftEquivariance;
 
     /// <summary>True when a dissipation is present (M may still vanish on some states).</summary>
     public static bool Dissipative(Model m) => m.Dissipation is not null;
