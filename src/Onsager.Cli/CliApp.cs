@@ -119,7 +119,7 @@ public static class CliApp
         {
             // The discrete laws of one scheme at one step size (the algebra's laws are not repeated).
             // dg is judged at c eps (issue 3), so its solve runs to round-off (DgOptions.Laws).
-            var stepper = Stepper.Parse(a.Text("scheme") ?? "dg", DgOptions.Laws);
+            var stepper = Schemes.Parse(a.Text("scheme") ?? "dg", DgOptions.Laws);
             double dt = a.Double("dt", 1e-3, positive: true);
             options = options with { Schemes = [(stepper, dt)], AlgebraLaws = false,
                                      SchemeRandomMembers = a.Text("scheme-members") is null ? null : options.SchemeRandomMembers };

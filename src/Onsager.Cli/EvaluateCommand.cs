@@ -33,8 +33,7 @@ public static class EvaluateCommand
         if (reader.Dataset.Frames < 2)
             throw new DatasetException(dataPath, $"has {reader.Dataset.Frames} frame per trajectory; evaluating a rollout needs at least 2 (a start and a frame to compare with).");
         var file = ModelReference.ResolveFile(reference, reader.Dataset.Grid);
-        var scheme = a.Text("scheme") ?? DefaultScheme(file);
-        if (!Stepper.Names.Contains(scheme)) throw new UsageException($"Unknown scheme '{scheme}'. Schemes: {string.Join(", ", Stepper.Names)}.");
+        var scheme = a.Text("scheme") is { } name ? Schemes.Parse(name) : DefaultScheme(file);
         var split = TrainCommand.SplitOption(a) ?? TrainedSplit(file);
         var result = Evaluate(file, reference, reader, new EvaluationOptions
         {
@@ -48,10 +47,10 @@ public static class EvaluateCommand
     }
 
     /// <summary>The scheme recorded in the model's training metadata (the stepper it learned with), else dg for a member and euler for a force field.</summary>
-    public static string DefaultScheme(ModelFile file) =>
-        file.Metadata.Training.TryGetProperty("scheme", out var s) && s.ValueKind == JsonValueKind.String && s.GetString() is { } name && Stepper.Names.Contains(name)
-            ? name
-            : file.Field is Model ? "dg" : "euler";
+    public static Stepper DefaultScheme(ModelFile file) =>
+        file.Metadata.Training.TryGetProperty("scheme", out var s) && s.ValueKind == JsonValueKind.String && s.GetString() is { } name && Schemes.Names.Contains(name)
+            ? Schemes.Parse(name)
+            : file.Field is Model ? new Stepper.DiscreteGradient() : new Stepper.Euler();
 
     /// <summary>The split recorded in the model's training metadata (run.json's "split"), if any.</summary>
     public static SplitKind? TrainedSplit(ModelFile file) =>

@@ -28,7 +28,7 @@ public static class ReportCommand
         int? steps = a.Text("steps") is null ? null : a.Int("steps", 0, 1);
         int trajectories = a.Int("trajectories", 4, 1);
         var model = ModelReference.Resolve(reference);
-        var stepper = Stepper.Parse(a.Text("scheme") ?? "dg", Evaluator.SolverFor(model));
+        var stepper = Schemes.Parse(a.Text("scheme") ?? "dg");
         var options = new DiagnosisOptions(stepper, trajectories, steps);
         DiagnosisResult d;
         try { d = Diagnosis.Run(model, data, options, new Progress<string>(s => stderr.WriteLine($"report: {s}")), cancel); }

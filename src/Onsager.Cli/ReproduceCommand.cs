@@ -94,7 +94,7 @@ public static class ReproduceCommand
         }
         stderr.WriteLine("[4/4] report");
         var diagnosis = Diagnosis.Run(member, dataPath,
-            new DiagnosisOptions(Stepper.Parse(options.Scheme, Evaluator.SolverFor(member)), Trajectories: quick ? 2 : 4, DriftSteps: quick ? 20 : 200),
+            new DiagnosisOptions(options.Scheme, Trajectories: quick ? 2 : 4, DriftSteps: quick ? 20 : 200),
             new SyncProgress<string>(s => stderr.WriteLine($"      {s}")), cancel);
         var report = Report.Write(diagnosis, Path.Combine(dir, "report"));
         stdout.WriteLine();

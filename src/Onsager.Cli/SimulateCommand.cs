@@ -40,9 +40,7 @@ public static class SimulateCommand
         int seed = a.Int("seed", 0);
         int? batchOption = a.Text("batch") is null ? null : a.Int("batch", 1, 1);
         var dg = DgOptions.Default with { Tolerance = a.Double("tolerance", DgOptions.Default.Tolerance, positive: true) };
-        var schemeName = a.Text("scheme") ?? "dg";
-        if (!Stepper.Names.Contains(schemeName)) throw new UsageException($"Unknown scheme '{schemeName}'. Schemes: {string.Join(", ", Stepper.Names)}.");
-        var stepper = Stepper.Parse(schemeName, dg);
+        var stepper = Schemes.Parse(a.Text("scheme") ?? "dg", dg);
         var model = ModelReference.Resolve(reference);
 
         double[] initial;

@@ -54,7 +54,7 @@ public static class TrainCommand
     {
         var o = new TrainingOptions
         {
-            Scheme = a.Text("scheme") ?? Families.DefaultScheme(kind),
+            Scheme = a.Text("scheme") is { } scheme ? Schemes.Parse(scheme) : Families.DefaultScheme(kind),
             Horizon = a.Int("horizon", data.Name == "fput" ? 5 : 3, 1),
             WindowLength = a.Int("window", 11, 2),
             BatchSize = a.Int("batch", 32, 1),
@@ -74,7 +74,6 @@ public static class TrainCommand
                 var x => throw new UsageException($"--dtype is f32 or f64, got '{x}'.")
             },
         };
-        if (!Stepper.Names.Contains(o.Scheme)) throw new UsageException($"Unknown scheme '{o.Scheme}'. Schemes: {string.Join(", ", Stepper.Names)}.");
         return o;
     }
 
@@ -154,7 +153,7 @@ public static class TrainCommand
             new(kind, data.Dt, dtype, gauge, JsonDocument.Parse(training.ToJsonString()).RootElement);
         JsonObject Run(TrainingResult? r, EpochRecord? at) => new()
         {
-            ["dataset"] = data.Name, ["data"] = Path.GetFullPath(data.Path), ["kind"] = kind, ["scheme"] = options.Scheme, ["horizon"] = options.Horizon,
+            ["dataset"] = data.Name, ["data"] = Path.GetFullPath(data.Path), ["kind"] = kind, ["scheme"] = options.Scheme.Name, ["horizon"] = options.Horizon,
             ["detach"] = options.Detach, ["picard"] = options.PicardIterations, ["dtype"] = dtype, ["seed"] = options.Seed,
             ["batch"] = options.BatchSize, ["width"] = spectral?.Width, ["depth"] = spectral?.Depth, ["window"] = options.WindowLength, ["learningRate"] = options.LearningRate,
             ["stepsPerEpoch"] = options.StepsPerEpoch, ["patience"] = options.Patience,

@@ -9,7 +9,8 @@ namespace Onsager;
 /// <summary>What to evaluate. Rollouts run in float64 with <see cref="Scheme"/> at the data's dt.</summary>
 public sealed record EvaluationOptions
 {
-    public string Scheme { get; init; } = "dg";
+    /// <summary>The rollout stepper, as tuned for the member (<see cref="Stepper.TunedFor"/>; default: the discrete gradient).</summary>
+    public Stepper Scheme { get; init; } = new Stepper.DiscreteGradient();
     /// <summary>Steps of the reference protocol (5).</summary>
     public int Steps { get; init; } = 5;
     /// <summary>Test trajectories of the reference protocol (10, evenly spaced).</summary>
@@ -85,7 +86,7 @@ public static class Evaluator
         int steps = Math.Min(o.Steps, frames.Count - 1);
         double dt = data.Dt;
         using var m = VectorField.Compile(model, new CompileOptions(ScalarType.Float64, o.Device));
-        var stepper = Stepper.Parse(o.Scheme, m is CompiledModel member ? SolverFor(member) : null);
+        var stepper = o.Scheme.TunedFor(m);
         VectorField.CheckScheme(m, stepper);
 
         // The reference protocol: 10 evenly spaced test trajectories from their first test frame (frame 0 in its split).
@@ -109,23 +110,6 @@ public static class Evaluator
                                     o.WindowStride)
         { Split = split.Name, FirstTableTrajectories = referenceSamples.Count, FirstTestFrame = frames.Start };
     }
-
-    /// <summary>
-    /// The DG solve for evaluation: preconditioned Picard where K and L are Fourier multipliers (each iteration one
-    /// Fourier solve; contracts fast at the data's dt), else the default Newton. Both to 1e-10.
-    /// </summary>
-    public static DgOptions SolverFor(Model model)
-    {
-        using var scope = NewDisposeScope();
-        using var m = Dynamics.Compile(model);
-        return SolverFor(m);
-    }
-
-    /// <inheritdoc cref="SolverFor(Model)"/>
-    public static DgOptions SolverFor(CompiledModel m) =>
-        m.OperatorSymbol() is not null && m.LinearSymbol() is not null
-            ? new DgOptions(NonlinearSolver.Picard, Tolerance: 1e-10, MaxIterations: 100)
-            : DgOptions.Default;
 
     /// <summary>
     /// Rolls the member out from the first frame of each window and returns, per window, the relative RMSE at steps
@@ -165,7 +149,7 @@ public static class Evaluator
         var (errors, r) = Roll(m, stepper, reader, starts, steps, dt, ref unconverged, cancel);
         if (r.Energy is not { } energy) return (errors, null, 0);
         long rises = 0, transitions = 0;
-        double allowance = RiseAllowance(stepper);
+        double allowance = stepper.RiseAllowance;
         for (int b = 0; b < starts.Count; b++)
             for (int s = 1; s <= steps; s++)
             {
@@ -176,17 +160,4 @@ public static class Evaluator
             }
         return (errors, rises, transitions);
     }
-
-    /// <summary>
-    /// The relative energy change below which a step does not count as a rise: round-off of the energy's size (the
-    /// scheme-law allowance, 100 eps) for explicit schemes; for the discrete-gradient step also its solver tolerance, since a
-    /// step solved to a relative residual tol keeps the energy identity only to about tol (an exactly conservative member
-    /// would otherwise "rise" in about half of its steps by 1e-11).
-    /// </summary>
-    public static double RiseAllowance(Stepper stepper) => stepper switch
-    {
-        Stepper.DiscreteGradient dg => Math.Max(100 * 2.2e-16, 10 * (dg.Options.EnergyTolerance ?? dg.Options.Tolerance)),
-        Stepper.Euler or Stepper.Heun or Stepper.SspRk3 or Stepper.Rk4 or Stepper.Sbdf1 => 100 * 2.2e-16,
-        _ => throw new ArgumentException($"No rise allowance for the stepper {stepper.Name}."),
-    };
 }

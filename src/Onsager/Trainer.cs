@@ -9,8 +9,9 @@ namespace Onsager;
 /// <summary>How to train (defaults: the reference's protocol where it has one; see docs/training.md for the measured choices).</summary>
 public sealed record TrainingOptions
 {
-    /// <summary>The stepper inside the loss (euler, rk2, rk3, rk4, rk4-adaptive, sbdf1, dg).</summary>
-    public string Scheme { get; init; } = "dg";
+    /// <summary>The stepper inside the loss, through its <see cref="Stepper.TrainingStep"/> (default: the discrete gradient,
+    /// whose training step is dg-picard).</summary>
+    public Stepper Scheme { get; init; } = new Stepper.DiscreteGradient();
     /// <summary>Loss horizon k (3 in the reference; 5 for fput).</summary>
     public int Horizon { get; init; } = 3;
     /// <summary>Frames per training window (the reference: 11).</summary>
@@ -41,8 +42,6 @@ public sealed record TrainingOptions
     /// <summary>The split of the data (null: the data's default, <see cref="Dataset.DefaultSplit"/>: in time below
     /// <see cref="Dataset.TrajectoriesForSplit"/> trajectories).</summary>
     public SplitKind? Split { get; init; }
-
-    public Stepper Stepper => Stepper.Parse(Scheme);
 }
 
 /// <summary>One report of progress.</summary>
@@ -98,7 +97,7 @@ public sealed class Trainer(IVectorField initial, TrainingOptions? options = nul
                                              frames: split.ValidationFrames);
         var rng = new Random(o.Seed);
         var validationWindows = validation.Draw(new Random(o.Seed + 1), o.ValidationWindows);
-        var stepper = o.Stepper;
+        var stepper = o.Scheme;
         var log = ImmutableArray.CreateBuilder<string>();
         var curve = ImmutableArray.CreateBuilder<EpochRecord>();
 
