@@ -72,6 +72,13 @@ public static class Evaluator
             return Evaluate(model, reader, options, modelName, cancellationToken);
         }, cancellationToken);
 
+    /// <summary>A saved model on a dataset, its grid and fields checked first; named "KIND (name)" in the result.</summary>
+    public static EvaluationResult Evaluate(ModelFile file, string name, DatasetReader reader, EvaluationOptions options, CancellationToken cancellationToken = default)
+    {
+        file.CheckCompatible(reader.Dataset.Grid, reader.Dataset.Fields, name);
+        return Evaluate(file.Field, reader, options, $"{file.Metadata.Kind} ({name})", cancellationToken);
+    }
+
     public static EvaluationResult Evaluate(IVectorField model, DatasetReader reader, EvaluationOptions? options = null, string modelName = "model",
                                             CancellationToken cancellationToken = default)
     {
@@ -120,7 +127,7 @@ public static class Evaluator
     {
         var d = reader.Dataset;
         var values = starts.SelectMany(w => reader.ReadFrames(w.Sample, w.Start, steps + 1)).ToArray();
-        var truth = ModelData.ToModelLayout(values, starts.Count, steps + 1, d);        // (window, frame, field, sites...), float32
+        var truth = Layout.ToModelTensor(values, starts.Count, steps + 1, d);        // (window, frame, field, sites...), float32
         var r = Rollout.Frames(m, stepper, truth.select(1, 0).to(ScalarType.Float64), dt, steps, cancel);
         unconverged += r.Unconverged;
         var errors = Enumerable.Range(0, starts.Count).Select(b => Enumerable.Range(1, steps).Select(s =>
