@@ -19,7 +19,6 @@ public static class CheckClassCommand
 
     public static int Run(Arguments a, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
-        a.Only("data", "budget", "json", "kind", "baseline", "seed", "split", "threads");
         var dataPath = a.Text("data") ?? throw new UsageException("check-class needs --data FILE.");
         ClassCheckOptions options;
         try

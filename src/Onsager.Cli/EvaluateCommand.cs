@@ -24,7 +24,6 @@ public static class EvaluateCommand
 
     public static int Run(Arguments a, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
-        a.Only("model", "data", "json", "scheme", "seed", "split", "stride", "out");
         var reference = a.Text("model") ?? throw new UsageException("evaluate needs --model DIR or builtin:NAME.");
         var dataPath = a.Text("data") ?? throw new UsageException("evaluate needs --data FILE.");
         var outFile = a.Text("out") is { } o ? OutputPath.File(o) : null;

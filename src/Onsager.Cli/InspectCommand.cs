@@ -17,7 +17,6 @@ public static class InspectCommand
 
     public static int Run(Arguments a, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
-        a.Only("json", "energy-samples");
         if (a.Positional.Count != 1) throw new UsageException("inspect needs one PATH.");
         int energySamples = a.Int("energy-samples", 8, 0);
         Dataset d;

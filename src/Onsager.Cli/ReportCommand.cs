@@ -21,7 +21,6 @@ public static class ReportCommand
 
     public static int Run(Arguments a, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
-        a.Only("model", "data", "out", "scheme", "steps", "trajectories");
         var reference = a.Text("model") ?? throw new UsageException("report needs --model <DIR|builtin:NAME>.");
         var data = a.Text("data") ?? throw new UsageException("report needs --data FILE.");
         var outDir = OutputPath.Folder(a.Text("out") ?? throw new UsageException("report needs --out DIR."));

@@ -17,7 +17,6 @@ public static class ReproduceCommand
 
     public static int Run(Arguments a, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
-        a.Only("quick", "out", "budget", "samples", "kind", "scheme", "seed", "horizon", "epochs", "dtype", "steps-per-epoch", "lr", "patience", "picard", "full-backprop", "width", "depth", "window", "batch", "threads");
         if (a.Positional.Count != 1 || !Reproduction.Datasets.Contains(a.Positional[0]))
             throw new UsageException($"reproduce needs one of {string.Join(", ", Reproduction.Datasets)}.");
         var key = a.Positional[0];

@@ -27,7 +27,6 @@ public static class SimulateCommand
 
     public static int Run(Arguments a, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
-        a.Only("model", "init", "steps", "dt", "scheme", "out", "batch", "seed", "save-every", "tolerance");
         var reference = a.Text("model") ?? throw new UsageException("simulate needs --model builtin:NAME or a saved model directory.");
         var init = a.Text("init") ?? throw new UsageException("simulate needs --init FILE or --init random.");
         var outPath = OutputPath.File(a.Text("out") ?? throw new UsageException("simulate needs --out FILE (.h5 or .npz)."));

@@ -36,7 +36,6 @@ public static class TrainCommand
 
     public static int Run(Arguments a, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
-        a.Only(Options);
         var dataPath = a.Text("data") ?? throw new UsageException("train needs --data FILE.");
         var outDir = OutputPath.Folder(a.Text("out") ?? throw new UsageException("train needs --out DIR."));
         var resume = a.Text("resume");

@@ -85,7 +85,8 @@ public sealed class Trainer(IVectorField initial, TrainingOptions? options = nul
     public Action<IVectorField, EpochRecord, TrainingState>? OnCheckpoint { get; init; }
 
     /// <summary>The state of the checkpoint <see cref="Initial"/> was saved with: epochs continue from its epoch, the schedule,
-    /// the best loss and Adam's moments from its values (window draws from a seed derived from its step count).</summary>
+    /// the best loss and Adam's moments from its values (window draws from a seed derived from its step count);
+    /// <see cref="TrainingOptions.MaxEpochs"/> more epochs at most.</summary>
     public TrainingState? ResumeFrom { get; init; }
 
     public Task<TrainingResult> TrainAsync(string dataPath, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
@@ -163,7 +164,8 @@ public sealed class Trainer(IVectorField initial, TrainingOptions? options = nul
                                                     $"even after rolling back and halving the learning rate to {schedule.Rate:G3}.");
         }
 
-        for (epoch = bestEpoch + 1; epoch <= o.MaxEpochs; epoch++)
+        int first = bestEpoch + 1, last = bestEpoch + o.MaxEpochs;         // a resumed run numbers on and runs MaxEpochs more
+        for (epoch = first; epoch <= last; epoch++)
         {
             var epochClock = Stopwatch.StartNew();
             double trainSum = 0;
@@ -208,6 +210,6 @@ public sealed class Trainer(IVectorField initial, TrainingOptions? options = nul
             if (epoch - bestEpoch >= o.EarlyStopping) { stopped = "early stopping"; break; }
         }
         optimizer.Dispose();
-        return new TrainingResult(best, bestLoss, bestEpoch, Math.Min(epoch, o.MaxEpochs), step, clock.Elapsed, stopped, rollbacks, curve.ToImmutable(), log.ToImmutable(), split);
+        return new TrainingResult(best, bestLoss, bestEpoch, Math.Min(epoch, last), step, clock.Elapsed, stopped, rollbacks, curve.ToImmutable(), log.ToImmutable(), split);
     }
 }
