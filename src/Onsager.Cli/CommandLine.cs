@@ -62,7 +62,7 @@ public static class CommandLine
         if (result.Action is HelpAction)
             return new Parsed(spec, null, result.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr }));
         var options = new Dictionary<string, string?>();
-        foreach (var o in result.CommandResult.Children.OfType<OptionResult>())
+        foreach (var o in result.CommandResult.Children.OfType<OptionResult>().Where(o => !o.Implicit))
         {
             var name = o.Option.Name[2..];
             if (Flags.Contains(name)) { options[name] = null; continue; }
