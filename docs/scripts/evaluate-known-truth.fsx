@@ -28,9 +28,9 @@ let result =
     use reader = DatasetReader.Open(data, checkValues = true)
     // The same member `--kind classical` builds (spectral derivatives), on the data's grid.
     let truth = Families.Classical(name, reader.Dataset.Grid)
-    Evaluator.Evaluate(truth, reader, EvaluationOptions(Scheme = scheme, WindowStride = stride), sprintf "classical (%s)" name)
+    Evaluator.Evaluate(truth, reader, EvaluationOptions(Scheme = Onsager.Cli.Schemes.Parse scheme, WindowStride = stride), sprintf "classical (%s)" name)
 
-Onsager.Cli.EvaluateCommand.Print(result, stdout)
+EvaluationTable.Write(result, stdout)
 let out = sprintf "%s-%s-%s.json" (System.IO.Path.TrimEndingDirectorySeparator data) name scheme
 System.IO.File.WriteAllText(out, result.ToJson().ToJsonString())
 printfn "wrote %s" out

@@ -35,7 +35,7 @@ if not (File.Exists data) then
 let reader = DatasetReader.Open data
 let initial = Families.Spectral(reader.Dataset.Grid, 0, SpectralOptions(Width = 32, Depth = 2))
 let options =
-    TrainingOptions(Scheme = "dg", Horizon = 3, WindowLength = 4, BatchSize = 64, LearningRate = 1e-2,
+    TrainingOptions(Scheme = Stepper.DiscreteGradient(), Horizon = 3, WindowLength = 4, BatchSize = 64, LearningRate = 1e-2,
                     StepsPerEpoch = 25, Patience = 8, Budget = Nullable(TimeSpan.FromSeconds budget))
 let progress =
     { new IProgress<TrainingProgress> with

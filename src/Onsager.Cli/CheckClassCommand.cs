@@ -19,7 +19,6 @@ public static class CheckClassCommand
 
     public static int Run(Arguments a, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
-        a.Only("data", "budget", "json", "kind", "baseline", "seed", "split", "threads");
         var dataPath = a.Text("data") ?? throw new UsageException("check-class needs --data FILE.");
         ClassCheckOptions options;
         try
@@ -34,7 +33,7 @@ public static class CheckClassCommand
         catch (ArgumentException e) { throw new UsageException(e.Message); }
         TrainCommand.Threads(a);
         using var reader = DatasetReader.Open(dataPath, checkValues: true);
-        var progress = new SyncProgress<string>(line => stderr.WriteLine("check-class: " + line));
+        var progress = new Reporter<string>(line => stderr.WriteLine("check-class: " + line));
         var r = ClassCheck.Run(reader, options, progress, cancel);
         if (a.Flag("json")) stdout.WriteLine(r.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         else stdout.WriteLine($"{reader.Dataset.Name}: {r.Verdict}");

@@ -7,12 +7,25 @@ namespace Onsager.Cli;
 /// <summary>The `onsager` command. <see cref="Run"/> is the whole program, callable in-process by tests.</summary>
 public static class CliApp
 {
-    private static readonly HashSet<string> Flags = ["json", "help", "no-known", "dg-laws", "quick", "full-backprop"];
+    /// <summary>Every command: name, usage, options, positional argument, what it runs (the one list System.CommandLine is built from).</summary>
+    public static readonly IReadOnlyList<CommandSpec> Commands =
+    [
+        new("verify", VerifyUsage, ["random", "seed", "json", "no-known", "scheme", "dt", "scheme-members", "dg-laws"], null, (a, o, e, c) => Verify(a, o, e, c)),
+        new("describe", DescribeUsage, ["model"], null, (a, o, e, c) => Describe(a, o)),
+        new("simulate", SimulateCommand.Usage, ["model", "init", "steps", "dt", "scheme", "out", "batch", "seed", "save-every", "tolerance"], null, SimulateCommand.Run),
+        new("generate", GenerateCommand.Usage, ["samples", "seed", "out", "frames", "n", "length", "origin", "dt", "threads"], "DATASET", GenerateCommand.Run),
+        new("inspect", InspectCommand.Usage, ["json", "energy-samples"], "PATH", InspectCommand.Run),
+        new("train", TrainCommand.Usage, TrainCommand.Options, null, TrainCommand.Run),
+        new("evaluate", EvaluateCommand.Usage, ["model", "data", "json", "scheme", "seed", "split", "stride", "out"], null, EvaluateCommand.Run),
+        new("reproduce", ReproduceCommand.Usage, ["quick", "out", "budget", "samples", "kind", "scheme", "seed", "horizon", "epochs", "dtype", "steps-per-epoch", "lr",
+                                                  "patience", "picard", "full-backprop", "width", "depth", "window", "batch", "threads"], "DATASET", ReproduceCommand.Run),
+        new("report", ReportCommand.Usage, ["model", "data", "out", "scheme", "steps", "trajectories"], null, ReportCommand.Run),
+        new("export", ExportCommand.Usage, ["model", "out", "data", "points"], null, ExportCommand.Run),
+        new("equation", EquationCommand.Usage, ["model", "data", "json", "terms", "threshold", "states"], null, EquationCommand.Run),
+        new("check-class", CheckClassCommand.Usage, ["data", "budget", "json", "kind", "baseline", "seed", "split", "threads"], null, CheckClassCommand.Run),
+    ];
 
-    public static readonly string Usage = """
-        onsager: learn and simulate members of the generalized Onsager class du/dt = -(M + W) dE/du
-
-        commands:
+    private const string VerifyUsage = """
           verify [--random N] [--seed S] [--json] [--no-known] [--dg-laws] [--scheme-members K]
                  [--scheme euler|rk2|rk3|rk4|sbdf1|dg --dt DT]
               Run every law of the class on the known-truth members and on N seeded random members
@@ -23,10 +36,19 @@ public static class CliApp
               step-crashed [...] with one violation). With --scheme/--dt: only the
               discrete laws of that time stepper at that step (identity, no energy rise, conservation,
               reversibility), on all members unless --scheme-members K.
+        """;
+
+    private const string DescribeUsage = """
           describe --model DIR|builtin:NAME
               Print a saved or known-truth member's formula (NAME: allen-cahn, cahn-hilliard, heat, kdv, burgers,
               kdv-burgers, wave, cahn-hilliard-degenerate).
-        """ + "\n" + SimulateCommand.Usage + "\n" + GenerateCommand.Usage + "\n" + InspectCommand.Usage + "\n" + TrainCommand.Usage + "\n" + EvaluateCommand.Usage + "\n" + ReproduceCommand.Usage + "\n" + ReportCommand.Usage + "\n" + ExportCommand.Usage + "\n" + EquationCommand.Usage + "\n" + CheckClassCommand.Usage + "\n" + """
+        """;
+
+    public static readonly string Usage = """
+        onsager: learn and simulate members of the generalized Onsager class du/dt = -(M + W) dE/du
+
+        commands (onsager COMMAND --help for one):
+        """ + "\n" + VerifyUsage + "\n" + DescribeUsage + "\n" + SimulateCommand.Usage + "\n" + GenerateCommand.Usage + "\n" + InspectCommand.Usage + "\n" + TrainCommand.Usage + "\n" + EvaluateCommand.Usage + "\n" + ReproduceCommand.Usage + "\n" + ReportCommand.Usage + "\n" + ExportCommand.Usage + "\n" + EquationCommand.Usage + "\n" + CheckClassCommand.Usage + "\n" + """
           help
         """;
 
@@ -34,24 +56,9 @@ public static class CliApp
     {
         try
         {
-            var a = Arguments.Parse(args, Flags);
-            return a.Command switch
-            {
-                "verify" => Verify(a, stdout, stderr, cancel),
-                "describe" => Describe(a, stdout),
-                "simulate" => SimulateCommand.Run(a, stdout, stderr, cancel),
-                "generate" => GenerateCommand.Run(a, stdout, stderr, cancel),
-                "inspect" => InspectCommand.Run(a, stdout, stderr, cancel),
-                "train" => TrainCommand.Run(a, stdout, stderr, cancel),
-                "evaluate" => EvaluateCommand.Run(a, stdout, stderr, cancel),
-                "reproduce" => ReproduceCommand.Run(a, stdout, stderr, cancel),
-                "report" => ReportCommand.Run(a, stdout, stderr, cancel),
-                "export" => ExportCommand.Run(a, stdout, stderr, cancel),
-                "equation" => EquationCommand.Run(a, stdout, stderr, cancel),
-                "check-class" => CheckClassCommand.Run(a, stdout, stderr, cancel),
-                "help" or "--help" or "-h" => Help(stdout),
-                _ => throw new UsageException($"Unknown command '{a.Command}'.")
-            };
+            if (args.Length == 0 || args[0] is "help" or "--help" or "-h") return Help(stdout);
+            var parsed = CommandLine.Parse(args, Commands, stdout, stderr);
+            return parsed.Exit ?? parsed.Spec!.Run(parsed.Arguments!, stdout, stderr, cancel);
         }
         catch (UsageException e)
         {
@@ -96,7 +103,6 @@ public static class CliApp
 
     private static int Describe(Arguments a, TextWriter stdout)
     {
-        a.Only("model");
         var model = ModelReference.ResolveFile(a.Text("model") ?? throw new UsageException("describe needs --model DIR or --model builtin:NAME.")).Field;
         stdout.WriteLine(model.Describe());
         stdout.WriteLine($"grid: {model.Grid}, fields: {model.Fields}");
@@ -105,7 +111,6 @@ public static class CliApp
 
     private static int Verify(Arguments a, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
-        a.Only("random", "seed", "json", "no-known", "scheme", "dt", "scheme-members", "dg-laws");
         // The laws work on many small tensors: one libtorch thread avoids thread hand-off costs that dominate there.
         TorchSharp.torch.set_num_threads(1);
         // --dg-laws adds the discrete laws of the DG scheme at dt in {1e-3, 1, 1e3} on the known members and the first
@@ -119,7 +124,7 @@ public static class CliApp
         {
             // The discrete laws of one scheme at one step size (the algebra's laws are not repeated).
             // dg is judged at c eps (issue 3), so its solve runs to round-off (DgOptions.Laws).
-            var stepper = Stepper.Parse(a.Text("scheme") ?? "dg", DgOptions.Laws);
+            var stepper = Schemes.Parse(a.Text("scheme") ?? "dg", DgOptions.Laws);
             double dt = a.Double("dt", 1e-3, positive: true);
             options = options with { Schemes = [(stepper, dt)], AlgebraLaws = false,
                                      SchemeRandomMembers = a.Text("scheme-members") is null ? null : options.SchemeRandomMembers };

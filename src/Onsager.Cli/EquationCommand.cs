@@ -20,7 +20,6 @@ public static class EquationCommand
 
     public static int Run(Arguments a, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
-        a.Only("model", "data", "json", "terms", "threshold", "states");
         var reference = a.Text("model") ?? throw new UsageException("equation needs --model DIR or builtin:NAME.");
         var dataPath = a.Text("data") ?? throw new UsageException("equation needs --data FILE.");
         EquationOptions options;

@@ -24,7 +24,6 @@ public static class EvaluateCommand
 
     public static int Run(Arguments a, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
-        a.Only("model", "data", "json", "scheme", "seed", "split", "stride", "out");
         var reference = a.Text("model") ?? throw new UsageException("evaluate needs --model DIR or builtin:NAME.");
         var dataPath = a.Text("data") ?? throw new UsageException("evaluate needs --data FILE.");
         var outFile = a.Text("out") is { } o ? OutputPath.File(o) : null;
@@ -33,69 +32,28 @@ public static class EvaluateCommand
         if (reader.Dataset.Frames < 2)
             throw new DatasetException(dataPath, $"has {reader.Dataset.Frames} frame per trajectory; evaluating a rollout needs at least 2 (a start and a frame to compare with).");
         var file = ModelReference.ResolveFile(reference, reader.Dataset.Grid);
-        var scheme = a.Text("scheme") ?? DefaultScheme(file);
-        if (!Stepper.Names.Contains(scheme)) throw new UsageException($"Unknown scheme '{scheme}'. Schemes: {string.Join(", ", Stepper.Names)}.");
+        var scheme = a.Text("scheme") is { } name ? Schemes.Parse(name) : DefaultScheme(file);
         var split = TrainCommand.SplitOption(a) ?? TrainedSplit(file);
-        var result = Evaluate(file, reference, reader, new EvaluationOptions
+        var result = Evaluator.Evaluate(file, reference, reader, new EvaluationOptions
         {
             Scheme = scheme, Seed = a.Int("seed", 0), WindowStride = a.Int("stride", new EvaluationOptions().WindowStride, 1), Split = split,
         }, cancel);
         var json = result.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true });
-        if (outFile is not null) TrainCommand.WriteAtomically(outFile, json);
+        if (outFile is not null) TrainingRun.WriteText(outFile, json);
         if (a.Flag("json")) stdout.WriteLine(json);
-        else Print(result, stdout);
+        else EvaluationTable.Write(result, stdout);
         return 0;
     }
 
     /// <summary>The scheme recorded in the model's training metadata (the stepper it learned with), else dg for a member and euler for a force field.</summary>
-    public static string DefaultScheme(ModelFile file) =>
-        file.Metadata.Training.TryGetProperty("scheme", out var s) && s.ValueKind == JsonValueKind.String && s.GetString() is { } name && Stepper.Names.Contains(name)
-            ? name
-            : file.Field is Model ? "dg" : "euler";
+    public static Stepper DefaultScheme(ModelFile file) =>
+        file.Metadata.Training.TryGetProperty("scheme", out var s) && s.ValueKind == JsonValueKind.String && s.GetString() is { } name && Schemes.Names.Contains(name)
+            ? Schemes.Parse(name)
+            : file.Field is Model ? new Stepper.DiscreteGradient() : new Stepper.Euler();
 
     /// <summary>The split recorded in the model's training metadata (run.json's "split"), if any.</summary>
     public static SplitKind? TrainedSplit(ModelFile file) =>
         file.Metadata.Training.ValueKind == JsonValueKind.Object && file.Metadata.Training.TryGetProperty("split", out var s) && s.ValueKind == JsonValueKind.String
             ? DatasetSplit.Parse(s.GetString())
             : null;
-
-    public static EvaluationResult Evaluate(ModelFile file, string name, DatasetReader reader, EvaluationOptions options, CancellationToken cancel)
-    {
-        file.CheckCompatible(reader.Dataset.Grid, reader.Dataset.Fields, name);
-        return Evaluator.Evaluate(file.Field, reader, options, $"{file.Metadata.Kind} ({name})", cancel);
-    }
-
-    /// <summary>The table in the reference's format: one row per model, relative RMSE at steps 1..5 (mean, std where known).</summary>
-    public static void Print(EvaluationResult r, TextWriter w)
-    {
-        var inv = CultureInfo.InvariantCulture;
-        int steps = r.Steps.Length;
-        static string E(double x, int digits) => x.ToString(digits == 2 ? "0.00e+00" : "0.0e+00", CultureInfo.InvariantCulture);
-        string Header(string first) => $"{first,-30}" + string.Concat(Enumerable.Range(1, steps).Select(s => $"{"step " + s,20}"));
-        string Ours(string label, IEnumerable<StepError> e) => $"{label,-30}" + string.Concat(e.Select(x => $"{E(x.Mean, 2) + " ± " + E(x.Std, 1),20}"));
-        static string Trajectories(int n) => n == 1 ? "1 test trajectory" : $"{n} test trajectories";
-        string split = r.Split == "time" ? $"split in time: test frames from {r.FirstTestFrame}" : "split by trajectory";
-        w.WriteLine($"relative RMSE on {r.Dataset} ({Trajectories(r.TestTrajectories)}, {split}), {r.Model}, scheme {r.Scheme}");
-        w.WriteLine();
-        var published = r.Split == "trajectories" ? PublishedResults.For(r.Dataset) : [];
-        w.WriteLine(published.Length > 0
-            ? $"reference protocol ({r.FirstTableTrajectories} evenly spaced test trajectories from frame 0):"
-            : $"{Trajectories(r.FirstTableTrajectories)} from frame {r.FirstTestFrame}:");
-        w.WriteLine(Header("model"));
-        w.WriteLine(Ours("ours", r.Steps));
-        foreach (var row in published)
-            w.WriteLine($"{"published " + row.Model,-30}" + string.Concat(row.Steps.Take(steps).Select(x => $"{E(x, 2),20}")));
-        w.WriteLine();
-        w.WriteLine($"{(r.TestTrajectories == 1 ? "the test trajectory" : $"all {r.TestTrajectories} test trajectories")}, start frames " +
-                    $"{r.FirstTestFrame}, {r.FirstTestFrame + r.WindowStride}, {r.FirstTestFrame + 2 * r.WindowStride}, ... ({r.Windows} rollouts):");
-        w.WriteLine(Header("model"));
-        w.WriteLine(Ours("ours", r.AllWindows));
-        w.WriteLine();
-        w.WriteLine(string.Format(inv, "{0}-step rollout error (mean over the {1}): {2:E3}", r.Rollout50Steps, r.FirstTableTrajectories, r.Rollout50));
-        w.WriteLine(r.EnergyRises is { } rises
-            ? string.Format(inv, "share of rollout steps where the member's energy rises: {0:P2}", rises)
-            : "share of rollout steps where the energy rises: not defined (a force field has no energy)");
-        if (r.Unconverged > 0) w.WriteLine($"unconverged discrete-gradient steps: {r.Unconverged}");
-        w.WriteLine(string.Format(inv, "time: {0:F1} s", r.Elapsed.TotalSeconds));
-    }
 }

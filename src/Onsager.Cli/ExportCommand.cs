@@ -20,7 +20,6 @@ public static class ExportCommand
 
     public static int Run(Arguments a, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
-        a.Only("model", "out", "data", "points");
         var reference = a.Text("model") ?? throw new UsageException("export needs --model <DIR|builtin:NAME>.");
         var outDir = OutputPath.Folder(a.Text("out") ?? throw new UsageException("export needs --out DIR."));
         int points = a.Int("points", 201, 3);

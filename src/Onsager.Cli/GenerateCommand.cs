@@ -20,7 +20,6 @@ public static class GenerateCommand
 
     public static int Run(Arguments a, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
-        a.Only("samples", "seed", "out", "frames", "n", "length", "origin", "dt", "threads");
         if (a.Positional.Count != 1) throw new UsageException($"generate needs one dataset name ({string.Join(", ", Recipes.Names)}).");
         var key = a.Positional[0];
         if (!Recipes.Names.Contains(key)) throw new UsageException($"Unknown dataset '{key}'. Known: {string.Join(", ", Recipes.Names)}.");

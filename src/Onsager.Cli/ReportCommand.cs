@@ -21,14 +21,13 @@ public static class ReportCommand
 
     public static int Run(Arguments a, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
-        a.Only("model", "data", "out", "scheme", "steps", "trajectories");
         var reference = a.Text("model") ?? throw new UsageException("report needs --model <DIR|builtin:NAME>.");
         var data = a.Text("data") ?? throw new UsageException("report needs --data FILE.");
         var outDir = OutputPath.Folder(a.Text("out") ?? throw new UsageException("report needs --out DIR."));
         int? steps = a.Text("steps") is null ? null : a.Int("steps", 0, 1);
         int trajectories = a.Int("trajectories", 4, 1);
         var model = ModelReference.Resolve(reference);
-        var stepper = Stepper.Parse(a.Text("scheme") ?? "dg", Evaluator.SolverFor(model));
+        var stepper = Schemes.Parse(a.Text("scheme") ?? "dg");
         var options = new DiagnosisOptions(stepper, trajectories, steps);
         DiagnosisResult d;
         try { d = Diagnosis.Run(model, data, options, new Progress<string>(s => stderr.WriteLine($"report: {s}")), cancel); }

@@ -36,47 +36,49 @@ public static class TrainCommand
 
     public static int Run(Arguments a, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
-        a.Only(Options);
         var dataPath = a.Text("data") ?? throw new UsageException("train needs --data FILE.");
         var outDir = OutputPath.Folder(a.Text("out") ?? throw new UsageException("train needs --out DIR."));
         var resume = a.Text("resume");
-        var kind = a.Text("kind") ?? (resume is null ? throw new UsageException($"train needs --kind ({string.Join(", ", Families.Kinds)}).")
-                                                     : ModelReference.ResolveFile(resume).Metadata.Kind);
-        using var reader = DatasetReader.Open(dataPath, checkValues: true);
-        var options = Parse(a, reader.Dataset, kind);
+        var kind = a.Text("kind");
+        if (kind is null && resume is null) throw new UsageException($"train needs --kind ({string.Join(", ", Families.Kinds)}).");
+        if (resume is not null && resume.StartsWith("builtin:", StringComparison.Ordinal))
+            throw new UsageException("--resume takes a model folder written by train.");
+        var choices = Choices(a);
         Threads(a);
-        Train(reader, kind, outDir, options, resume, stdout, stderr, cancel, Spectral(a), Baseline(a));
+        var run = TrainingRun.Run(new TrainingRunOptions(dataPath, outDir)
+        {
+            Kind = kind, Resume = resume, Choices = choices, Spectral = Spectral(a), Baseline = Baseline(a),
+        }, new Reporter<string>(stderr.WriteLine), cancel);
+        stdout.WriteLine(run.Summary);
         return 0;
     }
 
-    /// <summary>Options from the command line, with the dataset's defaults (horizon 5 for fput) and the kind's scheme (<see cref="Families.DefaultScheme"/>).</summary>
-    public static TrainingOptions Parse(Arguments a, Dataset data, string kind = "spectral")
+    /// <summary>The training choices on the command line (the rest take the data's and the kind's defaults, <see cref="TrainingRun.Defaults"/>).</summary>
+    public static TrainingChoices Choices(Arguments a) => new()
     {
-        var o = new TrainingOptions
+        Scheme = a.Text("scheme") is { } scheme ? Schemes.Parse(scheme) : null,
+        Horizon = Optional(a, "horizon", 1),
+        WindowLength = Optional(a, "window", 2),
+        BatchSize = Optional(a, "batch", 1),
+        MaxEpochs = Optional(a, "epochs", 1),
+        Seed = Optional(a, "seed", int.MinValue),
+        LearningRate = a.Text("lr") is null ? null : a.Double("lr", 1e-3, positive: true),
+        StepsPerEpoch = Optional(a, "steps-per-epoch", 1),
+        Patience = Optional(a, "patience", 1),
+        Detach = a.Flag("full-backprop") ? false : null,
+        PicardIterations = Optional(a, "picard", 1),
+        Budget = a.Text("budget") is { } b ? Duration(b) : null,
+        Split = SplitOption(a),
+        DType = a.Text("dtype") switch
         {
-            Scheme = a.Text("scheme") ?? Families.DefaultScheme(kind),
-            Horizon = a.Int("horizon", data.Name == "fput" ? 5 : 3, 1),
-            WindowLength = a.Int("window", 11, 2),
-            BatchSize = a.Int("batch", 32, 1),
-            MaxEpochs = a.Int("epochs", 10_000, 1),
-            Seed = a.Int("seed", 0),
-            LearningRate = a.Double("lr", 1e-3, positive: true),
-            StepsPerEpoch = a.Int("steps-per-epoch", 50, 1),
-            Patience = a.Int("patience", 10, 1),
-            Detach = !a.Flag("full-backprop"),
-            PicardIterations = a.Int("picard", TrainingSteps.DefaultPicardIterations, 1),
-            Budget = a.Text("budget") is { } b ? Duration(b) : null,
-            Split = SplitOption(a),
-            DType = (a.Text("dtype") ?? "f32") switch
-            {
-                "f32" or "float32" => ScalarType.Float32,
-                "f64" or "float64" => ScalarType.Float64,
-                var x => throw new UsageException($"--dtype is f32 or f64, got '{x}'.")
-            },
-        };
-        if (!Stepper.Names.Contains(o.Scheme)) throw new UsageException($"Unknown scheme '{o.Scheme}'. Schemes: {string.Join(", ", Stepper.Names)}.");
-        return o;
-    }
+            null => null,
+            "f32" or "float32" => ScalarType.Float32,
+            "f64" or "float64" => ScalarType.Float64,
+            var x => throw new UsageException($"--dtype is f32 or f64, got '{x}'.")
+        },
+    };
+
+    private static int? Optional(Arguments a, string name, int min) => a.Text(name) is null ? null : a.Int(name, 0, min);
 
     /// <summary>--split time|trajectories (null when absent: the data's default).</summary>
     public static SplitKind? SplitOption(Arguments a)
@@ -128,77 +130,4 @@ public static class TrainCommand
         if (number.Length > 0 || total <= TimeSpan.Zero) throw new UsageException($"--budget: cannot read '{text}' (use 90s, 30m, 1h or 1h30m).");
         return total;
     }
-
-    /// <summary>Builds (or resumes) the member, trains it, checkpoints every new best into outDir, and writes loss.csv and run.json.</summary>
-    public static TrainingResult? Train(DatasetReader reader, string kind, string outDir, TrainingOptions options, string? resume,
-                                        TextWriter stdout, TextWriter stderr, CancellationToken cancel, SpectralOptions? spectral = null,
-                                        BaselineOptions? baseline = null)
-    {
-        var data = reader.Dataset;
-        var inv = CultureInfo.InvariantCulture;
-        IVectorField initial;
-        if (resume is not null)
-        {
-            var file = ModelReference.ResolveFile(resume);
-            file.CheckCompatible(data.Grid, data.Fields, resume);
-            initial = file.Field;
-            kind = file.Metadata.Kind;
-            stderr.WriteLine($"resuming {kind} from {resume}");
-        }
-        else initial = Families.Create(kind, data.Grid, data.Fields, options.Seed, data.KnownMember, spectral, baseline);
-        string dtype = options.DType == ScalarType.Float32 ? "float32" : "float64";
-        var split = data.SplitBy(options.Split, options.Seed);
-        options = options with { Split = split.Kind };
-        string gauge = initial is Model ? "none fixed during training; see docs/theory.md (gauges)" : "none (a force field has no energy)";
-        ModelMetadata Metadata(JsonObject training) =>
-            new(kind, data.Dt, dtype, gauge, JsonDocument.Parse(training.ToJsonString()).RootElement);
-        JsonObject Run(TrainingResult? r, EpochRecord? at) => new()
-        {
-            ["dataset"] = data.Name, ["data"] = Path.GetFullPath(data.Path), ["kind"] = kind, ["scheme"] = options.Scheme, ["horizon"] = options.Horizon,
-            ["detach"] = options.Detach, ["picard"] = options.PicardIterations, ["dtype"] = dtype, ["seed"] = options.Seed,
-            ["batch"] = options.BatchSize, ["width"] = spectral?.Width, ["depth"] = spectral?.Depth, ["window"] = options.WindowLength, ["learningRate"] = options.LearningRate,
-            ["stepsPerEpoch"] = options.StepsPerEpoch, ["patience"] = options.Patience,
-            ["budgetSeconds"] = options.Budget?.TotalSeconds, ["threads"] = get_num_threads(), ["split"] = split.Name,
-            ["epoch"] = at?.Epoch ?? r?.BestEpoch, ["step"] = at?.Step, ["validationLoss"] = at?.ValidationLoss ?? r?.BestValidationLoss,
-            ["epochs"] = r?.Epochs, ["steps"] = r?.Steps, ["seconds"] = r?.Elapsed.TotalSeconds, ["stoppedBecause"] = r?.StoppedBecause,
-            ["rollbacks"] = r?.Rollbacks, ["created"] = DateTime.UtcNow.ToString("O", inv),
-        };
-
-        if (kind == "classical")
-        {
-            ModelDirectory.Save(outDir, initial, Metadata(Run(null, null)));
-            stdout.WriteLine($"wrote {outDir}: classical member (the true equation, nothing learned): {initial.Describe()}");
-            return null;
-        }
-
-        stderr.WriteLine(options.Split == data.DefaultSplit && data.DefaultSplit == SplitKind.Time
-            ? $"{data.Samples} trajector{(data.Samples == 1 ? "y" : "ies")} (fewer than {Dataset.TrajectoriesForSplit}): {split.Describe()}"
-            : split.Describe());
-        stderr.WriteLine($"training {kind} on {data.Name} ({data.Samples} trajectories, grid {string.Join("x", data.Points)}, dt {data.Dt:G3}): " +
-                         $"scheme {options.Scheme}, horizon {options.Horizon}, {dtype}, budget {(options.Budget?.ToString() ?? "none")}");
-        var trainer = new Trainer(initial, options) { OnBest = (m, record) => ModelDirectory.Save(outDir, m, Metadata(Run(null, record))) };
-        var progress = new SyncProgress<TrainingProgress>(p => stderr.WriteLine(string.Format(inv,
-            "epoch {0,5}  step {1,7}  train {2:E3}  val {3:E3}  best {4:E3}  lr {5:E1}  {6:F0} s{7}",
-            p.Epoch, p.Step, p.TrainLoss, p.ValidationLoss, p.BestValidationLoss, p.LearningRate, p.Elapsed.TotalSeconds,
-            p.Remaining is { } r ? string.Format(inv, "  (budget left {0:F0} s)", r.TotalSeconds) : "")));
-        var result = trainer.Train(reader, progress, cancel);
-        foreach (var line in result.Log) stderr.WriteLine(line);
-        ModelDirectory.Save(outDir, result.Trained, Metadata(Run(result, null)));
-        WriteAtomically(Path.Combine(outDir, "loss.csv"), "epoch,step,train_loss,validation_loss,learning_rate,seconds\n" +
-            string.Concat(result.Curve.Select(c => string.Format(inv, "{0},{1},{2:R},{3:R},{4:R},{5:F3}\n", c.Epoch, c.Step, c.TrainLoss, c.ValidationLoss, c.LearningRate, c.Seconds))));
-        WriteAtomically(Path.Combine(outDir, "run.json"), Run(result, null).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        stdout.WriteLine(string.Format(inv, "wrote {0}: {1} trained {2} epochs ({3} steps) in {4:F0} s, best validation loss {5:E3} at epoch {6}, stopped: {7}",
-            outDir, kind, result.Epochs, result.Steps, result.Elapsed.TotalSeconds, result.BestValidationLoss, result.BestEpoch, result.StoppedBecause));
-        return result;
-    }
-
-    /// <summary>A text file written through <see cref="Atomic.WriteFile"/> (temporary name, flush, rename).</summary>
-    internal static void WriteAtomically(string path, string text) =>
-        Atomic.WriteFile(path, s => { using var w = new StreamWriter(s, leaveOpen: true); w.Write(text); });
-}
-
-/// <summary>An IProgress that reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
-internal sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-{
-    public void Report(T value) => report(value);
 }

@@ -43,6 +43,8 @@ public sealed class SubstepCapException(double rho, double dt, int needed, int c
 /// </summary>
 public static class AdaptiveRungeKutta
 {
+    private static readonly Stepper.Rk4 Rk4 = new();
+
     /// <summary>A step's plan: the substep count, the spectral radius it was chosen from, and the frozen symbol S
     /// (batch-broadcast, rfft layout; null without the integrating factor).</summary>
     public sealed record Plan(int Substeps, double Rho, Tensor? Symbol);
@@ -70,7 +72,7 @@ public static class AdaptiveRungeKutta
         var v = u;
         if (plan.Symbol is not { } s)
         {
-            for (int i = 0; i < plan.Substeps; i++) v = RungeKutta.Step(new Stepper.Rk4(), f, v, h);
+            for (int i = 0; i < plan.Substeps; i++) v = Rk4.Advance(f, v, h);
             return v;
         }
         // Lawson's IF-RK4 for u' = S u + N(u), N = f - S u: with E = exp(S h/2),

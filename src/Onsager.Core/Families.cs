@@ -38,8 +38,8 @@ public static class Families
     /// one explicit step diverge; docs/training.md), explicit Euler for the baselines, as the reference trained them
     /// (OnsagerNet's dense K has no Fourier symbol, so the training dg step cannot take it; the force fields have no energy).
     /// </summary>
-    public static string DefaultScheme(string kind) =>
-        kind is "onsagernet" || ForceFields.Contains(kind) ? "euler" : kind is "local" ? "rk4-adaptive" : "dg";
+    public static Stepper DefaultScheme(string kind) =>
+        kind is "onsagernet" || ForceFields.Contains(kind) ? new Stepper.Euler() : kind is "local" ? new Stepper.Rk4Adaptive() : new Stepper.DiscreteGradient();
 
     public static IVectorField Create(string kind, Grid grid, int fields = 1, int seed = 0, string? knownMember = null, SpectralOptions? spectral = null,
                                       BaselineOptions? baseline = null)

@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+
 namespace Onsager;
 
 /// <summary>Where the discrete-gradient step evaluates its operator Kbar.</summary>
@@ -41,67 +43,74 @@ public sealed record DgOptions(NonlinearSolver Solver = NonlinearSolver.Newton, 
 
     public static DgOptions Default { get; } = new();
 
+    /// <summary>Receives one line per nonlinear solve and per composed step (dt, iterations, distances); null (silent) by
+    /// default. A diagnostics tool (the benchmarks' --dg-members --trace) passes one in the options it steps with.</summary>
+    public Action<string>? Trace { get; init; }
+
     /// <summary>What the laws use: the identity and "no rise" are judged at c eps (|E| + dt &lt;dbarE, Mbar dbarE&gt;_h), so the
     /// energy defect goes to round-off in that norm (1e-14); the state residual to 1e-12, which extreme-scale members reach
     /// where 1e-14 in the state norm is below their round-off floor.</summary>
     public static DgOptions Laws { get; } = new(Tolerance: 1e-12, EnergyTolerance: 1e-14, MaxIterations: 60, Freeze: Freeze.Reversible, MaxSubsteps: 64);
 }
 
-/// <summary>Time steppers as values. Any of them steps any compiled member; the vector field, the stepper and the
-/// step-size logic are separate pieces (as in Diffrax).</summary>
-public abstract record Stepper
+/// <summary>
+/// Time steppers as values that carry their behaviour (as Diffrax's solvers do): each scheme is a record with its
+/// rollout step (<see cref="TryStep"/>, float64, no graph) and its training step (<see cref="TrainingStep"/>, keeping the
+/// graph to the member's parameters), one file per scheme (Stepper.Euler.cs, ...). Where the two differ they have
+/// different names: the discrete gradient's rollout step solves the AVF step to tolerance ("dg"), its training step
+/// unrolls a fixed number of midpoint Picard iterations ("dg-picard", <see cref="TrainingName"/>). The hierarchy is
+/// closed: only the records below exist. The command line alone turns names into steppers.
+/// </summary>
+public abstract partial record Stepper
 {
     private Stepper() { }
 
-    /// <summary>Explicit Euler (the reference's step; no discrete energy guarantee).</summary>
-    public sealed record Euler : Stepper;
-    /// <summary>Heun (explicit RK2).</summary>
-    public sealed record Heun : Stepper;
-    /// <summary>Strong-stability-preserving RK3 (Shu-Osher).</summary>
-    public sealed record SspRk3 : Stepper;
-    /// <summary>Classical RK4.</summary>
-    public sealed record Rk4 : Stepper;
-    /// <summary>RK4 in n equal substeps, n chosen per step from the stiffness at the states (<see cref="AdaptiveRungeKutta"/>),
-    /// by default with the linearisation at the batch's mean integrated exactly (integrating factor): stable at any dt up
-    /// to the substep cap, so state-dependent members train at the data's frame spacing. CLI: rk4-adaptive (integrating
-    /// factor), rk4-substeps (plain RK4 substeps).</summary>
-    public sealed record Rk4Adaptive(AdaptiveOptions Options) : Stepper
-    {
-        public Rk4Adaptive() : this(AdaptiveOptions.Default) { }
-    }
-    /// <summary>The reference's SBDF1: the energy's linear part implicit, the rest explicit, K frozen at u^n.</summary>
-    public sealed record Sbdf1 : Stepper;
-    /// <summary>The discrete-gradient step u+ = u - dt Kbar dbarE(u, u+): E(u+) - E(u) = -dt &lt;dbarE, Mbar dbarE&gt;_h at any dt.</summary>
-    public sealed record DiscreteGradient(DgOptions Options) : Stepper
-    {
-        public DiscreteGradient() : this(DgOptions.Default) { }
-    }
+    /// <summary>The scheme's name as the command line spells it: euler, rk2, rk3, rk4, rk4-adaptive, rk4-substeps, sbdf1, dg.</summary>
+    public abstract string Name { get; }
 
-    /// <summary>The CLI names: euler, rk2, rk3, rk4, rk4-adaptive, rk4-substeps, sbdf1, dg.</summary>
-    public string Name => this switch
-    {
-        Euler => "euler", Heun => "rk2", SspRk3 => "rk3", Rk4 => "rk4", Rk4Adaptive a => a.Options.IntegratingFactor ? "rk4-adaptive" : "rk4-substeps", Sbdf1 => "sbdf1", DiscreteGradient => "dg",
-        _ => throw new InvalidOperationException()
-    };
-
-    public static IReadOnlyList<string> Names { get; } = ["euler", "rk2", "rk3", "rk4", "rk4-adaptive", "rk4-substeps", "sbdf1", "dg"];
+    /// <summary>The name of the training step: <see cref="Name"/> where it is the rollout step, else its own.</summary>
+    public virtual string TrainingName => Name;
 
     /// <summary>True for the explicit Runge-Kutta steps, which need only f(u) (so they step baselines too).</summary>
-    public bool IsExplicit => this is Euler or Heun or SspRk3 or Rk4 or Rk4Adaptive;
+    public abstract bool IsExplicit { get; }
 
-    public static Stepper Parse(string name, DgOptions? dg = null) => name switch
-    {
-        "euler" => new Euler(),
-        "rk2" or "heun" => new Heun(),
-        "rk3" => new SspRk3(),
-        "rk4" => new Rk4(),
-        "rk4-adaptive" => new Rk4Adaptive(),
-        "rk4-substeps" => new Rk4Adaptive(AdaptiveOptions.Plain),
-        "sbdf1" => new Sbdf1(),
-        "dg" => new DiscreteGradient(dg ?? DgOptions.Default),
-        "dg-laws" => new DiscreteGradient(DgOptions.Laws),
-        _ => throw new ArgumentException($"Unknown scheme '{name}'. Schemes: {string.Join(", ", Names)}.")
-    };
+    /// <summary>One rollout step of size dt from u (batch, field, x[, y]), without a graph. An implicit solve that does not
+    /// converge is returned as such (<see cref="StepResult.Converged"/> false): the laws count these.</summary>
+    public abstract StepResult TryStep(ICompiledVectorField f, Tensor u, double dt);
+
+    /// <summary>One rollout step that fails loudly: <see cref="TryStep"/>, except that a discrete-gradient step that did not
+    /// converge throws a <see cref="StepFailedException"/> labelled with <paramref name="stepIndex"/>.</summary>
+    public virtual StepResult Step(ICompiledVectorField f, Tensor u, double dt, int stepIndex = 0) => TryStep(f, u, dt);
+
+    /// <summary>One differentiable step of size dt from u for a training loss; <paramref name="picardIterations"/> is what
+    /// the discrete gradient's training step unrolls (the other schemes ignore it).</summary>
+    public abstract Tensor TrainingStep(ICompiledVectorField f, Tensor u, double dt, int picardIterations = TrainingSteps.DefaultPicardIterations);
+
+    /// <summary>The relative energy change below which a rollout step does not count as a rise: round-off of the energy's
+    /// size (the scheme-law allowance, 100 eps); the discrete gradient adds its solver tolerance.</summary>
+    public virtual double RiseAllowance => 100 * 2.2e-16;
+
+    /// <summary>The stepper a float64 rollout of <paramref name="f"/> at the data's step uses: itself, except that the
+    /// discrete gradient with the default options solves by Fourier-preconditioned Picard where K and L are multipliers
+    /// (<see cref="DiscreteGradient.TunedFor"/>).</summary>
+    public virtual Stepper TunedFor(ICompiledVectorField f) => this;
 
     public sealed override string ToString() => Name;
+
+    /// <summary>The explicit Runge-Kutta steps: a formula in f alone, the same in rollouts (f without a graph) and in training
+    /// (f with the graph), so members and baselines share them.</summary>
+    public abstract record Explicit : Stepper
+    {
+        private protected Explicit() { }
+
+        /// <summary>One step of u' = f(u) of size dt from u, through whatever graph f keeps.</summary>
+        public abstract Tensor Advance(Func<Tensor, Tensor> f, Tensor u, double dt);
+
+        public sealed override bool IsExplicit => true;
+
+        public sealed override StepResult TryStep(ICompiledVectorField f, Tensor u, double dt) => new(Advance(x => f.Rhs(x), u, dt), 0, 0, true, 1);
+
+        public sealed override Tensor TrainingStep(ICompiledVectorField f, Tensor u, double dt, int picardIterations = TrainingSteps.DefaultPicardIterations) =>
+            Advance(x => f.Rhs(x, createGraph: true), u, dt);
+    }
 }

@@ -29,52 +29,36 @@ public sealed class StepFailedException(int step, double residual, int iteration
 /// <summary>Time steppers applied to compiled members. Pure functions of (member, state, dt).</summary>
 public static class Steppers
 {
-    /// <summary>One step of size dt from u (batch, field, x[, y]). <paramref name="stepIndex"/> only labels errors. The explicit
-    /// schemes step any vector field; sbdf1 and dg need a member of the class.</summary>
+    /// <summary>One rollout step of size dt from u (batch, field, x[, y]) by <paramref name="s"/> (<see cref="Stepper.Step"/>, without a
+    /// graph). <paramref name="stepIndex"/> only labels errors. The explicit schemes step any vector field; sbdf1 and dg need
+    /// a member of the class.</summary>
     public static StepResult Step(ICompiledVectorField f, Stepper s, Tensor u, double dt, int stepIndex = 0)
     {
-        if (!(dt > 0) || !double.IsFinite(dt)) throw new ArgumentException($"The step size must be positive and finite, got {dt}.");
+        CheckStepSize(dt);
         using var noGrad = no_grad();
-        if (s.IsExplicit) return Explicit(RungeKutta.Step(s, x => f.Rhs(x), u, dt));
-        var m = VectorField.Member(f, s);
-        switch (s)
-        {
-            case Stepper.Sbdf1: return Sbdf1(m, u, dt);
-            case Stepper.DiscreteGradient dg:
-            {
-                var r = DgMarch(m, dg.Options, u, dt);
-                if (!r.Converged) throw new StepFailedException(stepIndex, r.Residual, r.Iterations, dt);
-                return r;
-            }
-            default: throw new NotSupportedException(s.GetType().Name);
-        }
+        return s.Step(f, u, dt, stepIndex);
     }
 
     /// <summary>Like <see cref="Step"/> but returns an unconverged discrete-gradient step instead of throwing (the laws count these).</summary>
     public static StepResult TryStep(ICompiledVectorField f, Stepper s, Tensor u, double dt)
     {
+        CheckStepSize(dt);
         using var noGrad = no_grad();
-        return s is Stepper.DiscreteGradient dg ? DgMarch(VectorField.Member(f, s), dg.Options, u, dt) : Step(f, s, u, dt);
+        return s.TryStep(f, u, dt);
     }
 
-    private static StepResult Explicit(Tensor v) => new(v, 0, 0, true, 1);
+    private static void CheckStepSize(double dt)
+    {
+        if (!(dt > 0) || !double.IsFinite(dt)) throw new ArgumentException($"The step size must be positive and finite, got {dt}.");
+    }
 
     private static Tensor Broadcast(Tensor perSample, Tensor like) =>
         perSample.reshape(new long[] { -1 }.Concat(Enumerable.Repeat(1L, (int)like.dim() - 1)).ToArray());
 
-    // ---------------------------------------------------------------- SBDF1
-
-    /// <summary>(I + dt K(u) L) u+ = u - dt K(u) (dE(u) - L u): diagonal in Fourier space for multiplier members, else GMRES.</summary>
-    private static StepResult Sbdf1(CompiledModel m, Tensor u, double dt)
-    {
-        var nonlinear = m.VariationalDerivative(u) - m.LinearPart(u);
-        var b = u - m.Operator(u, nonlinear).Times(dt);
-        var solved = SolveLinear(m, u, b, dt, u, 1e-12);
-        return new StepResult(solved.X, solved.Iterations, solved.RelativeResidual, solved.Converged, 1);
-    }
+    // ---------------------------------------------------------------- linear solves (sbdf1, the DG Picard update)
 
     /// <summary>Solves (I + c K(state) L) x = b; spectral when K and L are multipliers, else GMRES.</summary>
-    private static Gmres.Result SolveLinear(CompiledModel m, Tensor state, Tensor b, double c, Tensor guess, double tol)
+    internal static Gmres.Result SolveLinear(CompiledModel m, Tensor state, Tensor b, double c, Tensor guess, double tol)
     {
         var k = m.OperatorSymbol();
         var l = m.LinearSymbol();
@@ -109,7 +93,7 @@ public static class Steppers
     /// starts again from its end, at most <see cref="DgOptions.MaxSubsteps"/> substeps. Stiff transients need small
     /// steps only at first; from states near equilibrium the remaining interval is usually one solve.
     /// </summary>
-    private static StepResult DgMarch(CompiledModel m, DgOptions o, Tensor u, double dt)
+    internal static StepResult DgMarch(CompiledModel m, DgOptions o, Tensor u, double dt)
     {
         using var scope = NewDisposeScope();
         // The Fourier symbols of K and L, once per step: every solve of the march and its continuation uses them.
@@ -141,7 +125,7 @@ public static class Steppers
         // The result's tensors (the path's states included) outlive this scope, each moved out once; u stays where it was.
         StepResult Result(bool converged, double residual, int count)
         {
-            DgTrace?.Invoke(FormattableString.Invariant($"march dt {dt:G3}: {count} substeps, {iterations} iterations, converged {converged}"));
+            o.Trace?.Invoke(FormattableString.Invariant($"march dt {dt:G3}: {count} substeps, {iterations} iterations, converged {converged}"));
             var moved = new HashSet<Tensor>(ReferenceEqualityComparer.Instance) { u };
             Tensor Out(Tensor t) => moved.Add(t) ? t.MoveToOuterDisposeScope() : t;
             // The step dissipates what its substeps did, summed in order.
@@ -293,10 +277,6 @@ public static class Steppers
     /// stops, and the step is split, rather than burning the remaining iterations.</summary>
     public const int PatienceIterations = 10;
 
-    /// <summary>Diagnostics hook: receives one line per nonlinear solve (dt, iterations, distances). Null (silent) unless a
-    /// tool (the benchmarks' --dg-members --trace) sets it.</summary>
-    public static Action<string>? DgTrace { get; set; }
-
     private static double Norm(Tensor t) => t.norm().item<double>();
 
     private static StepResult DgSolve(CompiledModel m, DgOptions o, FourierSymbols? fourier, Tensor u, double dt, Tensor? guess = null)
@@ -367,7 +347,7 @@ public static class Steppers
         // iteration can no longer reduce |R| counts as converged when |R| is within StagnationFactor of
         // max(tolerance, that floor) and the energy defect meets the energy tolerance: no float64 v does better.
         if (stagnated && !atFloor && !Within(o, d) && d.Finite) AtFloor();
-        DgTrace?.Invoke(FormattableString.Invariant($"solve dt {dt:G3}: {it} iterations, stagnated {stagnated}, at floor {atFloor}, state {d.State:G3}, floor {floor:G3}, energy {d.Energy:G3}, picard {picard}, dense {dense}, guess {guess is not null}"));
+        o.Trace?.Invoke(FormattableString.Invariant($"solve dt {dt:G3}: {it} iterations, stagnated {stagnated}, at floor {atFloor}, state {d.State:G3}, floor {floor:G3}, energy {d.Energy:G3}, picard {picard}, dense {dense}, guess {guess is not null}"));
         bool ok = Within(o, d) || atFloor;
         var mid = FrozenAt(m, o, u, v);
         var dissipated = m.Inner(dbarV.Full, m.Dissipation(mid, dbarV.Full)).Times(dt);
@@ -443,18 +423,18 @@ public static class Steppers
         // has a least-squares Newton direction: the pseudo-inverse's.
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            DgTrace?.Invoke("dense: singular, pinv");
+            o.Trace?.Invoke("dense: singular, pinv");
             delta = linalg.pinv(jac, rtol: 1e-15).matmul(-r.reshape(b, n, 1)).reshape(shape);
         }
-        if (!delta.isfinite().all().item<bool>()) { DgTrace?.Invoke("dense: delta not finite"); return null; }
+        if (!delta.isfinite().all().item<bool>()) { o.Trace?.Invoke("dense: delta not finite"); return null; }
         double r0 = Norm(r), step = 1;
-        DgTrace?.Invoke($"dense: |r| {r0:G3} |v| {Norm(v):G3} |delta| {Norm(delta):G3} lin {Norm(jac.matmul(delta.reshape(b, n, 1)).Plus(r.reshape(b, n, 1))):G3} h {h.max().item<double>():G3}");
+        o.Trace?.Invoke($"dense: |r| {r0:G3} |v| {Norm(v):G3} |delta| {Norm(delta):G3} lin {Norm(jac.matmul(delta.reshape(b, n, 1)).Plus(r.reshape(b, n, 1))):G3} h {h.max().item<double>():G3}");
         for (int k = 0; k < 20; k++, step /= 2)
         {
             var cand = v.Plus(delta.Times(step));
             double rn = Norm(Residual(m, o, u, cand, dt));
             if (double.IsFinite(rn) && rn < r0) return cand;
-            if (k < 3) DgTrace?.Invoke($"dense: step {step:G3} |R| {rn:G3}");
+            if (k < 3) o.Trace?.Invoke($"dense: step {step:G3} |R| {rn:G3}");
         }
         return null;
     }

@@ -73,14 +73,18 @@ public static class VectorField
         return u;
     }
 
+    /// <summary>The one grid-compatibility rule (data against a model, files against files): the same dimensions and points,
+    /// and lengths equal to 1e-9 relative (lengths are written to files as float64, so they round-trip exactly).</summary>
+    public static bool SameGrid(Grid a, Grid b) =>
+        a.Dimensions == b.Dimensions && a.Points.SequenceEqual(b.Points) &&
+        a.Lengths.Zip(b.Lengths).All(p => Math.Abs(p.First - p.Second) <= 1e-9 * Math.Max(1, Math.Abs(p.Second)));
+
     /// <summary>Throws an <see cref="ArgumentException"/> naming both sides when the field's grid or field count differs.</summary>
     public static void CheckCompatible(IVectorField field, Grid grid, int fields, string data)
     {
         if (field.Fields != fields)
             throw new ArgumentException($"The model has {field.Fields} field(s) but the data '{data}' have {fields}.");
-        bool same = grid.Dimensions == field.Grid.Dimensions && grid.Points.SequenceEqual(field.Grid.Points) &&
-                    grid.Lengths.Zip(field.Grid.Lengths).All(p => Math.Abs(p.First - p.Second) <= 1e-9 * Math.Max(1, Math.Abs(p.Second)));
-        if (!same)
+        if (!SameGrid(grid, field.Grid))
             throw new ArgumentException($"Grid mismatch: the model lives on {field.Grid}, the data '{data}' on {grid}. " +
                                         "Use a model built (or trained) on the data's grid.");
     }

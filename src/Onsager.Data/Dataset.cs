@@ -506,7 +506,8 @@ public static class DatasetWriter
             throw new ArgumentException($"'{path}' is a folder with other files than shards; refusing to replace it.");
         var parent = System.IO.Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(parent);
-        var tmp = System.IO.Path.Combine(parent, $".{System.IO.Path.GetFileName(full)}.tmp-{Guid.NewGuid():N}");
+        Temporary.CleanStale(full);
+        var tmp = Temporary.Sibling(full, "tmp");
         Directory.CreateDirectory(tmp);
         var names = new List<string>();
         try
@@ -523,7 +524,7 @@ public static class DatasetWriter
             }
             if (Directory.Exists(full))
             {
-                var old = full + $".old-{Guid.NewGuid():N}";
+                var old = Temporary.Sibling(full, "old");
                 Directory.Move(full, old);
                 Directory.Move(tmp, full);
                 Directory.Delete(old, true);

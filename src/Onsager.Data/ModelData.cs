@@ -25,27 +25,14 @@ public static class ModelData
         CheckCompatible(model, d);
         int count = frames is { } f ? Math.Clamp(f, 1, d.Frames) : d.Frames;
         int fields = d.Fields, sites = model.Grid.Sites;
-        var values = new double[(long)samples.Count * count * fields * sites];
+        long perSample = (long)count * fields * sites;
+        var values = new double[samples.Count * perSample];
         for (int s = 0; s < samples.Count; s++)
-        {
-            var raw = reader.ReadFrames(samples[s], 0, count);                 // (frame, sites, field)
-            for (int t = 0; t < count; t++)
-                for (int i = 0; i < sites; i++)
-                    for (int c = 0; c < fields; c++)
-                        values[(((long)s * count + t) * fields + c) * sites + i] = raw[((long)t * sites + i) * fields + c];
-        }
+            Layout.ToModel(reader.ReadFrames(samples[s], 0, count), count, sites, fields).CopyTo(values, s * perSample);
         var shape = new long[] { samples.Count, count, fields }.Concat(model.Grid.Points.Select(p => (long)p)).ToImmutableArray();
         return new ModelTrajectories(values, shape, d.Times.Take(count).ToImmutableArray(), samples.ToImmutableArray());
     }
 
-    /// <summary>
-    /// Values read in the file layout (count, frames, sites..., fields), float32, as a tensor in the model's layout
-    /// (count, frames, fields, sites...), still float32 (the caller picks dtype and device).
-    /// </summary>
-    public static Tensor ToModelLayout(float[] values, long count, int frames, Dataset d)
-    {
-        var shape = new long[] { count, frames }.Concat(d.Points.Select(x => (long)x)).Append(d.Fields).ToArray();
-        var perm = new long[] { 0, 1, shape.Length - 1 }.Concat(Enumerable.Range(2, shape.Length - 3).Select(i => (long)i)).ToArray();
-        return tensor(values, shape, ScalarType.Float32).permute(perm).contiguous();
-    }
+    /// <summary>Values read in the file layout as a float32 tensor in the model's layout (<see cref="Layout.ToModelTensor"/>).</summary>
+    public static Tensor ToModelLayout(float[] values, long count, int frames, Dataset d) => Layout.ToModelTensor(values, count, frames, d);
 }

@@ -13,7 +13,11 @@ public static class ModelDirectory
     /// new one is in place, so a failed save leaves what was there. Custom primitives are refused
     /// (<see cref="NotSupportedException"/>) before anything is written.
     /// </summary>
-    public static void Save(string dir, ModelFile file)
+    public static void Save(string dir, ModelFile file) => Save(dir, file, new Dictionary<string, byte[]>());
+
+    /// <summary>Saves like <see cref="Save(string, ModelFile)"/>, with <paramref name="extras"/> (file name to bytes: a training
+    /// checkpoint's optimiser state) written into the same directory before the rename, so they arrive together or not at all.</summary>
+    public static void Save(string dir, ModelFile file, IReadOnlyDictionary<string, byte[]> extras)
     {
         ArgumentNullException.ThrowIfNull(file);
         var encoding = ModelJson.Encode(file.Field, file.Metadata);   // throws before any I/O
@@ -22,13 +26,20 @@ public static class ModelDirectory
         var name = Path.GetFileName(full);
         if (File.Exists(full)) throw new ModelFileException(full, "exists and is a file, not a model directory.");
         Directory.CreateDirectory(parent);
-        var tag = Guid.NewGuid().ToString("N")[..12];
-        var temp = Path.Combine(parent, $".{name}.saving-{tag}");
-        var aside = Path.Combine(parent, $".{name}.old-{tag}");
+        Temporary.CleanStale(full);
+        var temp = Temporary.Sibling(full, "saving");
+        var aside = Temporary.Sibling(full, "old");
         try
         {
             Directory.CreateDirectory(temp);
             Write(Path.Combine(temp, ModelJson.WeightsFileName), encoding.Weights.AsSpan());
+            foreach (var (extra, bytes) in extras)
+            {
+                if (extra != Path.GetFileName(extra) || extra is ModelJson.JsonFileName or ModelJson.WeightsFileName)
+                    throw new ArgumentException($"'{extra}' is not a name for an extra file of a model directory.");
+                Write(Path.Combine(temp, extra), bytes);
+            }
+            // model.json last: a directory with it is complete.
             Write(Path.Combine(temp, ModelJson.JsonFileName), System.Text.Encoding.UTF8.GetBytes(encoding.Json));
             bool replacing = Directory.Exists(full);
             if (replacing) Directory.Move(full, aside);

@@ -174,7 +174,8 @@ public static class Npy
     }
 }
 
-/// <summary>Atomic file writes: write to a temporary name in the same folder, then move over the target.</summary>
+/// <summary>Atomic file writes: write to a temporary name in the same folder, then move over the target (stale temporaries of
+/// the same target from killed writers are removed first, <see cref="Temporary"/>).</summary>
 public static class Atomic
 {
     public static void WriteFile(string path, Action<Stream> write)
@@ -182,7 +183,8 @@ public static class Atomic
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.tmp-{Guid.NewGuid():N}");
+        Temporary.CleanStale(full);
+        var tmp = Temporary.Sibling(full, "tmp");
         try
         {
             using (var s = new FileStream(tmp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20))

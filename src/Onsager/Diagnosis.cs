@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Onsager;
 
-/// <summary>What <see cref="Diagnosis.Run"/> does: the stepper of the rollouts, how many test trajectories, the length of the
+/// <summary>What <see cref="Diagnosis.Run"/> does: the stepper of the rollouts (as tuned for the member, <see cref="Stepper.TunedFor"/>), how many test trajectories, the length of the
 /// drift rollout (default: ten times the data's horizon) and the number of data states the identifiability Jacobian sees.</summary>
 public sealed record DiagnosisOptions(Stepper Stepper, int Trajectories = 4, int? DriftSteps = null, int IdentifiabilityStates = 16,
                                       IdentifiabilityOptions? Identifiability = null)
@@ -45,13 +45,14 @@ public static class Diagnosis
         var u = tensor(observed.Values, ScalarType.Float64).reshape(observed.Shape.ToArray());
         double dt = data.Dt;
         int frames = observed.Frames;
+        var stepper = o.Stepper.TunedFor(m);
 
         progress?.Report("energy along the data");
         var times = observed.Times;
         var dataEnergy = Diagnostics.Energy(m, u, times);
         progress?.Report($"rollout ({o.Stepper.Name}, {frames - 1} steps of {dt:G3})");
         var u0 = u[TensorIndex.Colon, 0];
-        var roll = Rollout.Run(m, o.Stepper, u0, dt, frames - 1, cancel: cancel);
+        var roll = Rollout.Run(m, stepper, u0, dt, frames - 1, cancel: cancel);
         var predicted = new ModelTrajectories(roll.States, [.. roll.Shape], roll.Times, observed.Samples);
         var p = tensor(roll.States, ScalarType.Float64).reshape(roll.Shape);
         var rollEnergy = Diagnostics.Trace(roll.Energy, roll.Times);
@@ -80,7 +81,7 @@ public static class Diagnosis
 
         int driftSteps = o.DriftSteps ?? 10 * (frames - 1);
         progress?.Report($"drift rollout ({driftSteps} steps)");
-        var longRoll = Rollout.Run(m, o.Stepper, u0, dt, driftSteps, saveEvery: Math.Max(1, driftSteps / 100), cancel: cancel);
+        var longRoll = Rollout.Run(m, stepper, u0, dt, driftSteps, saveEvery: Math.Max(1, driftSteps / 100), cancel: cancel);
         var drift = Diagnostics.Drift(model, longRoll, dt);
 
         return new DiagnosisResult(model, truth, data.Name, dataPath, data.Grid, dt, [.. chosen], observed, predicted, o.Stepper.Name,

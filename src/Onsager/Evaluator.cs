@@ -9,7 +9,8 @@ namespace Onsager;
 /// <summary>What to evaluate. Rollouts run in float64 with <see cref="Scheme"/> at the data's dt.</summary>
 public sealed record EvaluationOptions
 {
-    public string Scheme { get; init; } = "dg";
+    /// <summary>The rollout stepper, as tuned for the member (<see cref="Stepper.TunedFor"/>; default: the discrete gradient).</summary>
+    public Stepper Scheme { get; init; } = new Stepper.DiscreteGradient();
     /// <summary>Steps of the reference protocol (5).</summary>
     public int Steps { get; init; } = 5;
     /// <summary>Test trajectories of the reference protocol (10, evenly spaced).</summary>
@@ -71,6 +72,13 @@ public static class Evaluator
             return Evaluate(model, reader, options, modelName, cancellationToken);
         }, cancellationToken);
 
+    /// <summary>A saved model on a dataset, its grid and fields checked first; named "KIND (name)" in the result.</summary>
+    public static EvaluationResult Evaluate(ModelFile file, string name, DatasetReader reader, EvaluationOptions options, CancellationToken cancellationToken = default)
+    {
+        file.CheckCompatible(reader.Dataset.Grid, reader.Dataset.Fields, name);
+        return Evaluate(file.Field, reader, options, $"{file.Metadata.Kind} ({name})", cancellationToken);
+    }
+
     public static EvaluationResult Evaluate(IVectorField model, DatasetReader reader, EvaluationOptions? options = null, string modelName = "model",
                                             CancellationToken cancellationToken = default)
     {
@@ -85,7 +93,7 @@ public static class Evaluator
         int steps = Math.Min(o.Steps, frames.Count - 1);
         double dt = data.Dt;
         using var m = VectorField.Compile(model, new CompileOptions(ScalarType.Float64, o.Device));
-        var stepper = Stepper.Parse(o.Scheme, m is CompiledModel member ? SolverFor(member) : null);
+        var stepper = o.Scheme.TunedFor(m);
         VectorField.CheckScheme(m, stepper);
 
         // The reference protocol: 10 evenly spaced test trajectories from their first test frame (frame 0 in its split).
@@ -111,23 +119,6 @@ public static class Evaluator
     }
 
     /// <summary>
-    /// The DG solve for evaluation: preconditioned Picard where K and L are Fourier multipliers (each iteration one
-    /// Fourier solve; contracts fast at the data's dt), else the default Newton. Both to 1e-10.
-    /// </summary>
-    public static DgOptions SolverFor(Model model)
-    {
-        using var scope = NewDisposeScope();
-        using var m = Dynamics.Compile(model);
-        return SolverFor(m);
-    }
-
-    /// <inheritdoc cref="SolverFor(Model)"/>
-    public static DgOptions SolverFor(CompiledModel m) =>
-        m.OperatorSymbol() is not null && m.LinearSymbol() is not null
-            ? new DgOptions(NonlinearSolver.Picard, Tolerance: 1e-10, MaxIterations: 100)
-            : DgOptions.Default;
-
-    /// <summary>
     /// Rolls the member out from the first frame of each window and returns, per window, the relative RMSE at steps
     /// 1..steps against the data (both in the model's layout), with the rollout itself.
     /// </summary>
@@ -136,7 +127,7 @@ public static class Evaluator
     {
         var d = reader.Dataset;
         var values = starts.SelectMany(w => reader.ReadFrames(w.Sample, w.Start, steps + 1)).ToArray();
-        var truth = ModelData.ToModelLayout(values, starts.Count, steps + 1, d);        // (window, frame, field, sites...), float32
+        var truth = Layout.ToModelTensor(values, starts.Count, steps + 1, d);        // (window, frame, field, sites...), float32
         var r = Rollout.Frames(m, stepper, truth.select(1, 0).to(ScalarType.Float64), dt, steps, cancel);
         unconverged += r.Unconverged;
         var errors = Enumerable.Range(0, starts.Count).Select(b => Enumerable.Range(1, steps).Select(s =>
@@ -165,7 +156,7 @@ public static class Evaluator
         var (errors, r) = Roll(m, stepper, reader, starts, steps, dt, ref unconverged, cancel);
         if (r.Energy is not { } energy) return (errors, null, 0);
         long rises = 0, transitions = 0;
-        double allowance = RiseAllowance(stepper);
+        double allowance = stepper.RiseAllowance;
         for (int b = 0; b < starts.Count; b++)
             for (int s = 1; s <= steps; s++)
             {
@@ -176,17 +167,4 @@ public static class Evaluator
             }
         return (errors, rises, transitions);
     }
-
-    /// <summary>
-    /// The relative energy change below which a step does not count as a rise: round-off of the energy's size (the
-    /// scheme-law allowance, 100 eps) for explicit schemes; for the discrete-gradient step also its solver tolerance, since a
-    /// step solved to a relative residual tol keeps the energy identity only to about tol (an exactly conservative member
-    /// would otherwise "rise" in about half of its steps by 1e-11).
-    /// </summary>
-    public static double RiseAllowance(Stepper stepper) => stepper switch
-    {
-        Stepper.DiscreteGradient dg => Math.Max(100 * 2.2e-16, 10 * (dg.Options.EnergyTolerance ?? dg.Options.Tolerance)),
-        Stepper.Euler or Stepper.Heun or Stepper.SspRk3 or Stepper.Rk4 or Stepper.Sbdf1 => 100 * 2.2e-16,
-        _ => throw new ArgumentException($"No rise allowance for the stepper {stepper.Name}."),
-    };
 }

@@ -9,8 +9,9 @@ namespace Onsager;
 /// <summary>How to train (defaults: the reference's protocol where it has one; see docs/training.md for the measured choices).</summary>
 public sealed record TrainingOptions
 {
-    /// <summary>The stepper inside the loss (euler, rk2, rk3, rk4, rk4-adaptive, sbdf1, dg).</summary>
-    public string Scheme { get; init; } = "dg";
+    /// <summary>The stepper inside the loss, through its <see cref="Stepper.TrainingStep"/> (default: the discrete gradient,
+    /// whose training step is dg-picard).</summary>
+    public Stepper Scheme { get; init; } = new Stepper.DiscreteGradient();
     /// <summary>Loss horizon k (3 in the reference; 5 for fput).</summary>
     public int Horizon { get; init; } = 3;
     /// <summary>Frames per training window (the reference: 11).</summary>
@@ -41,8 +42,6 @@ public sealed record TrainingOptions
     /// <summary>The split of the data (null: the data's default, <see cref="Dataset.DefaultSplit"/>: in time below
     /// <see cref="Dataset.TrajectoriesForSplit"/> trajectories).</summary>
     public SplitKind? Split { get; init; }
-
-    public Stepper Stepper => Stepper.Parse(Scheme);
 }
 
 /// <summary>One report of progress.</summary>
@@ -61,6 +60,11 @@ public sealed record TrainingResult(IVectorField Trained, double BestValidationL
         $"A baseline force field was trained, not a member of the class ({Trained.Describe()}): use Trained.");
 }
 
+/// <summary>Where a training stands after an epoch that gave a new best: the epoch and step counts, the learning-rate
+/// schedule, the best validation loss and the optimiser's moments. Saved beside each checkpoint; a training given it
+/// (<see cref="Trainer.ResumeFrom"/>) continues from it: its epochs count on, Adam keeps its moments and step counts.</summary>
+public sealed record TrainingState(int Epoch, long Step, Plateau Schedule, double BestValidationLoss, AdamState Optimizer);
+
 /// <summary>Training diverged: too many consecutive NaN/Inf losses or states even after rolling back and halving the rate.</summary>
 public sealed class TrainingDivergedException(string message) : Exception(message);
 
@@ -76,6 +80,14 @@ public sealed class Trainer(IVectorField initial, TrainingOptions? options = nul
 
     /// <summary>Called with every new best value (to checkpoint it; the facade's caller decides where).</summary>
     public Action<IVectorField, EpochRecord>? OnBest { get; init; }
+
+    /// <summary>Called with every new best value and the state to resume from it (what <see cref="TrainingRun"/> checkpoints).</summary>
+    public Action<IVectorField, EpochRecord, TrainingState>? OnCheckpoint { get; init; }
+
+    /// <summary>The state of the checkpoint <see cref="Initial"/> was saved with: epochs continue from its epoch, the schedule,
+    /// the best loss and Adam's moments from its values (window draws from a seed derived from its step count);
+    /// <see cref="TrainingOptions.MaxEpochs"/> more epochs at most.</summary>
+    public TrainingState? ResumeFrom { get; init; }
 
     public Task<TrainingResult> TrainAsync(string dataPath, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
         Task.Run(() =>
@@ -96,9 +108,10 @@ public sealed class Trainer(IVectorField initial, TrainingOptions? options = nul
         var train = new TrainingWindows(reader, split.Train, o.WindowLength, frames: split.TrainFrames);
         var validation = new TrainingWindows(reader, split.Validation.IsDefaultOrEmpty ? split.Train : split.Validation, o.WindowLength,
                                              frames: split.ValidationFrames);
-        var rng = new Random(o.Seed);
+        var resume = ResumeFrom;
+        var rng = resume is null ? new Random(o.Seed) : new Random(unchecked(o.Seed * 1_000_003 + (int)resume.Step));
         var validationWindows = validation.Draw(new Random(o.Seed + 1), o.ValidationWindows);
-        var stepper = o.Stepper;
+        var stepper = o.Scheme;
         var log = ImmutableArray.CreateBuilder<string>();
         var curve = ImmutableArray.CreateBuilder<EpochRecord>();
 
@@ -107,18 +120,19 @@ public sealed class Trainer(IVectorField initial, TrainingOptions? options = nul
         VectorField.CheckScheme(m, stepper);
         var parameters = m.parameters().ToArray();
         if (parameters.Length == 0) throw new ArgumentException("The model has no learned numbers: nothing to train.");
-        var schedule = new Plateau(o.LearningRate, 0.5, o.Patience);
+        var schedule = resume?.Schedule ?? new Plateau(o.LearningRate, 0.5, o.Patience);
         var optimizer = new Adam(parameters);
+        if (resume is not null) optimizer.Import(resume.Optimizer);
         var lastGood = parameters.Select(p => p.detach().clone()).ToArray();
         var best = Initial;
-        double bestLoss = double.PositiveInfinity;
-        int bestEpoch = 0, rollbacks = 0, consecutive = 0, epoch = 0;
-        long step = 0;
+        double bestLoss = resume?.BestValidationLoss ?? double.PositiveInfinity;
+        int bestEpoch = resume?.Epoch ?? 0, rollbacks = 0, consecutive = 0, epoch = 0;
+        long step = resume?.Step ?? 0;
         string stopped = "max epochs";
         var clock = Stopwatch.StartNew();
 
         Tensor Batch(IReadOnlyList<WindowStart> windows, TrainingWindows source) =>
-            ModelData.ToModelLayout(source.Read(windows), windows.Count, o.WindowLength, data).to(o.DType, m.Device);
+            Layout.ToModelTensor(source.Read(windows), windows.Count, o.WindowLength, data).to(o.DType, m.Device);
 
         double Validate()
         {
@@ -150,7 +164,8 @@ public sealed class Trainer(IVectorField initial, TrainingOptions? options = nul
                                                     $"even after rolling back and halving the learning rate to {schedule.Rate:G3}.");
         }
 
-        for (epoch = 1; epoch <= o.MaxEpochs; epoch++)
+        int first = bestEpoch + 1, last = bestEpoch + o.MaxEpochs;         // a resumed run numbers on and runs MaxEpochs more
+        for (epoch = first; epoch <= last; epoch++)
         {
             var epochClock = Stopwatch.StartNew();
             double trainSum = 0;
@@ -186,6 +201,7 @@ public sealed class Trainer(IVectorField initial, TrainingOptions? options = nul
                 bestEpoch = epoch;
                 best = m.Snapshot();
                 OnBest?.Invoke(best, record);
+                if (OnCheckpoint is { } checkpoint) checkpoint(best, record, new TrainingState(epoch, step, schedule, bestLoss, optimizer.Export()));
             }
             TimeSpan? remaining = o.Budget is { } b ? b - clock.Elapsed : null;
             progress?.Report(new TrainingProgress(epoch, step, record.TrainLoss, val, bestLoss, schedule.Rate, clock.Elapsed,
@@ -194,6 +210,6 @@ public sealed class Trainer(IVectorField initial, TrainingOptions? options = nul
             if (epoch - bestEpoch >= o.EarlyStopping) { stopped = "early stopping"; break; }
         }
         optimizer.Dispose();
-        return new TrainingResult(best, bestLoss, bestEpoch, Math.Min(epoch, o.MaxEpochs), step, clock.Elapsed, stopped, rollbacks, curve.ToImmutable(), log.ToImmutable(), split);
+        return new TrainingResult(best, bestLoss, bestEpoch, Math.Min(epoch, last), step, clock.Elapsed, stopped, rollbacks, curve.ToImmutable(), log.ToImmutable(), split);
     }
 }

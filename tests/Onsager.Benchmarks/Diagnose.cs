@@ -10,8 +10,9 @@ public static class Diagnose
 {
     public static void Run(int count, double dt, int first, bool known, bool trace, bool marches = false)
     {
-        if (trace) Steppers.DgTrace = line => Console.Error.WriteLine("  " + line);
-        else if (marches) Steppers.DgTrace = line => { if (line.StartsWith("march", StringComparison.Ordinal)) Console.WriteLine("  " + line); };
+        Action<string>? tracer = trace ? line => Console.Error.WriteLine("  " + line)
+                               : marches ? line => { if (line.StartsWith("march", StringComparison.Ordinal)) Console.WriteLine("  " + line); }
+                               : null;
         TorchSharp.torch.set_num_threads(1);
         var inv = CultureInfo.InvariantCulture;
         var total = Stopwatch.StartNew();
@@ -27,7 +28,7 @@ public static class Diagnose
             // (the known-truth members first, then random:0, random:1, ...)
             int position = name.StartsWith("random:", StringComparison.Ordinal) ? knownCount + int.Parse(name["random:".Length..], inv) : index;
             index++;
-            var results = SchemeLaws.Check(model, new Stepper.DiscreteGradient(DgOptions.Laws), dt, LawOptions.Default.Seed + position);
+            var results = SchemeLaws.Check(model, new Stepper.DiscreteGradient(DgOptions.Laws with { Trace = tracer }), dt, LawOptions.Default.Seed + position);
             var failed = results.Where(r => !r.Passed).ToList();
             if (failed.Count > 0) bad++;
             Console.WriteLine(string.Format(inv, "{0,-34} grid {1,-16} fields {2} M {3,-5} W {4,-5} {5,7:F2} s  {6}", name, model.Grid, model.Fields,

@@ -86,7 +86,7 @@ public static class GcStress
     }
 
     /// <summary>The family's default scheme, rk4 for local (its state-dependent K has no Fourier symbol for the training dg step).</summary>
-    private static string Scheme(string kind) => kind == "local" ? "rk4" : Families.DefaultScheme(kind);
+    private static Stepper Scheme(string kind) => kind == "local" ? new Stepper.Rk4() : Families.DefaultScheme(kind);
 
     /// <summary>Synchronous progress (the training thread reports the step count at each epoch).</summary>
     private sealed class Progress(Action<long> steps) : IProgress<TrainingProgress>

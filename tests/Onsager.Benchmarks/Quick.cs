@@ -51,7 +51,7 @@ public static class Quick
         var g = Members.Grid(points);
         var model = Members.Get(member, g);
         using var m = Dynamics.Compile(model);
-        var stepper = Stepper.Parse(scheme);
+        var stepper = Onsager.Cli.Schemes.Parse(scheme);
         var u = RandomMembers.States(new Random(1), g, model.Fields, batch, 0.5);
         const double dt = 1e-3;
         using (var warm = NewDisposeScope()) Steppers.Step(m, stepper, u, dt);

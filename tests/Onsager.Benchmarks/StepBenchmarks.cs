@@ -23,7 +23,7 @@ public class StepBenchmarks
         var g = Members.Grid(Points);
         var m = Members.Get(Member, g);
         model = Dynamics.Compile(m);
-        stepper = Stepper.Parse(Scheme);
+        stepper = Onsager.Cli.Schemes.Parse(Scheme);
         u = RandomMembers.States(new Random(1), g, m.Fields, Batch, 0.5);
     }
 

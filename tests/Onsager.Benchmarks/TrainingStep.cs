@@ -34,7 +34,7 @@ public static class TrainingStep
                         {
                             using var scope = NewDisposeScope();
                             optimizer.ZeroGrad();
-                            Loss.Autoregressive(m, Stepper.Parse(scheme), w, 3, 1e-3).backward();
+                            Loss.Autoregressive(m, Onsager.Cli.Schemes.Parse(scheme), w, 3, 1e-3).backward();
                             optimizer.Step(1e-3);
                         }
                         // Warm-up: at least 3 steps and 2 s (the allocator takes a while to settle on a new size).

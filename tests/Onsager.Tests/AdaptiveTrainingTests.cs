@@ -72,7 +72,7 @@ public sealed class AdaptiveTrainingTests : IDisposable
         double h = grid.Lengths[0] / grid.Points[0];
         Assert.True(reader.Dataset.Dt * 0.69 / (h * h) >= 20);     // the initial mobility softplus(~0) = 0.69
         var local = Families.Local(grid, 1);
-        Assert.Equal("rk4-adaptive", Families.DefaultScheme("local"));
+        Assert.Equal("rk4-adaptive", Families.DefaultScheme("local").Name);
         var quick = new TrainingOptions
         {
             Scheme = Families.DefaultScheme("local"), Horizon = 2, WindowLength = 3, BatchSize = 4, StepsPerEpoch = 3, MaxEpochs = 2,
@@ -81,6 +81,6 @@ public sealed class AdaptiveTrainingTests : IDisposable
         var result = new Trainer(local, quick).Train(reader);
         Assert.True(double.IsFinite(result.BestValidationLoss));
         Assert.Equal(0, result.Rollbacks);
-        Assert.Throws<TrainingDivergedException>(() => new Trainer(local, quick with { Scheme = "rk4" }).Train(reader));
+        Assert.Throws<TrainingDivergedException>(() => new Trainer(local, quick with { Scheme = new Stepper.Rk4() }).Train(reader));
     }
 }

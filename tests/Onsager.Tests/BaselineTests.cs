@@ -28,7 +28,7 @@ public sealed class BaselineTests : IDisposable
 
     private static TrainingOptions Quick(int epochs) => new()
     {
-        Scheme = "euler", Horizon = 2, WindowLength = 3, BatchSize = 8, StepsPerEpoch = 5, MaxEpochs = epochs, LearningRate = 1e-2,
+        Scheme = new Stepper.Euler(), Horizon = 2, WindowLength = 3, BatchSize = 8, StepsPerEpoch = 5, MaxEpochs = epochs, LearningRate = 1e-2,
         ValidationWindows = 8, Seed = 3, Patience = 2,
     };
 
@@ -121,10 +121,10 @@ public sealed class BaselineTests : IDisposable
     {
         using var reader = DatasetReader.Open(SmallData());
         var field = Create("unconstrained", reader.Dataset.Grid);
-        foreach (var scheme in new[] { "dg", "sbdf1" })
+        foreach (var scheme in new Stepper[] { new Stepper.DiscreteGradient(), new Stepper.Sbdf1() })
         {
             var e = Assert.Throws<ArgumentException>(() => new Trainer(field, Quick(1) with { Scheme = scheme }).Train(reader));
-            Assert.Contains($"The scheme '{scheme}' steps a member", e.Message);
+            Assert.Contains($"The scheme '{scheme.Name}' steps a member", e.Message);
             Assert.Contains("euler", e.Message);
             Assert.Throws<ArgumentException>(() => Evaluator.Evaluate(field, reader, new EvaluationOptions { Scheme = scheme }));
         }

@@ -89,7 +89,7 @@ public class SteppersTests
         Assert.Contains("Step 7", e.Message);
         Assert.Contains("residual", e.Message);
         Assert.Throws<ArgumentException>(() => Steppers.Step(m, new Stepper.Euler(), u, -1));
-        Assert.Throws<ArgumentException>(() => Stepper.Parse("leapfrog"));
+        Assert.Contains("rk4-adaptive", Assert.Throws<Onsager.Cli.UsageException>(() => Onsager.Cli.Schemes.Parse("leapfrog")).Message);
     }
 
     [Fact]

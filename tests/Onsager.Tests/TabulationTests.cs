@@ -103,7 +103,7 @@ public sealed class TabulationTests
         Tensor[] Gradient(CompiledModel m, string scheme, int frames)
         {
             foreach (var p in m.parameters()) p.grad = null;
-            Loss.Autoregressive(m, Stepper.Parse(scheme), windows.narrow(1, 0, frames), frames - 1, 1e-3).backward();
+            Loss.Autoregressive(m, Onsager.Cli.Schemes.Parse(scheme), windows.narrow(1, 0, frames), frames - 1, 1e-3).backward();
             return m.parameters().Select(p => p.grad!.clone()).ToArray();
         }
         static double Distance(Tensor[] a, Tensor[] b) =>
@@ -124,7 +124,7 @@ public sealed class TabulationTests
         {
             using var noGrad = no_grad();
             for (int i = 0; i < parameters.Length; i++) parameters[i].add_(direction[i], alpha: eps);
-            double l = Loss.Autoregressive(tabulated, Stepper.Parse("euler"), windows.narrow(1, 0, 2), 1, 1e-3).ToDouble();
+            double l = Loss.Autoregressive(tabulated, Onsager.Cli.Schemes.Parse("euler"), windows.narrow(1, 0, 2), 1, 1e-3).ToDouble();
             for (int i = 0; i < parameters.Length; i++) parameters[i].add_(direction[i], alpha: -eps);
             return l;
         }

@@ -29,7 +29,7 @@ public sealed class TrainingTests : IDisposable
 
     private static TrainingOptions Quick(int epochs = 10) => new()
     {
-        Scheme = "dg", Horizon = 2, WindowLength = 3, BatchSize = 8, StepsPerEpoch = 5, MaxEpochs = epochs, LearningRate = 1e-2,
+        Scheme = new Stepper.DiscreteGradient(), Horizon = 2, WindowLength = 3, BatchSize = 8, StepsPerEpoch = 5, MaxEpochs = epochs, LearningRate = 1e-2,
         ValidationWindows = 8, Seed = 3, Patience = 2,
     };
 
@@ -68,7 +68,7 @@ public sealed class TrainingTests : IDisposable
         double dt = 1e-3;
         foreach (var name in new[] { "euler", "rk2", "rk3", "rk4", "sbdf1" })
         {
-            var s = Stepper.Parse(name);
+            var s = Onsager.Cli.Schemes.Parse(name);
             double err = (TrainingSteps.Step(m, s, u, dt) - Steppers.Step(m, s, u, dt).State).abs().max().item<double>();
             Assert.True(err < 1e-12, $"{name}: {err}");
         }
@@ -155,7 +155,7 @@ public sealed class TrainingTests : IDisposable
         DatasetWriter.Generate(Recipes.With(Recipes.Get("burgers"), frames: 12, points: 32), 12, 2, path);
         using var reader = DatasetReader.Open(path);
         var local = Families.Local(reader.Dataset.Grid, 1);
-        var result = new Trainer(local, Quick(3) with { Scheme = "rk4" }).Train(reader);
+        var result = new Trainer(local, Quick(3) with { Scheme = new Stepper.Rk4() }).Train(reader);
         Assert.True(double.IsFinite(result.BestValidationLoss));
         Assert.All(Laws.Check(result.Model), l => Assert.True(l.Passed, $"{l.Name}: {l.FirstViolation}"));
         var e = Assert.Throws<ArgumentException>(() => new Trainer(local, Quick(1)).Train(reader));
