@@ -39,7 +39,7 @@ public sealed record LawOptions(int Seed = 0, int Batch = 2, int Probes = 4, dou
 /// runs every law on a member; <see cref="CheckDissipation"/>, <see cref="CheckConservation"/> and
 /// <see cref="CheckEnergyTerm"/> run them on a user's new primitive.
 /// </summary>
-public static class Laws
+public static partial class Laws
 {
     public static ImmutableArray<string> Names { get; } =
     [
