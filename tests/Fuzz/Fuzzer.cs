@@ -124,7 +124,7 @@ public static class Fuzzer
 
     private static FuzzCase RunCase(int i, int seed, List<Base> bases, string workDir, TimeSpan limit)
     {
-        var rng = new Random(HashCode.Combine(seed, i, 0x5eed));
+        var rng = new Random(unchecked(seed * 1_000_003 + i * 7919 + 17));                 // not HashCode.Combine: it is salted per process
         var b = bases[rng.Next(bases.Count)];
         var target = System.IO.Path.Combine(workDir, $"case-{i % 4}");
         if (Directory.Exists(target)) Directory.Delete(target, true);
