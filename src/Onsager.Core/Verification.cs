@@ -14,8 +14,8 @@ public sealed record VerificationOptions(int RandomMembers = 200, int Seed = 0, 
     public int Parallelism { get; init => field = value >= 1 ? value : throw new ArgumentException($"Parallelism is at least 1, got {value}."); } = 1;
 
     /// <summary>The time budget of one DG step in `verify` (seconds, <see cref="DgOptions.MaxStepSeconds"/>): 50 times the
-    /// slowest members that converge in a few tenths of a second, and what keeps `verify --random 1000 --scheme dg --dt 1000`
-    /// under 30 minutes on two cores (docs/reliability.md). A step cut by it is counted as unconverged, never as a violation.</summary>
+    /// median member at dt = 1e3, and what keeps `verify --random 1000 --scheme dg --dt 1000` under 30 minutes on two cores
+    /// (docs/reliability.md). A step cut by it is counted as unconverged, never as a violation.</summary>
     public const double DefaultStepSeconds = 15;
 
     /// <summary>How many random members `verify --dg-laws` checks the DG laws on (the first ones, seeded).</summary>
