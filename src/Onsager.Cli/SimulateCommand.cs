@@ -21,8 +21,10 @@ public static class SimulateCommand
               states. Saves frame 0 and every K-th step (K divides N). FILE ending in .npz writes an .npz, else HDF5,
               in the reference layout (u_sol_all float32 (samples, frames, grid..., fields), t_coord, x_coord, pde_info)
               plus diagnostics/energy and diagnostics/dissipation_rate (samples, frames), diagnostics/mass (samples,
-              frames, fields) and the solver statistics in pde_info/solver_*. A DG step that does not converge is an
-              error naming the step and residual (exit 1) and nothing is written.
+              frames, fields) and the solver statistics in pde_info/solver_*. A DG step that does not converge (its
+              iteration or time budget spent) is an error naming the step and residual (exit 1) and nothing is
+              written; so is an explicit rollout that blows up (NaN, or a sample's energy rising above its start by
+              more than |E(u0)|). A step running longer than 5 s prints a line to stderr every 5 s.
         """;
 
     public static int Run(Arguments a, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
@@ -63,7 +65,7 @@ public static class SimulateCommand
         Trajectory traj;
         try
         {
-            traj = new Simulator(model, stepper).RunAsync(initial, batch, dt, steps, saveEvery, progress, cancel).GetAwaiter().GetResult();
+            traj = new Simulator(model, stepper).RunAsync(initial, batch, dt, steps, saveEvery, progress, cancel, line => stderr.WriteLine(line)).GetAwaiter().GetResult();
         }
         catch (StepFailedException e)
         {

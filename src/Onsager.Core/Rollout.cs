@@ -24,9 +24,34 @@ public sealed record RolloutFrames(ImmutableArray<Tensor> States, double[,]? Ene
 /// <summary>Rolls compiled members forward with any stepper (pure apart from progress reports).</summary>
 public static class Rollout
 {
+    /// <summary>An explicit rollout stops (<see cref="StepFailedException.BlowUp"/>) when a sample's energy rises above its
+    /// initial value by more than this times |E(u0)| (the batch's largest |E(u0)| 1e-6 times, at least, so that a state
+    /// of zero energy is not judged by round-off), or when a state holds NaN or Inf. A member's energy never rises in
+    /// exact time; explicit schemes past their stability limit raise it without bound (6.5e137 in issue 16).</summary>
+    public const double BlowUpTolerance = 1.0;
+
+    /// <summary>Throws <see cref="StepFailedException.BlowUp"/> when an explicit step <paramref name="n"/> left non-finite values
+    /// or (with energies, per sample) raised the energy above its start by more than <see cref="BlowUpTolerance"/>.</summary>
+    internal static void CheckExplicit(Stepper stepper, double dt, int n, Tensor u, double[]? start, double[]? now)
+    {
+        if (!stepper.IsExplicit) return;
+        if (!u.isfinite().all().item<bool>())
+            throw StepFailedException.BlowUp(n, stepper, dt, "the state holds NaN or Inf");
+        if (start is null || now is null) return;
+        double largest = start.Max(Math.Abs);
+        for (int b = 0; b < start.Length; b++)
+        {
+            double allowance = BlowUpTolerance * Math.Max(Math.Abs(start[b]), 1e-6 * largest) + 1e-300;
+            if (!double.IsFinite(now[b]) || now[b] - start[b] > allowance)
+                throw StepFailedException.BlowUp(n, stepper, dt,
+                    FormattableString.Invariant($"the energy of sample {b} rose from {start[b]:G4} to {now[b]:G4} (more than {BlowUpTolerance:G3} x |E(u0)|)"));
+        }
+    }
+
     /// <summary>
-    /// A rollout for evaluation: never throws on divergence (the error statistic clamps it) and counts unconverged
-    /// discrete-gradient steps instead of failing, so one bad sample does not hide the others.
+    /// A rollout for evaluation: counts unconverged discrete-gradient steps instead of failing, so one bad sample does not
+    /// hide the others (the error statistic clamps a diverged one). An explicit scheme that blows up stops with
+    /// <see cref="StepFailedException.BlowUp"/> (see <see cref="BlowUpTolerance"/>).
     /// </summary>
     public static RolloutFrames Frames(ICompiledVectorField f, Stepper stepper, Tensor u0, double dt, int steps, CancellationToken cancel = default)
     {
@@ -47,6 +72,8 @@ public static class Rollout
             for (int b = 0; b < batch; b++) energy[b, n] = e[b];
         }
         Record(0);
+        double[]? Energies(int n) => energy is null ? null : Enumerable.Range(0, (int)batch).Select(b => energy[b, n]).ToArray();
+        var start = Energies(0);
         for (int n = 1; n <= steps; n++)
         {
             cancel.ThrowIfCancellationRequested();
@@ -58,13 +85,15 @@ public static class Rollout
                 u = r.State.detach().MoveToOuterDisposeScope();
             }
             Record(n);
+            CheckExplicit(stepper, dt, n, u, start, Energies(n));
         }
         return new RolloutFrames(states.MoveToImmutable(), energy, unconverged);
     }
 
     /// <param name="saveEvery">Save a frame every this many steps (the initial state is frame 0).</param>
+    /// <param name="stepStarting">Called with n as step n (1-based) starts: a caller's sign-of-life hook.</param>
     public static Trajectory Run(CompiledModel m, Stepper stepper, Tensor u0, double dt, int steps, int saveEvery = 1,
-                                 IProgress<RolloutProgress>? progress = null, CancellationToken cancel = default)
+                                 IProgress<RolloutProgress>? progress = null, CancellationToken cancel = default, Action<int>? stepStarting = null)
     {
         if (steps < 0) throw new ArgumentException($"The number of steps must be non-negative, got {steps}.");
         if (saveEvery < 1) throw new ArgumentException($"saveEvery must be at least 1, got {saveEvery}.");
@@ -75,16 +104,21 @@ public static class Rollout
         var u = u0.to(ScalarType.Float64).detach();
         void Save(double t) { frames.Add(u.clone()); times.Add(t); }
         Save(0);
+        double[]? Energy() { using var noGrad = no_grad(); using var scope = NewDisposeScope(); return m.Energy(u).data<double>().ToArray(); }
+        var start = stepper.IsExplicit ? Energy() : null;
         for (int n = 1; n <= steps; n++)
         {
             cancel.ThrowIfCancellationRequested();
+            stepStarting?.Invoke(n);
             using (var scope = NewDisposeScope())
             {
                 var r = Steppers.Step(m, stepper, u, dt, n);
                 iterations += r.Iterations; worst = Math.Max(worst, r.Residual); substeps += r.Substeps;
+                CheckExplicit(stepper, dt, n, r.State, null, null);
                 if (!r.State.isfinite().all().item<bool>()) throw new StepFailedException(n, double.NaN, r.Iterations, dt);
                 u = r.State.MoveToOuterDisposeScope();
             }
+            if (start is not null) CheckExplicit(stepper, dt, n, u, start, Energy());
             if (n % saveEvery == 0 || n == steps)
             {
                 Save(n * dt);

@@ -7,7 +7,7 @@ namespace Onsager;
 /// The discrete laws of a time stepper on a member (docs/theory.md, section 8), run by <c>onsager verify</c> and the properties:
 /// the DG identity E(u+) - E(u) = -dt &lt;dbarE, Mbar dbarE&gt;_h, no rise of E, conservation of E when M is absent and
 /// of mass when M 1 = W 1 = 0, reversibility when M is absent (Kbar at the midpoint). A step whose solve does not
-/// converge counts as unconverged and as a violation of every law that needed it. A step (or a law's measurement) that
+/// converge counts as unconverged (apart from the violations, which are among converged steps only). A step (or a law's measurement) that
 /// throws is reported as <see cref="Crashed"/>, not as a violation of any law: a crash shows nothing about the laws.
 /// </summary>
 public static class SchemeLaws
@@ -194,7 +194,9 @@ public static class SchemeLaws
         {
             checks++;
             if (double.IsNaN(margin)) margin = double.PositiveInfinity;
-            if (!converged) { violations++; first ??= $"unconverged step; {what}"; worst = Math.Max(worst, margin); return; }
+            // An unconverged step is counted apart (LawResult.Unconverged), not judged: its state is not the scheme's step, so
+            // its margin says nothing about the law, and a law violation means one among converged steps only.
+            if (!converged) return;
             worst = Math.Max(worst, margin);
             if (margin > 1) { violations++; first ??= $"{what} (margin {margin:G3})"; }
         }

@@ -29,7 +29,7 @@ public abstract partial record Stepper
         public override StepResult Step(ICompiledVectorField f, Tensor u, double dt, int stepIndex = 0)
         {
             var r = TryStep(f, u, dt);
-            if (!r.Converged) throw new StepFailedException(stepIndex, r.Residual, r.Iterations, dt);
+            if (!r.Converged) throw new StepFailedException(stepIndex, r.Residual, r.Iterations, dt, r.OutOfTime ? Options.MaxStepSeconds : null);
             return r;
         }
 

@@ -41,6 +41,20 @@ public sealed record DgOptions(NonlinearSolver Solver = NonlinearSolver.Newton, 
     /// (docs/benchmarks.md, "Time stepping", item 10).</summary>
     public const int DefaultStepIterations = 10_000;
 
+    /// <summary>The default time budget of one step (seconds; see <see cref="MaxStepSeconds"/>): far above any step that
+    /// converges (docs/reliability.md), so only a member that would otherwise grind on for many minutes meets it.</summary>
+    public const double DefaultStepSeconds = 300;
+
+    /// <summary>A wall-clock budget of one step over every solve of its continuation and march, besides the deterministic
+    /// <see cref="MaxStepIterations"/>: a step still unsolved when it runs out ends unconverged (flagged
+    /// <see cref="StepResult.OutOfTime"/>). Null: no time limit. Positive and finite when set.</summary>
+    public double? MaxStepSeconds
+    {
+        get;
+        init => field = value is null || (value > 0 && double.IsFinite(value.Value)) ? value
+            : throw new ArgumentException($"A DG step's time budget must be positive and finite seconds, got {value}.");
+    } = DefaultStepSeconds;
+
     public static DgOptions Default { get; } = new();
 
     /// <summary>Receives one line per nonlinear solve and per composed step (dt, iterations, distances); null (silent) by

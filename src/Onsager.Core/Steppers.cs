@@ -9,6 +9,8 @@ namespace Onsager;
 public sealed record StepResult(Tensor State, int Iterations, double Residual, bool Converged, int Substeps, Tensor? Dissipated = null)
 {
     public ImmutableArray<Substep> Path { get; init; } = [];
+    /// <summary>The step ended unconverged because its time budget (<see cref="DgOptions.MaxStepSeconds"/>) ran out.</summary>
+    public bool OutOfTime { get; init; }
 }
 
 /// <summary>One DG substep of a composed step: from <paramref name="From"/>, of size <paramref name="H"/>, to <paramref name="To"/>,
@@ -16,14 +18,35 @@ public sealed record StepResult(Tensor State, int Iterations, double Residual, b
 /// so the laws hold substep by substep (and the composition's rise is at most the sum of theirs).</summary>
 public sealed record Substep(Tensor From, double H, Tensor To, Tensor Dissipated);
 
-/// <summary>A discrete-gradient solve that did not converge even after splitting: an error, never a silent continue.</summary>
-public sealed class StepFailedException(int step, double residual, int iterations, double dt)
-    : Exception(double.IsNaN(residual)
-        ? $"Step {step}: the state became NaN or infinite (residual NaN, dt = {dt:G3})."
-        : $"Step {step}: the discrete-gradient solve did not converge (relative residual {residual:G3} after {iterations} iterations, dt = {dt:G3}, after continuation and splitting).")
+/// <summary>A discrete-gradient solve that did not converge even after splitting, or an explicit rollout that blew up
+/// (<see cref="BlowUp"/>): an error, never a silent continue.</summary>
+public sealed class StepFailedException : Exception
 {
-    public int Step { get; } = step;
-    public double Residual { get; } = residual;
+    public int Step { get; }
+    public double Residual { get; }
+
+    public StepFailedException(int step, double residual, int iterations, double dt, double? outOfTimeSeconds = null)
+        : base(double.IsNaN(residual)
+            ? $"Step {step}: the state became NaN or infinite (residual NaN, dt = {dt:G3})."
+            : outOfTimeSeconds is double seconds
+            ? $"Step {step}: the discrete-gradient solve did not converge within its time budget of {seconds:G3} s (relative residual {residual:G3} after {iterations} iterations, dt = {dt:G3}); a smaller dt converges faster."
+            : $"Step {step}: the discrete-gradient solve did not converge (relative residual {residual:G3} after {iterations} iterations, dt = {dt:G3}, after continuation and splitting).")
+    {
+        Step = step;
+        Residual = residual;
+    }
+
+    private StepFailedException(int step, string message) : base(message)
+    {
+        Step = step;
+        Residual = double.NaN;
+    }
+
+    /// <summary>An explicit rollout that blew up at <paramref name="step"/> (<paramref name="what"/>: the energy's rise or the
+    /// non-finite values); the message suggests the discrete-gradient scheme, whose energy never rises.</summary>
+    public static StepFailedException BlowUp(int step, Stepper stepper, double dt, string what) =>
+        new(step, $"Step {step}: the explicit {stepper.Name} rollout blew up at dt = {dt:G3}: {what}. " +
+                  "Use --scheme dg (the discrete-gradient step, whose energy never rises at any dt) or a smaller dt.");
 }
 
 /// <summary>Time steppers applied to compiled members. Pure functions of (member, state, dt).</summary>
@@ -98,7 +121,9 @@ public static class Steppers
         using var scope = NewDisposeScope();
         // The Fourier symbols of K and L, once per step: every solve of the march and its continuation uses them.
         var fourier = FourierSymbols.Of(m);
-        var first = DgSolve(m, o, fourier, u, dt);
+        // The time budget as a deadline on the Stopwatch clock, checked between iterations and between solves.
+        long deadline = o.MaxStepSeconds is double seconds ? System.Diagnostics.Stopwatch.GetTimestamp() + (long)Math.Min(seconds * System.Diagnostics.Stopwatch.Frequency, long.MaxValue / 4) : long.MaxValue;
+        var first = DgSolve(m, o, fourier, u, dt, deadline: deadline);
         if (first.Converged) return Keep(first);
         int iterations = first.Iterations, substeps = 0;
         double done = 0;
@@ -108,11 +133,12 @@ public static class Steppers
         while (done < dt)
         {
             double remaining = dt - done;
-            var (reached, h, work) = DgContinuation(m, o, fourier, state, remaining, Math.Min(start, remaining), o.MaxStepIterations - iterations);
+            if (Past(deadline)) return Result(false, first.Residual, Math.Max(substeps, 1), outOfTime: true);
+            var (reached, h, work) = DgContinuation(m, o, fourier, state, remaining, Math.Min(start, remaining), o.MaxStepIterations - iterations, deadline);
             iterations += work;
             start = 2 * h;                                                       // step-size control: try twice the last substep next
             if (reached is null || substeps + 1 > o.MaxSubsteps)
-                return Result(false, reached?.Residual ?? first.Residual, Math.Max(substeps, 1));
+                return Result(false, reached?.Residual ?? first.Residual, Math.Max(substeps, 1), outOfTime: Past(deadline));
             path.Add(new Substep(state, Math.Min(h, remaining), reached.State, reached.Dissipated!));
             state = reached.State;
             substeps++;
@@ -123,7 +149,7 @@ public static class Steppers
         return Result(true, 0, substeps);
 
         // The result's tensors (the path's states included) outlive this scope, each moved out once; u stays where it was.
-        StepResult Result(bool converged, double residual, int count)
+        StepResult Result(bool converged, double residual, int count, bool outOfTime = false)
         {
             o.Trace?.Invoke(FormattableString.Invariant($"march dt {dt:G3}: {count} substeps, {iterations} iterations, converged {converged}"));
             var moved = new HashSet<Tensor>(ReferenceEqualityComparer.Instance) { u };
@@ -131,7 +157,7 @@ public static class Steppers
             // The step dissipates what its substeps did, summed in order.
             var dissipated = path.Aggregate(zeros(u.shape[0], u.dtype, u.device), (sum, s) => sum.Plus(s.Dissipated));
             var steps = path.Select(s => new Substep(Out(s.From), s.H, Out(s.To), Out(s.Dissipated))).ToImmutableArray();
-            return new StepResult(Out(state), iterations, residual, converged, count, Out(dissipated)) { Path = steps };
+            return new StepResult(Out(state), iterations, residual, converged, count, Out(dissipated)) { Path = steps, OutOfTime = outOfTime };
         }
     }
 
@@ -149,15 +175,16 @@ public static class Steppers
     /// start / <see cref="ContinuationRange"/> converged. Stops trying new step sizes once <paramref name="budget"/> nonlinear
     /// iterations are spent (one solve may overshoot it by at most <see cref="DgOptions.MaxIterations"/>).
     /// </summary>
-    private static (StepResult? Reached, double H, int Iterations) DgContinuation(CompiledModel m, DgOptions o, FourierSymbols? fourier, Tensor u, double dt, double start, int budget)
+    private static (StepResult? Reached, double H, int Iterations) DgContinuation(CompiledModel m, DgOptions o, FourierSymbols? fourier, Tensor u, double dt, double start, int budget,
+                                                                                  long deadline)
     {
         using var scope = NewDisposeScope();
         int iterations = 0;
         StepResult? at = null;
         double h = start;
-        for (int j = 1; h >= start / ContinuationRange && iterations < budget; j++)
+        for (int j = 1; h >= start / ContinuationRange && iterations < budget && !Past(deadline); j++)
         {
-            var r = DgSolve(m, o, fourier, u, h);
+            var r = DgSolve(m, o, fourier, u, h, deadline: deadline);
             iterations += r.Iterations;
             if (r.Converged) { at = r; break; }
             h /= j == 1 ? 2 : 4;
@@ -166,14 +193,14 @@ public static class Steppers
         // Guesses for the next h: the secant through the last two solutions (linear in h; from u at h = 0 the first time),
         // then the last solution itself (right where the solution saturates in h, as a gradient flow nears equilibrium).
         var before = u; double hBefore = 0;
-        while (h < dt && iterations < budget)
+        while (h < dt && iterations < budget && !Past(deadline))
         {
             StepResult? next = null;
             foreach (var (factor, secant) in new[] { (2.0, true), (2.0, false), (1.25, false) })
             {
                 double target = Math.Min(dt, h * factor);
                 var guess = secant ? at.State.Plus((at.State - before).Times((target - h) / (h - hBefore))) : at.State;
-                var r = DgSolve(m, o, fourier, u, target, guess);
+                var r = DgSolve(m, o, fourier, u, target, guess, deadline);
                 iterations += r.Iterations;
                 if (r.Converged) { next = r; hBefore = h; h = target; break; }
             }
@@ -279,7 +306,10 @@ public static class Steppers
 
     private static double Norm(Tensor t) => t.norm().item<double>();
 
-    private static StepResult DgSolve(CompiledModel m, DgOptions o, FourierSymbols? fourier, Tensor u, double dt, Tensor? guess = null)
+    /// <summary>Whether a step's deadline (a <see cref="System.Diagnostics.Stopwatch"/> timestamp) has passed.</summary>
+    private static bool Past(long deadline) => deadline != long.MaxValue && System.Diagnostics.Stopwatch.GetTimestamp() > deadline;
+
+    private static StepResult DgSolve(CompiledModel m, DgOptions o, FourierSymbols? fourier, Tensor u, double dt, Tensor? guess = null, long deadline = long.MaxValue)
     {
         using var scope = NewDisposeScope();
         // Predictor: the given guess, else the linearly implicit step with dbarE_N frozen at u (u itself if its linear solve fails).
@@ -314,7 +344,7 @@ public static class Steppers
             atFloor = d.Finite && d.State <= StagnationFactor * Math.Max(o.Tolerance, floor) && (o.EnergyTolerance is not double et || d.Energy <= et);
             return atFloor;
         }
-        for (; it < o.MaxIterations && !Within(o, d) && d.Finite; it++)
+        for (; it < o.MaxIterations && !Within(o, d) && d.Finite && !Past(deadline); it++)
         {
             Tensor? next;
             // Each iteration's temporaries die with it: a rollout or a law run makes thousands of iterations.

@@ -10,6 +10,14 @@ public sealed record VerificationOptions(int RandomMembers = 200, int Seed = 0, 
                                          RandomMemberOptions? Generator = null, ImmutableArray<(Stepper Stepper, double Dt)> Schemes = default,
                                          bool AlgebraLaws = true, int? SchemeRandomMembers = null)
 {
+    /// <summary>How many members are checked at once (each on its own thread; the result does not depend on it). At least 1.</summary>
+    public int Parallelism { get; init => field = value >= 1 ? value : throw new ArgumentException($"Parallelism is at least 1, got {value}."); } = 1;
+
+    /// <summary>The time budget of one DG step in `verify` (seconds, <see cref="DgOptions.MaxStepSeconds"/>): 50 times the
+    /// median member at dt = 1e3, and what keeps `verify --random 1000 --scheme dg --dt 1000` under 30 minutes on two cores
+    /// (docs/reliability.md). A step cut by it is counted as unconverged, never as a violation.</summary>
+    public const double DefaultStepSeconds = 15;
+
     /// <summary>How many random members `verify --dg-laws` checks the DG laws on (the first ones, seeded).</summary>
     public const int DefaultSchemeRandomMembers = 200;
 
@@ -26,12 +34,14 @@ public sealed record VerificationReport(int Members, ImmutableArray<LawResult> L
 {
     public int Checks => Laws.Sum(l => l.Checks);
     public int Violations => Laws.Sum(l => l.Violations);
-    /// <summary>Time steps whose solve did not converge (each also counts as a violation of every law that needed it).</summary>
+    /// <summary>Time steps whose solve did not converge: counted apart, not judged (<see cref="Violations"/> are among converged steps).</summary>
     public int Unconverged => Laws.Where(l => l.Name.StartsWith("step-no-energy-rise", StringComparison.Ordinal) || l.Name.StartsWith("step-reversible", StringComparison.Ordinal))
                                   .Sum(l => l.Unconverged);
     /// <summary>Checks whose step (or measurement) threw (<see cref="SchemeLaws.Crashed"/>): each also counts as a violation.</summary>
     public int Crashed => Laws.Where(l => l.Name.StartsWith(SchemeLaws.Crashed, StringComparison.Ordinal)).Sum(l => l.Violations);
     public bool Passed => Violations == 0;
+    /// <summary>The member that took longest, and its seconds (null for no members).</summary>
+    public (string Member, double Seconds)? Slowest { get; init; }
 }
 
 /// <summary>Progress of a verification run.</summary>
@@ -56,25 +66,47 @@ public static class Verification
         }
     }
 
-    public static VerificationReport Run(VerificationOptions o, IProgress<VerificationProgress>? progress = null, CancellationToken cancel = default)
+    /// <param name="track">Called as member i (of the total, by name) starts; the handle it returns is disposed when the
+    /// member is done: a caller's sign-of-life hook.</param>
+    public static VerificationReport Run(VerificationOptions o, IProgress<VerificationProgress>? progress = null, CancellationToken cancel = default,
+                                         Func<int, int, string, IDisposable>? track = null)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var members = Members(o).ToList();
-        var results = new List<LawResult>();
+        var perMember = new ImmutableArray<LawResult>[members.Count];
+        var seconds = new double[members.Count];
         int known = members.Count(x => !x.Name.StartsWith("random:", StringComparison.Ordinal));
-        for (int i = 0; i < members.Count; i++)
+        int done = 0;
+        void Check(int i)
         {
             cancel.ThrowIfCancellationRequested();
             var (name, build) = members[i];
+            using var tracked = track?.Invoke(i, members.Count, name);
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
             var laws = o.Laws ?? LawOptions.Default;
             var model = build();
             var r = o.AlgebraLaws ? Laws.Check(model, laws with { Seed = laws.Seed + i }) : [];
             bool schemes = !name.StartsWith("random:", StringComparison.Ordinal) || o.SchemeRandomMembers is not int limit || i - known < limit;
             if (schemes)
                 foreach (var (stepper, dt) in o.EffectiveSchemes) r = r.AddRange(SchemeLaws.Check(model, stepper, dt, laws.Seed + i));
-            results.AddRange(r.Select(x => x.FirstViolation is null ? x : x with { FirstViolation = $"{name}: {x.FirstViolation}" }));
-            progress?.Report(new VerificationProgress(i + 1, members.Count, name));
+            seconds[i] = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+            perMember[i] = r.Select(x => x.FirstViolation is null ? x : x with { FirstViolation = $"{name}: {x.FirstViolation}" }).ToImmutableArray();
+            progress?.Report(new VerificationProgress(Interlocked.Increment(ref done), members.Count, name));
         }
-        return new VerificationReport(members.Count, LawResult.Summarize(results), watch.Elapsed);
+        if (o.Parallelism == 1)
+            for (int i = 0; i < members.Count; i++) Check(i);
+        else
+            try { Parallel.For(0, members.Count, new ParallelOptions { MaxDegreeOfParallelism = o.Parallelism, CancellationToken = cancel }, Check); }
+            catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            }
+        // In member order whatever the parallelism, so that the first violation named is the same.
+        var results = perMember.SelectMany(r => r).ToList();
+        int slowest = members.Count == 0 ? -1 : Array.IndexOf(seconds, seconds.Max());
+        return new VerificationReport(members.Count, LawResult.Summarize(results), watch.Elapsed)
+        {
+            Slowest = slowest < 0 ? null : (members[slowest].Name, seconds[slowest]),
+        };
     }
 }

@@ -109,8 +109,10 @@ public sealed record Dataset(
     public string? KnownMember => Notes.TryGetValue("known_member", out var k) && !string.IsNullOrEmpty(k)
         ? KnownMembers.Names.Contains(k) ? k : throw new DatasetException(Path, $"pde_info/known_member '{k}' is not a known member (known: {string.Join(", ", KnownMembers.Names)})")
         : null;
-    public ImmutableArray<string> FieldNames => Notes.TryGetValue("fields", out var f) && f is not null && f.Split(',').Length == Fields
-        ? [.. f.Split(',')] : Enumerable.Range(0, Fields).Select(i => $"field{i}").ToImmutableArray();
+    /// <summary>pde_info/fields split at commas when it names every field (none empty), else field0, field1, ...</summary>
+    public ImmutableArray<string> FieldNames => Notes.TryGetValue("fields", out var f) && f is not null && f.Split(',') is var names
+                                                && names.Length == Fields && names.All(n => n.Length > 0)
+        ? [.. names] : Enumerable.Range(0, Fields).Select(i => $"field{i}").ToImmutableArray();
 
     public DatasetSplit ReferenceSplit(int seed = 0) => Split(checked((int)Samples), seed) with
     {
@@ -268,16 +270,16 @@ public static class NpzLayout
         if (!a.TryGetValue("u_sol_all", out var u)) throw new DatasetException(path, "missing dataset 'u_sol_all'");
         if (u.Data is not (float[] or double[])) throw new DatasetException(path, $"unsupported dtype of 'u_sol_all': {u.Descr} (expected float32 or float64)");
         if (u.Shape.Length is not (4 or 5)) throw new DatasetException(path, $"wrong rank of 'u_sol_all': {u.Shape.Length}");
-        if (!a.TryGetValue("t_coord", out var tArr)) throw new DatasetException(path, "missing dataset 't_coord'");
-        var t = tArr.AsDoubles();
+        if (u.Shape.Any(d => d < 1)) throw new DatasetException(path, $"empty axis in 'u_sol_all' shape ({string.Join(", ", u.Shape)})");
+        Hdf5.CheckBudget(path, $"one trajectory of 'u_sol_all' (shape ({string.Join(", ", u.Shape)}))", u.Shape.Skip(1).Aggregate(1.0, (x, y) => x * y) * sizeof(float));
+        var t = Vector(path, a, "t_coord");
         if (t.Length != u.Shape[1]) throw new DatasetException(path, $"'t_coord' has {t.Length} entries but 'u_sol_all' has {u.Shape[1]} frames");
         Validation.UniformTimes(path, t);
         string[] names = u.Shape.Length == 4 ? ["x_coord"] : ["x_coord", "y_coord"];
         var coords = ImmutableArray.CreateBuilder<double[]>();
         for (int i = 0; i < names.Length; i++)
         {
-            if (!a.TryGetValue(names[i], out var xa)) throw new DatasetException(path, $"missing dataset '{names[i]}'");
-            var x = xa.AsDoubles();
+            var x = Vector(path, a, names[i]);
             if (x.Length != u.Shape[2 + i]) throw new DatasetException(path, $"'{names[i]}' has {x.Length} entries but axis {2 + i} of 'u_sol_all' has {u.Shape[2 + i]}");
             Validation.PeriodicGrid(path, names[i], x);
             coords.Add(x);
@@ -290,6 +292,15 @@ public static class NpzLayout
         Validation.TimeStep(path, t, scalars);
         var coefs = a.Keys.Where(k => k.StartsWith("coef/u_ic/")).Select(k => k["coef/u_ic/".Length..]).ToImmutableArray();
         return new Hdf5.FileMeta(path, u.Shape, u.Data is double[], t, coords.ToImmutable(), scalars, notes, coefs);
+    }
+
+    /// <summary>A numeric vector entry (t_coord, x_coord, y_coord), or an error naming it.</summary>
+    private static double[] Vector(string path, ImmutableSortedDictionary<string, NpyArray> a, string name)
+    {
+        if (!a.TryGetValue(name, out var v)) throw new DatasetException(path, $"missing dataset '{name}'");
+        if (v.Data is string[]) throw new DatasetException(path, $"'{name}' holds text, not numbers");
+        if (v.Shape.Length != 1) throw new DatasetException(path, $"wrong rank of '{name}': {v.Shape.Length}, expected 1");
+        return v.AsDoubles();
     }
 }
 
@@ -446,6 +457,8 @@ public sealed class DatasetReader : IDisposable
         if (npz is not null)
         {
             if (!npz.TryGetValue($"coef/u_ic/{name}", out var a)) throw new DatasetException(Dataset.Path, $"missing dataset 'coef/u_ic/{name}'");
+            if (a.Data is string[] || a.Shape.Length is not (1 or 2))
+                throw new DatasetException(Dataset.Path, $"'coef/u_ic/{name}' is not a numeric (samples, length) array (shape ({string.Join(", ", a.Shape)}))");
             var d = a.AsDoubles();
             int rows = (int)a.Shape[0], cols = a.Shape.Length > 1 ? (int)a.Shape[1] : 1;
             var m = new double[rows, cols];

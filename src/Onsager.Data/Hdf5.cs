@@ -78,6 +78,40 @@ public static class Hdf5
         catch (Exception e) when (e is not DatasetException) { throw new DatasetException(path, $"cannot be read as HDF5: {e.Message}", e); }
     }
 
+    /// <summary>The most bytes one read of a dataset's values may allocate: one trajectory (or a coordinate array) larger
+    /// than this is refused before anything is read. Half the memory available to the process, at most what one float32
+    /// array can hold.</summary>
+    public static long MemoryBudget => Math.Min((long)Array.MaxLength * sizeof(float), Math.Max(1L << 28, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2));
+
+    /// <summary>How many times its size in the file a compressed (chunked) dataset may declare: deflate of constant data
+    /// reaches about 1000.</summary>
+    private const double CompressionBound = 1100;
+
+    /// <summary>
+    /// Checks a dataset's declared shape against the file before anything is read: every extent at least 1 and below
+    /// 2^53, and its bytes no more than the file holds (contiguous or compact storage) or could hold compressed
+    /// (chunked storage, <see cref="CompressionBound"/> times the file). A corrupt shape (a flipped bit, 1e9 samples in a
+    /// 19 KB file) is thus an error at once, not minutes of reading fill values.
+    /// </summary>
+    internal static void CheckExtent(string path, string name, IH5Dataset d)
+    {
+        var dims = d.Space.Dimensions;
+        string shape = $"({string.Join(", ", dims)})";
+        if (dims.Any(x => x > (1UL << 53))) throw new DatasetException(path, $"'{name}' declares an impossible shape {shape}: a corrupt file");
+        double bytes = dims.Aggregate(1.0, (a, x) => a * x) * Math.Max(1, (int)d.Type.Size);
+        long fileBytes = new FileInfo(path).Length;
+        bool stored = d.Layout.Class is H5DataLayoutClass.Compact or H5DataLayoutClass.Contiguous;
+        if (stored ? bytes > fileBytes : bytes > CompressionBound * fileBytes)
+            throw new DatasetException(path, $"'{name}' declares shape {shape} ({bytes:G4} bytes), more than the file's {fileBytes} bytes {(stored ? "hold" : "could hold compressed")}: a corrupt or truncated file");
+    }
+
+    /// <summary>Throws when one read of <paramref name="bytes"/> would exceed <see cref="MemoryBudget"/>.</summary>
+    internal static void CheckBudget(string path, string what, double bytes)
+    {
+        if (bytes > MemoryBudget)
+            throw new DatasetException(path, $"{what} needs {bytes / (1 << 20):F0} MB in memory, more than the budget of {MemoryBudget >> 20} MB");
+    }
+
     internal static FileMeta ReadMeta(NativeFile f, string path)
     {
         try
@@ -86,10 +120,12 @@ public static class Hdf5
             var u = f.Dataset("u_sol_all");
             if (u.Type.Class != H5DataTypeClass.FloatingPoint || u.Type.Size is not (4 or 8))
                 throw new DatasetException(path, $"unsupported dtype of 'u_sol_all': {u.Type.Class} of {u.Type.Size} bytes (expected float32 or float64)");
+            CheckExtent(path, "u_sol_all", u);
             var dims = u.Space.Dimensions.Select(x => (long)x).ToImmutableArray();
             if (dims.Length is not (4 or 5))
                 throw new DatasetException(path, $"wrong rank of 'u_sol_all': {dims.Length} (shape ({string.Join(", ", dims)})); expected (samples, frames, N, fields) or (samples, frames, Nx, Ny, fields)");
             if (dims.Any(d => d < 1)) throw new DatasetException(path, $"empty axis in 'u_sol_all' shape ({string.Join(", ", dims)})");
+            CheckBudget(path, $"one trajectory of 'u_sol_all' (shape ({string.Join(", ", dims)}))", dims.Skip(1).Aggregate(1.0, (a, x) => a * x) * sizeof(float));
             var t = ReadVector(f, path, "t_coord");
             if (t.Length != dims[1]) throw new DatasetException(path, $"'t_coord' has {t.Length} entries but 'u_sol_all' has {dims[1]} frames");
             Validation.UniformTimes(path, t);
@@ -132,6 +168,7 @@ public static class Hdf5
         if (d.Space.Dimensions.Length != 1) throw new DatasetException(path, $"wrong rank of '{name}': {d.Space.Dimensions.Length}, expected 1");
         if (d.Type.Class != H5DataTypeClass.FloatingPoint || d.Type.Size is not (4 or 8))
             throw new DatasetException(path, $"unsupported dtype of '{name}': {d.Type.Class} of {d.Type.Size} bytes (expected float64)");
+        CheckExtent(path, name, d);
         return d.Type.Size == 8 ? d.Read<double[]>() : d.Read<float[]>().Select(x => (double)x).ToArray();
     }
 
@@ -172,14 +209,26 @@ public static class Hdf5
 
     internal static double[,] ReadCoefficient(NativeFile f, string path, string name)
     {
-        if (!f.LinkExists($"coef/u_ic/{name}")) throw new DatasetException(path, $"missing dataset 'coef/u_ic/{name}'");
-        var d = f.Group("coef").Group("u_ic").Dataset(name);
-        var dims = d.Space.Dimensions;
-        var flat = d.Read<double[]>();
-        int rows = dims.Length > 0 ? (int)dims[0] : 1, cols = dims.Length > 1 ? (int)dims[1] : 1;
-        var m = new double[rows, cols];
-        for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) m[i, j] = flat[i * cols + j];
-        return m;
+        try
+        {
+            if (!f.LinkExists($"coef/u_ic/{name}")) throw new DatasetException(path, $"missing dataset 'coef/u_ic/{name}'");
+            var d = f.Group("coef").Group("u_ic").Dataset(name);
+            var dims = d.Space.Dimensions;
+            if (dims.Length is not (1 or 2) || d.Type.Class is not (H5DataTypeClass.FloatingPoint or H5DataTypeClass.FixedPoint))
+                throw new DatasetException(path, $"'coef/u_ic/{name}' is not a numeric (samples, length) array (rank {dims.Length}, {d.Type.Class})");
+            CheckExtent(path, $"coef/u_ic/{name}", d);
+            CheckBudget(path, $"'coef/u_ic/{name}'", dims.Aggregate(1.0, (a, x) => a * x) * sizeof(double));
+            var flat = d.Read<double[]>();
+            int rows = (int)dims[0], cols = dims.Length > 1 ? (int)dims[1] : 1;
+            if (flat.LongLength != (long)rows * cols) throw new DatasetException(path, $"'coef/u_ic/{name}' holds {flat.LongLength} values, its shape says {(long)rows * cols}");
+            var m = new double[rows, cols];
+            for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) m[i, j] = flat[i * cols + j];
+            return m;
+        }
+        catch (Exception e) when (e is not (DatasetException or OperationCanceledException))
+        {
+            throw new DatasetException(path, $"cannot read 'coef/u_ic/{name}': {e.Message}", e);
+        }
     }
 }
 

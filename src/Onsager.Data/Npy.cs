@@ -73,37 +73,63 @@ public static class Npy
         }
     }
 
+    /// <summary>The longest .npy header read (numpy writes a few hundred bytes).</summary>
+    private const int MaxHeader = 1 << 16;
+    /// <summary>The widest '&lt;U' string read (pde_info notes are short).</summary>
+    private const int MaxStringWidth = 1 << 16;
+
     private static readonly Regex DescrRx = new(@"'descr'\s*:\s*'([^']*)'");
     private static readonly Regex OrderRx = new(@"'fortran_order'\s*:\s*(True|False)");
     private static readonly Regex ShapeRx = new(@"'shape'\s*:\s*\(([^)]*)\)");
 
-    /// <summary>Reads one .npy array; <paramref name="name"/> names it in errors.</summary>
-    public static NpyArray Read(Stream s, string name)
+    /// <summary>Reads one .npy array; <paramref name="name"/> names it in errors. <paramref name="available"/> is how many bytes
+    /// the array may occupy (the rest of a seekable stream by default): a header that declares more data than that, or more
+    /// than <see cref="Hdf5.MemoryBudget"/>, is refused before anything is allocated.</summary>
+    public static NpyArray Read(Stream s, string name, long? available = null)
     {
+        available ??= s.CanSeek ? s.Length - s.Position : null;
         var head = new byte[8];
         if (s.ReadAtLeast(head, 8, false) < 8 || !head.AsSpan(0, 6).SequenceEqual(Magic))
             throw new DatasetException(name, "not a .npy array (bad magic bytes)");
         int major = head[6];
         int headerLen;
         if (major == 1) { var b = new byte[2]; s.ReadExactly(b); headerLen = BitConverter.ToUInt16(b); }
-        else if (major is 2 or 3) { var b = new byte[4]; s.ReadExactly(b); headerLen = (int)BitConverter.ToUInt32(b); }
+        else if (major is 2 or 3) { var b = new byte[4]; s.ReadExactly(b); headerLen = (int)Math.Min(int.MaxValue, BitConverter.ToUInt32(b)); }
         else throw new DatasetException(name, $"unsupported .npy version {major}");
+        if (headerLen > MaxHeader || available is long room && headerLen > room)
+            throw new DatasetException(name, $"corrupt .npy header length {headerLen}");
         var hb = new byte[headerLen];
         if (s.ReadAtLeast(hb, headerLen, false) < headerLen) throw new DatasetException(name, "truncated .npy header");
         string header = Encoding.ASCII.GetString(hb);
         var dm = DescrRx.Match(header); var om = OrderRx.Match(header); var sm = ShapeRx.Match(header);
         if (!dm.Success || !om.Success || !sm.Success) throw new DatasetException(name, $"malformed .npy header '{header.Trim()}'");
         if (om.Groups[1].Value == "True") throw new DatasetException(name, "Fortran-ordered .npy arrays are not supported");
-        var shape = sm.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToImmutableArray();
-        long count = shape.Aggregate(1L, (a, b) => a * b);
+        var extents = sm.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var shape = extents.Select(x => long.TryParse(x, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v <= 1L << 53 ? v
+                                        : throw new DatasetException(name, $"malformed .npy shape ({sm.Groups[1].Value})")).ToImmutableArray();
+        double declared = shape.Aggregate(1.0, (a, b) => a * b);
         string descr = dm.Groups[1].Value;
+        string d0 = descr.TrimStart('<', '|', '=');
+        int itemSize = d0 switch
+        {
+            "f4" or "i4" => 4, "f8" or "i8" => 8,
+            _ when d0.StartsWith('U') && int.TryParse(d0[1..], NumberStyles.None, CultureInfo.InvariantCulture, out var w) && w is > 0 and <= MaxStringWidth => 4 * w,
+            _ => 0,
+        };
+        if (itemSize > 0)
+        {
+            double need = declared * itemSize;
+            if (available is long left && need > left)
+                throw new DatasetException(name, $".npy shape ({string.Join(", ", shape)}) of '{descr}' declares {need:G4} bytes, the data has {left}: a corrupt or truncated array");
+            Hdf5.CheckBudget(name, $".npy array of shape ({string.Join(", ", shape)})", need);
+        }
+        long count = (long)declared;
         if (descr.StartsWith('>')) throw new DatasetException(name, $"big-endian dtype '{descr}' is not supported");
         string d = descr.TrimStart('<', '|', '=');
         Array data = d switch
         {
             "f4" => new float[count], "f8" => new double[count], "i4" => new int[count], "i8" => new long[count],
-            _ when d.StartsWith('U') => new string[count],
+            _ when d.StartsWith('U') && itemSize > 0 => new string[count],
             _ => throw new DatasetException(name, $"unsupported dtype '{descr}' (expected float32, float64, int32, int64)")
         };
         Span<byte> bytes = data switch
@@ -136,7 +162,8 @@ public static class Npy
     {
         if (!File.Exists(path)) throw new DatasetException(path, "file not found");
         using var s = File.OpenRead(path);
-        return Read(s, path);
+        try { return Read(s, path); }
+        catch (EndOfStreamException e) { throw new DatasetException(path, "truncated .npy file", e); }
     }
 
     /// <summary>Writes an .npz (entries NAME.npy, deflate-compressed) atomically.</summary>
@@ -165,12 +192,16 @@ public static class Npy
                 if (!entry.FullName.EndsWith(".npy")) continue;
                 using var es = entry.Open();
                 using var buffered = new BufferedStream(es, 1 << 20);
-                result[entry.FullName[..^4]] = Read(buffered, $"{path}:{entry.FullName}");
+                result[entry.FullName[..^4]] = Read(buffered, $"{path}:{entry.FullName}", entry.Length);
             }
             return result.ToImmutable();
         }
         catch (InvalidDataException e) { throw new DatasetException(path, $"not a readable .npz (zip) file: {e.Message}", e); }
         catch (EndOfStreamException e) { throw new DatasetException(path, "truncated .npz file", e); }
+        catch (Exception e) when (e is NotSupportedException or IOException or ArgumentException or OverflowException)
+        {
+            throw new DatasetException(path, $"not a readable .npz (zip) file: {e.Message}", e);
+        }
     }
 }
 

@@ -9,14 +9,19 @@ public sealed class Simulator(Model model, Stepper stepper, CompileOptions? opti
     public Stepper Stepper { get; } = stepper;
 
     /// <param name="initial">Initial states, (batch, field, x[, y]) values flattened, for <paramref name="batch"/> samples.</param>
+    /// <param name="heartbeat">When set, receives "simulate: step n/N: S s so far" every few seconds while one step runs
+    /// longer than that (<see cref="Heartbeat"/>): a sign of life inside a long implicit step.</param>
     public Task<Trajectory> RunAsync(double[] initial, int batch, double dt, int steps, int saveEvery = 1,
-                                     IProgress<RolloutProgress>? progress = null, CancellationToken cancellationToken = default) =>
+                                     IProgress<RolloutProgress>? progress = null, CancellationToken cancellationToken = default,
+                                     Action<string>? heartbeat = null) =>
         Task.Run(() =>
         {
             using var scope = NewDisposeScope();
             using var m = Dynamics.Compile(Model, options);
             var u0 = Dynamics.State(Model, initial, batch, options);
-            return Rollout.Run(m, Stepper, u0, dt, steps, saveEvery, progress, cancellationToken);
+            using var beat = heartbeat is null ? null : new Heartbeat(heartbeat);
+            return Rollout.Run(m, Stepper, u0, dt, steps, saveEvery, progress, cancellationToken,
+                               beat is null ? null : n => beat.Set($"simulate: step {n}/{steps}"));
         }, cancellationToken);
 
     /// <summary>Random smooth initial states of the kind the laws use (seeded).</summary>

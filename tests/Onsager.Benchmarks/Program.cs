@@ -6,8 +6,22 @@ using Onsager.Benchmarks;
 // dotnet run -c Release --project tests/Onsager.Benchmarks -- --dg-members N DT [FIRST] [--known] [--trace | --marches]  (DG laws per random member)
 // dotnet run -c Release --project tests/Onsager.Benchmarks -- --training [--threads T] [--repeats R] [--exact | --nodes N]  (training-step cost table)
 // dotnet run -c Release --project tests/Onsager.Benchmarks -- gc-stress [--steps N] [--kinds spectral,fno]  (training under forced GCs; exit 1 on a crash)
+// dotnet run -c Release --project tests/Onsager.Benchmarks -- fuzz [--count 10000] [--seed S] [--limit SECONDS]  (reader fuzzing; exit 1 on a crash or hang)
 // dotnet run -c Release --project tests/Onsager.Benchmarks -- [BenchmarkDotNet arguments]  (e.g. --filter '*' --job short)
 var inv = CultureInfo.InvariantCulture;
+if (args.Length >= 1 && args[0] == "fuzz")
+{
+    int ci = Array.IndexOf(args, "--count"), si = Array.IndexOf(args, "--seed"), li = Array.IndexOf(args, "--limit");
+    var work = Path.Combine(Path.GetTempPath(), $"onsager-fuzz-{Environment.ProcessId}");
+    try
+    {
+        var report = Onsager.Fuzzing.Fuzzer.Run(ci >= 0 ? int.Parse(args[ci + 1], inv) : 10_000, si >= 0 ? int.Parse(args[si + 1], inv) : 0, work,
+                                                li >= 0 ? TimeSpan.FromSeconds(double.Parse(args[li + 1], inv)) : null, Console.Error.WriteLine);
+        Console.WriteLine(report);
+        return report.Passed ? 0 : 1;
+    }
+    finally { try { Directory.Delete(work, true); } catch (IOException) { } }
+}
 if (args.Length >= 3 && args[0] == "--dg-members")
 {
     Diagnose.Run(int.Parse(args[1], inv), double.Parse(args[2], inv), args.Length > 3 && !args[3].StartsWith("--") ? int.Parse(args[3], inv) : 0,

@@ -107,7 +107,8 @@ public sealed class SimulateCliTests : IDisposable
                                  "--scheme", "euler", "--out", outPath);
         Assert.Equal(1, code);
         Assert.Matches(@"Step \d+: ", err);
-        Assert.Contains("residual", err);
+        Assert.Contains("the explicit euler rollout blew up", err);                // issue 16.5: says so and suggests dg
+        Assert.Contains("--scheme dg", err);
         Assert.Contains("Nothing was written", err);
         Assert.Empty(Directory.GetFiles(dir));
     }
