@@ -1,12 +1,10 @@
 // One step of the data's dt with rk4-adaptive (integrating factor) and rk4-substeps (plain RK4 substeps) from data
 // frames, against 2000 RK4 steps of dt/2000 (the true member, float64): the scheme error the loss would carry.
 //
-//   dotnet build src/Onsager.Cli -c Release                 (once: the script loads the CLI's Release output)
+//   dotnet build src/Onsager.Cli -c Release                 (once: the script loads the CLI's build output)
 //   dotnet fsi docs/scripts/adaptive-accuracy.fsx -- DATA TRUE_MEMBER
 
-#r "../../src/Onsager.Cli/bin/Release/net10.0/linux-x64/TorchSharp.dll"
-#r "../../src/Onsager.Cli/bin/Release/net10.0/linux-x64/Onsager.Core.dll"
-#r "../../src/Onsager.Cli/bin/Release/net10.0/linux-x64/Onsager.Data.dll"
+#load "build-output.fsx"   // the library from the last build of src/Onsager.Cli (written by that build)
 
 open Onsager
 open Onsager.Data

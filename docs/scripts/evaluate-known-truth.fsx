@@ -2,18 +2,14 @@
 // `onsager train --kind classical` then `onsager evaluate` do, for data whose file carries no known_member note
 // (ac2d data generated before 2026-11-27 16:00: its recipe named no member; Allen-Cahn is the same on any grid).
 //
-//   dotnet build Functional.sln -c Release                 (once: the script loads the CLI's Release output)
+//   dotnet build Functional.sln -c Release                 (once: the script loads the CLI's build output)
 //   dotnet fsi docs/scripts/evaluate-known-truth.fsx -- DATA MEMBER SCHEME [STRIDE]
 //   dotnet fsi docs/scripts/evaluate-known-truth.fsx -- runs/ac2d/data allen-cahn sbdf1 25
 //
 // Prints the table in the reference's format (published numbers beside ours) and writes DATA-MEMBER-SCHEME.json
 // next to the data.
 
-#r "../../src/Onsager.Cli/bin/Release/net10.0/linux-x64/TorchSharp.dll"
-#r "../../src/Onsager.Cli/bin/Release/net10.0/linux-x64/Onsager.Core.dll"
-#r "../../src/Onsager.Cli/bin/Release/net10.0/linux-x64/Onsager.Data.dll"
-#r "../../src/Onsager.Cli/bin/Release/net10.0/linux-x64/Onsager.dll"
-#r "../../src/Onsager.Cli/bin/Release/net10.0/linux-x64/Onsager.Cli.dll"
+#load "build-output.fsx"   // the library from the last build of src/Onsager.Cli (written by that build)
 
 open Onsager
 open Onsager.Data

@@ -1,18 +1,14 @@
 // Load a model (a known-truth member builtin:NAME, or a saved model directory) and save a plot of its pointwise
 // energy density F'(u), gauge-fixed (F(0) = 0; F'(0) = 0 where the mass is conserved).
 //
-//   dotnet build Functional.sln -c Release                                   (once: the script loads the CLI's output)
+//   dotnet build Functional.sln -c Release                                   (once: the script loads the CLI's build output)
 //   dotnet fsi docs/scripts/plot-energy-density.fsx                          (builtin:allen-cahn, writes energy-density.png)
 //   dotnet fsi docs/scripts/plot-energy-density.fsx -- builtin:heat out.png  (any builtin:NAME or model directory)
 //
 // F'(s) is the variational derivative at the uniform state s (gradient terms vanish there), so it works for every
 // member, learned networks included. ScottPlot draws with SkiaSharp, whose native library sits next to the DLLs.
 
-#r "../../src/Onsager.Cli/bin/Release/net10.0/linux-x64/TorchSharp.dll"
-#r "../../src/Onsager.Cli/bin/Release/net10.0/linux-x64/Onsager.Core.dll"
-#r "../../src/Onsager.Cli/bin/Release/net10.0/linux-x64/Onsager.Cli.dll"
-#r "../../src/Onsager.Cli/bin/Release/net10.0/linux-x64/SkiaSharp.dll"
-#r "../../src/Onsager.Cli/bin/Release/net10.0/linux-x64/ScottPlot.dll"
+#load "build-output.fsx"   // the library from the last build of src/Onsager.Cli (written by that build)
 
 open Onsager
 

@@ -3,14 +3,11 @@
 // after the frozen linearisation) and the RK4 substeps they choose, for the initial
 // local member, a trained model (optional) and the true member of the data.
 //
-//   dotnet build src/Onsager.Cli -c Release                 (once: the script loads the CLI's Release output)
+//   dotnet build src/Onsager.Cli -c Release                 (once: the script loads the CLI's build output)
 //   dotnet fsi docs/scripts/stiffness.fsx -- DATA TRUE_MEMBER [MODEL_DIR]
 //   dotnet fsi docs/scripts/stiffness.fsx -- /tmp/stiff/burgers.h5 burgers
 
-#r "../../src/Onsager.Cli/bin/Release/net10.0/linux-x64/TorchSharp.dll"
-#r "../../src/Onsager.Cli/bin/Release/net10.0/linux-x64/Onsager.Core.dll"
-#r "../../src/Onsager.Cli/bin/Release/net10.0/linux-x64/Onsager.Data.dll"
-#r "../../src/Onsager.Cli/bin/Release/net10.0/linux-x64/Onsager.dll"
+#load "build-output.fsx"   // the library from the last build of src/Onsager.Cli (written by that build)
 
 open Onsager
 open Onsager.Data

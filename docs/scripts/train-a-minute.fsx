@@ -1,18 +1,14 @@
 // Generate a small Allen-Cahn dataset, train the reference-class member on it for about a minute, and print the
 // error table (reference protocol and all windows) beside the published numbers.
 //
-//   dotnet build Functional.sln -c Release              (once: the script loads the CLI's Release output)
+//   dotnet build Functional.sln -c Release              (once: the script loads the CLI's build output)
 //   dotnet fsi docs/scripts/train-a-minute.fsx          (about 2 minutes: 1 minute of training, then evaluation)
 //   dotnet fsi docs/scripts/train-a-minute.fsx -- 30    (another budget in seconds)
 //
 // Everything here is the library's public API from F#: Recipes and DatasetWriter (Onsager.Data), Families and
 // Trainer/TrainingOptions (training), Evaluator (float64 rollouts), PublishedResults.
 
-#r "../../src/Onsager.Cli/bin/Release/net10.0/linux-x64/TorchSharp.dll"
-#r "../../src/Onsager.Cli/bin/Release/net10.0/linux-x64/Onsager.Core.dll"
-#r "../../src/Onsager.Cli/bin/Release/net10.0/linux-x64/Onsager.Data.dll"
-#r "../../src/Onsager.Cli/bin/Release/net10.0/linux-x64/Onsager.dll"
-#r "../../src/Onsager.Cli/bin/Release/net10.0/linux-x64/PureHDF.dll"
+#load "build-output.fsx"   // the library from the last build of src/Onsager.Cli (written by that build)
 
 open System
 open System.IO

@@ -1,18 +1,19 @@
 // Build a member of the generalized Onsager class by hand in F#, print its formula, run every law on it and
 // print a table; exit with code 1 if any law is violated.
 //
-//   dotnet build Functional.sln -c Release            (once: the script loads the CLI's Release output)
+//   dotnet build Functional.sln -c Release            (once: the script loads the CLI's build output)
 //   dotnet fsi docs/scripts/verify-a-member.fsx       (about 10 s; add "-- --broken" to see a violation and exit 1)
 //
-// The #r paths below are relative to this script's folder (F# resolves #r against __SOURCE_DIRECTORY__), so the
-// script runs from any working directory. That folder holds Onsager.Core.dll, TorchSharp.dll and the libtorch
-// natives next to them; TorchSharp finds libLibTorchSharp.so and libtorch*.so beside TorchSharp.dll, so nothing
-// else is needed. The natives there are the GLIBCXX-patched copies (build/GlibcxxWeakVersion.targets): an
+// build-output.fsx, beside this script, is written by every build of src/Onsager.Cli (build/ScriptReferences.targets):
+// one #r per assembly of that build's output folder (any configuration, any runtime identifier), relative to this
+// folder, so the script runs from any working directory. That output folder holds Onsager.Core.dll, TorchSharp.dll
+// and the libtorch natives next to them; TorchSharp finds libLibTorchSharp.so and libtorch*.so beside TorchSharp.dll,
+// so nothing else is needed. The natives there are the GLIBCXX-patched copies (build/GlibcxxWeakVersion.targets): an
 // unpatched libLibTorchSharp.so fails on Debian 12 with a misleading "...doesn't contain a reference to
-// libtorch-cpu-linux-x64..." message.
+// libtorch-cpu-linux-x64..." message. (With the packages instead of a build: #r "nuget: Onsager, usepackagetargets=true",
+// as in the README's first result.)
 
-#r "../../src/Onsager.Cli/bin/Release/net10.0/linux-x64/TorchSharp.dll"
-#r "../../src/Onsager.Cli/bin/Release/net10.0/linux-x64/Onsager.Core.dll"
+#load "build-output.fsx"   // the library from the last build of src/Onsager.Cli (written by that build)
 
 open System
 open Onsager
