@@ -11,10 +11,11 @@ namespace Onsager.Cli;
 public static class TrainCommand
 {
     public const string Usage = """
-          train --data FILE --kind spectral|local|classical|onsagernet|unconstrained|fno --out DIR [--budget D]
+          train --data FILE --kind spectral|local|polynomial|classical|onsagernet|unconstrained|fno --out DIR [--budget D]
                 [--epochs E] [--horizon K] [--scheme S] [--seed S] [--dtype f32|f64] [--lr LR] [--steps-per-epoch N]
                 [--patience P] [--full-backprop] [--picard N] [--resume DIR] [--width W] [--depth D] [--window T]
-                [--batch B] [--modes M] [--kernel K] [--rank R] [--split time|trajectories]
+                [--batch B] [--modes M] [--kernel K] [--rank R] [--split time|trajectories] [--conserve-mass]
+                [--fit weak|strong]
               Train a member (or a baseline) on a dataset (split by trajectory as the reference does from 10
               trajectories on, else in time: the first 70 % of every trajectory's frames train, the next 20 %
               validate, the last 10 % are kept for evaluate; --split chooses; 11-frame windows, batches of 32,
@@ -28,11 +29,16 @@ public static class TrainCommand
               bounded network of the whole state), unconstrained (a periodic convolutional force field,
               --width, --depth, --kernel) and fno (a Fourier neural operator, --modes 16, --width 64, --depth 4
               layers); unconstrained and fno are force fields outside the class (explicit schemes only).
+              polynomial is fitted, not trained: E = integral u^2/2 with M and W polynomial in u and spectral
+              derivatives (diffusion, hyperdiffusion, damping, u^2-mobility; transport, dispersion, advection
+              b = c1 u + c2 u^2), by sign-constrained sparse least squares on the weak form of the training frames
+              (--fit strong: on finite-difference u_t). --conserve-mass builds members whose M and W kill
+              constants (spectral, local, polynomial); without it they do when the data conserve mass to 1e-6.
         """;
 
     public static readonly string[] Options =
         ["data", "kind", "out", "budget", "epochs", "horizon", "scheme", "seed", "dtype", "lr", "steps-per-epoch", "patience", "full-backprop", "picard", "resume", "width", "depth", "window", "batch", "threads",
-         "modes", "kernel", "rank", "split"];
+         "modes", "kernel", "rank", "split", "conserve-mass", "fit"];
 
     public static int Run(Arguments a, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
@@ -45,7 +51,13 @@ public static class TrainCommand
         using var reader = DatasetReader.Open(dataPath, checkValues: true);
         var options = Parse(a, reader.Dataset, kind);
         Threads(a);
-        Train(reader, kind, outDir, options, resume, stdout, stderr, cancel, Spectral(a), Baseline(a));
+        FitForm? form = a.Text("fit") switch
+        {
+            null => null, "weak" => FitForm.Weak, "strong" => FitForm.Strong,
+            var x => throw new UsageException($"--fit is weak or strong, got '{x}'."),
+        };
+        if (form is not null && kind != "polynomial") throw new UsageException("--fit applies to --kind polynomial only.");
+        Train(reader, kind, outDir, options, resume, stdout, stderr, cancel, Spectral(a), Baseline(a), a.Flag("conserve-mass") ? true : null, form);
         return 0;
     }
 
@@ -132,7 +144,7 @@ public static class TrainCommand
     /// <summary>Builds (or resumes) the member, trains it, checkpoints every new best into outDir, and writes loss.csv and run.json.</summary>
     public static TrainingResult? Train(DatasetReader reader, string kind, string outDir, TrainingOptions options, string? resume,
                                         TextWriter stdout, TextWriter stderr, CancellationToken cancel, SpectralOptions? spectral = null,
-                                        BaselineOptions? baseline = null)
+                                        BaselineOptions? baseline = null, bool? conserveMass = null, FitForm? form = null)
     {
         var data = reader.Dataset;
         var inv = CultureInfo.InvariantCulture;
@@ -145,7 +157,16 @@ public static class TrainCommand
             kind = file.Metadata.Kind;
             stderr.WriteLine($"resuming {kind} from {resume}");
         }
-        else initial = Families.Create(kind, data.Grid, data.Fields, options.Seed, data.KnownMember, spectral, baseline);
+        else
+        {
+            var trainSplit = data.SplitBy(options.Split, options.Seed);
+            if (conserveMass is null && kind is "spectral" or "local" && DataMass.Conserved(reader, trainSplit))
+            {
+                conserveMass = true;
+                stderr.WriteLine($"the data conserve mass (relative drift <= {DataMass.Tolerance:G2}): building a mass-conserving {kind} member (M and W kill constants)");
+            }
+            initial = Families.Create(kind, data.Grid, data.Fields, options.Seed, data.KnownMember, spectral, baseline, conserveMass == true && kind != "polynomial");
+        }
         string dtype = options.DType == ScalarType.Float32 ? "float32" : "float64";
         var split = data.SplitBy(options.Split, options.Seed);
         options = options with { Split = split.Kind };
@@ -168,6 +189,22 @@ public static class TrainCommand
         {
             ModelDirectory.Save(outDir, initial, Metadata(Run(null, null)));
             stdout.WriteLine($"wrote {outDir}: classical member (the true equation, nothing learned): {initial.Describe()}");
+            return null;
+        }
+
+        if (kind == "polynomial")
+        {
+            var fitOptions = new PolynomialFitOptions { Split = options.Split, Seed = options.Seed, ConserveMass = conserveMass,
+                                                        Form = form ?? FitForm.Weak };
+            var fit = PolynomialFitting.Fit(reader, fitOptions, cancel);
+            stderr.WriteLine(fit.Split.Describe());
+            stderr.WriteLine($"fitting polynomial on {data.Name} ({fit.Form.ToString().ToLowerInvariant()} form, {fit.Rows} rows): {fit.MassReason}");
+            var run = Run(null, null);
+            run["scheme"] = Families.DefaultScheme(kind);
+            run["fit"] = fit.ToJson();
+            ModelDirectory.Save(outDir, fit.Model, Metadata(run));
+            WriteAtomically(Path.Combine(outDir, "run.json"), run.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            stdout.WriteLine(string.Format(inv, "wrote {0}: polynomial fitted in {1:F1} s, unexplained {2:P2}: {3}", outDir, fit.Elapsed.TotalSeconds, fit.Unexplained, fit.Describe()));
             return null;
         }
 

@@ -120,10 +120,16 @@ public abstract record Conservation
             order is >= 0 and <= MaxOrder ? order : throw Checks.Invalid("order", $"A stencil's order (the power of 1/h) is 0 to {MaxOrder}, got {order}.");
     }
 
-    /// <summary>(diag(b(u)) D1 + D1 diag(b(u)))/2: state-dependent transport (Burgers b = 2u/3, KdV b = 4u).</summary>
-    public sealed record Advection(Scalar B, int Axis = 0) : Conservation
+    /// <summary>(diag(b(u)) D + D diag(b(u)))/2: state-dependent transport (Burgers b = 2u/3, KdV b = 4u). D is the
+    /// central difference D1 (the default) or the spectral derivative; either is antisymmetric, so the sum is.</summary>
+    public sealed record Advection(Scalar B, int Axis = 0, DifferenceKind Derivative = DifferenceKind.Central) : Conservation
     {
         public Scalar B { get; init => field = Checks.NotNull(value, "b"); } = Checks.NotNull(B, "b");
+        public DifferenceKind Derivative { get; init => field = FirstDerivative(value); } = FirstDerivative(Derivative);
+
+        private static DifferenceKind FirstDerivative(DifferenceKind d) =>
+            Checks.Defined(d, "The advection's derivative", "derivative") is DifferenceKind.Central or DifferenceKind.Spectral ? d
+                : throw Checks.Invalid("derivative", $"An advection's derivative is central or spectral (antisymmetric first derivatives), got {d}.");
     }
 
     /// <summary>A - A^T with A = sum_j a_j S^j (j = 1..) along an axis.</summary>

@@ -85,7 +85,7 @@ public static class Formula
         Conservation.Stencil s => s.Order == 1 && s.C.Length == 1 && s.C[0] == 0.5 ? "D1"
                                 : s.Order == 3 && s.C.Length == 2 && s.C[0] == -1 && s.C[1] == 0.5 ? "D3"
                                 : $"sum c_j (S^j - S^-j)/h^{s.Order}",
-        Conservation.Advection a => $"(b D1 + D1 b)/2 [b = {Of(a.B, "u")}]",
+        Conservation.Advection a => a.Derivative == DifferenceKind.Central ? $"(b D1 + D1 b)/2 [b = {Of(a.B, "u")}]" : $"(b d + d b)/2 [b = {Of(a.B, "u")}]",
         Conservation.Banded b => $"A - A^T[{b.A.Length}]",
         Conservation.LowRank l => $"B C^T - C B^T[rank {l.Rank}]",
         Conservation.Symplectic s => $"[[0,-I],[I,0]]({s.Q},{s.P})",

@@ -215,6 +215,14 @@ public static class ModelJson
             _ => throw Unknown(s),
         };
 
+        // The derivative is written only when it is not the default central one, so older files and their bytes stay as they were.
+        private JsonObject Advection(Conservation.Advection a)
+        {
+            var o = new JsonObject { ["type"] = "advection", ["b"] = Scalar(a.B), ["axis"] = a.Axis };
+            if (a.Derivative != DifferenceKind.Central) o["derivative"] = Name(a.Derivative);
+            return o;
+        }
+
         private static JsonNode Linear(Linear l) => l switch
         {
             Onsager.Linear.Difference d => new JsonObject { ["type"] = "difference", ["kind"] = Name(d.Kind), ["axis"] = d.Axis },
@@ -243,7 +251,7 @@ public static class ModelJson
         {
             Onsager.Conservation.Multiplier m => new JsonObject { ["type"] = "multiplier", ["phi"] = Array(m.Phi) },
             Onsager.Conservation.Stencil s => new JsonObject { ["type"] = "stencil", ["c"] = Array(s.C), ["order"] = s.Order, ["axis"] = s.Axis },
-            Onsager.Conservation.Advection a => new JsonObject { ["type"] = "advection", ["b"] = Scalar(a.B), ["axis"] = a.Axis },
+            Onsager.Conservation.Advection a => Advection(a),
             Onsager.Conservation.Banded b => new JsonObject { ["type"] = "banded", ["a"] = Array(b.A), ["axis"] = b.Axis },
             Onsager.Conservation.LowRank l => new JsonObject { ["type"] = "low-rank", ["rank"] = l.Rank, ["b"] = Array(l.B), ["c"] = Array(l.C) },
             Onsager.Conservation.Symplectic s => new JsonObject { ["type"] = "symplectic", ["q"] = s.Q, ["p"] = s.P },
@@ -571,7 +579,8 @@ public static class ModelJson
         {
             "multiplier" => Build(p, () => new Conservation.Multiplier(Array(o, "phi", p))),
             "stencil" => Build(p, () => new Conservation.Stencil(Array(o, "c", p), Int(o, "order", p), Int(o, "axis", p))),
-            "advection" => Build(p, () => new Conservation.Advection(Scalar(Obj(o, "b", p), p + ".b"), Int(o, "axis", p))),
+            "advection" => Build(p, () => new Conservation.Advection(Scalar(Obj(o, "b", p), p + ".b"), Int(o, "axis", p),
+                                                                     o.ContainsKey("derivative") ? Enum<DifferenceKind>(o, "derivative", p) : DifferenceKind.Central)),
             "banded" => Build(p, () => new Conservation.Banded(Array(o, "a", p), Int(o, "axis", p))),
             "low-rank" => Build(p, () => new Conservation.LowRank(Int(o, "rank", p), Array(o, "b", p), Array(o, "c", p))),
             "symplectic" => Build(p, () => new Conservation.Symplectic(Int(o, "q", p), Int(o, "p", p))),

@@ -206,8 +206,8 @@ internal static class OperatorCompiler
                 return new((u, g) =>
                 {
                     var bu = b.Apply(u);
-                    return (bu * Stencils.Central(g, grid, a.Axis)).Plus(Stencils.Central(bu * g, grid, a.Axis)).Times(0.5);
-                }, () => new Conservation.Advection(b.Snapshot(), a.Axis));
+                    return (bu * Stencils.Apply(a.Derivative, g, grid, a.Axis)).Plus(Stencils.Apply(a.Derivative, bu * g, grid, a.Axis)).Times(0.5);
+                }, () => new Conservation.Advection(b.Snapshot(), a.Axis, a.Derivative));
             }
             case Conservation.Banded ba:
             {

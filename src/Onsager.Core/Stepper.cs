@@ -79,14 +79,14 @@ public abstract record Stepper
         public DiscreteGradient() : this(DgOptions.Default) { }
     }
 
-    /// <summary>The CLI names: euler, rk2, rk3, rk4, rk4-adaptive, rk4-substeps, sbdf1, dg.</summary>
+    /// <summary>The CLI names: euler, rk2, rk3, rk4, rk4-adaptive, rk4-substeps, etdrk4, sbdf1, dg.</summary>
     public string Name => this switch
     {
-        Euler => "euler", Heun => "rk2", SspRk3 => "rk3", Rk4 => "rk4", Rk4Adaptive a => a.Options.IntegratingFactor ? "rk4-adaptive" : "rk4-substeps", Sbdf1 => "sbdf1", DiscreteGradient => "dg",
+        Euler => "euler", Heun => "rk2", SspRk3 => "rk3", Rk4 => "rk4", Rk4Adaptive a => a.Options.Exponential ? "etdrk4" : a.Options.IntegratingFactor ? "rk4-adaptive" : "rk4-substeps", Sbdf1 => "sbdf1", DiscreteGradient => "dg",
         _ => throw new InvalidOperationException()
     };
 
-    public static IReadOnlyList<string> Names { get; } = ["euler", "rk2", "rk3", "rk4", "rk4-adaptive", "rk4-substeps", "sbdf1", "dg"];
+    public static IReadOnlyList<string> Names { get; } = ["euler", "rk2", "rk3", "rk4", "rk4-adaptive", "rk4-substeps", "etdrk4", "sbdf1", "dg"];
 
     /// <summary>True for the explicit Runge-Kutta steps, which need only f(u) (so they step baselines too).</summary>
     public bool IsExplicit => this is Euler or Heun or SspRk3 or Rk4 or Rk4Adaptive;
@@ -99,6 +99,7 @@ public abstract record Stepper
         "rk4" => new Rk4(),
         "rk4-adaptive" => new Rk4Adaptive(),
         "rk4-substeps" => new Rk4Adaptive(AdaptiveOptions.Plain),
+        "etdrk4" => new Rk4Adaptive(AdaptiveOptions.Etdrk4),
         "sbdf1" => new Sbdf1(),
         "dg" => new DiscreteGradient(dg ?? DgOptions.Default),
         "dg-laws" => new DiscreteGradient(DgOptions.Laws),

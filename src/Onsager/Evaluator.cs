@@ -186,7 +186,7 @@ public static class Evaluator
     public static double RiseAllowance(Stepper stepper) => stepper switch
     {
         Stepper.DiscreteGradient dg => Math.Max(100 * 2.2e-16, 10 * (dg.Options.EnergyTolerance ?? dg.Options.Tolerance)),
-        Stepper.Euler or Stepper.Heun or Stepper.SspRk3 or Stepper.Rk4 or Stepper.Sbdf1 => 100 * 2.2e-16,
+        Stepper.Euler or Stepper.Heun or Stepper.SspRk3 or Stepper.Rk4 or Stepper.Rk4Adaptive or Stepper.Sbdf1 => 100 * 2.2e-16,
         _ => throw new ArgumentException($"No rise allowance for the stepper {stepper.Name}."),
     };
 }
