@@ -7,11 +7,12 @@ namespace Onsager.Cli;
 public static class CheckClassCommand
 {
     public const string Usage = """
-          check-class --data FILE [--budget D] [--json] [--kind spectral|local|onsagernet] [--baseline unconstrained|fno]
+          check-class --data FILE [--budget D] [--json] [--kind auto|polynomial|spectral|local|onsagernet] [--baseline unconstrained|fno]
                       [--seed S] [--split time|trajectories]
-              Is the data's dynamics in the Onsager class at all? Fits a member of the class (--kind, default
-              spectral) and a force field outside it (--baseline, default unconstrained) on the same split, each for
-              the budget D (default 2m), then prints one verdict line with its evidence: the share of frame steps
+              Is the data's dynamics in the Onsager class at all? Fits a member of the class (--kind; default auto:
+              the polynomial family, fitted by least squares, then the spectral one if that is not consistent) and a
+              force field outside it (--baseline, default unconstrained) on the same split, each trained for the
+              budget D (default 2m), then prints one verdict line with its evidence: the share of frame steps
               along which the fitted energy rises (at most 5 % for consistency; a member's energy cannot rise along
               its own trajectories) and the one-step test errors of both (the member's at most 10x the baseline's).
               --json prints {"consistent", "energyRiseShare", "inClassError", "outOfClassError", "reasons", ...}.
@@ -26,7 +27,7 @@ public static class CheckClassCommand
             options = new ClassCheckOptions
             {
                 Budget = a.Text("budget") is { } b ? TrainCommand.Duration(b) : new ClassCheckOptions().Budget,
-                InClassKind = a.Text("kind") ?? "spectral", OutOfClassKind = a.Text("baseline") ?? "unconstrained",
+                InClassKind = a.Text("kind") ?? ClassCheckOptions.Auto, OutOfClassKind = a.Text("baseline") ?? "unconstrained",
                 Seed = a.Int("seed", 0), Split = TrainCommand.SplitOption(a),
             };
         }

@@ -13,7 +13,7 @@ public static class CliApp
         new("verify", VerifyUsage, ["random", "seed", "json", "no-known", "scheme", "dt", "scheme-members", "dg-laws", "step-seconds", "threads"], null, (a, o, e, c) => Verify(a, o, e, c)),
         new("describe", DescribeUsage, ["model"], null, (a, o, e, c) => Describe(a, o)),
         new("simulate", SimulateCommand.Usage, ["model", "init", "steps", "dt", "scheme", "out", "batch", "seed", "save-every", "tolerance"], null, SimulateCommand.Run),
-        new("generate", GenerateCommand.Usage, ["samples", "seed", "out", "frames", "n", "length", "origin", "dt", "threads"], "DATASET", GenerateCommand.Run),
+        new("generate", GenerateCommand.Usage, ["samples", "seed", "out", "frames", "n", "length", "origin", "dt", "noise", "threads"], "DATASET", GenerateCommand.Run),
         new("inspect", InspectCommand.Usage, ["json", "energy-samples"], "PATH", InspectCommand.Run),
         new("train", TrainCommand.Usage, TrainCommand.Options, null, TrainCommand.Run),
         new("evaluate", EvaluateCommand.Usage, ["model", "data", "json", "scheme", "seed", "split", "stride", "out"], null, EvaluateCommand.Run),

@@ -17,7 +17,7 @@ public sealed record CommandSpec(string Name, string Usage, IReadOnlyList<string
 public static class CommandLine
 {
     /// <summary>The options that take no value.</summary>
-    public static readonly IReadOnlySet<string> Flags = new HashSet<string> { "json", "no-known", "dg-laws", "quick", "full-backprop" };
+    public static readonly IReadOnlySet<string> Flags = new HashSet<string> { "json", "no-known", "dg-laws", "quick", "full-backprop", "conserve-mass" };
 
     /// <summary>What each option means, for --help.</summary>
     private static readonly Dictionary<string, string> Descriptions = new()

@@ -4,17 +4,18 @@ using Onsager.Data;
 
 namespace Onsager.Cli;
 
-/// <summary>`onsager generate DATASET --samples N --seed S --out PATH [--frames T] [--n N] [--length L] [--origin X0] [--dt DT] [--threads K]`.</summary>
+/// <summary>`onsager generate DATASET --samples N --seed S --out PATH [--frames T] [--n N] [--length L] [--origin X0] [--dt DT] [--noise S] [--threads K]`.</summary>
 public static class GenerateCommand
 {
     public const string Usage = """
-          generate DATASET --samples N --seed S --out PATH [--frames T] [--n N] [--length L] [--origin X0] [--dt DT] [--threads K]
+          generate DATASET --samples N --seed S --out PATH [--frames T] [--n N] [--length L] [--origin X0] [--dt DT] [--noise S] [--threads K]
               Generate a dataset (ac, kdv, ac2d, fput, fene, ch, burgers, kdv-burgers, wave, heat, ks) in the
               reference HDF5 layout. PATH is one .h5 file, or a folder of shards of at most 256 MB when the data are
               larger; a PATH ending in .npz writes one .npz instead. --frames, --n, --length, --origin and --dt
               override the frame count, the grid points per axis (a power of two), the domain length (2 pi; ks
               32 pi), the first grid coordinate (0) and the frame spacing (the solver takes more substeps when it
-              grows). ks (Kuramoto-Sivashinsky) is chaotic: the out-of-class control. Progress and ETA on stderr;
+              grows). --noise adds Gaussian noise of S times each trajectory's rms to the saved values (seeded; recorded
+              as pde_info/noise). ks (Kuramoto-Sivashinsky) is chaotic: the out-of-class control. Progress and ETA on stderr;
               prints what it wrote.
         """;
 
@@ -33,8 +34,9 @@ public static class GenerateCommand
         double? length = a.Text("length") is null ? null : a.Double("length", 0, positive: true);
         double? origin = a.Text("origin") is null ? null : a.Double("origin", 0);
         double? dt = a.Text("dt") is null ? null : a.Double("dt", 0, positive: true);
+        double? noise = a.Text("noise") is null ? null : a.Double("noise", 0);
         Recipe recipe;
-        try { recipe = Recipes.With(Recipes.Get(key), frames, points, length, origin, dt); }
+        try { recipe = Recipes.With(Recipes.Get(key), frames, points, length, origin, dt, noise); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
         // One file (.npz, or HDF5 up to one shard), else a folder of shards: DatasetWriter.Generate's rule.
         long bytesPerSample = (long)recipe.Frames * recipe.Grid.Sites * recipe.Fields * sizeof(float);

@@ -4,7 +4,7 @@ namespace Onsager.Cli;
 public static class Schemes
 {
     /// <summary>The names --scheme accepts (rk2 is also heun; dg-laws is dg solved as the laws solve it).</summary>
-    public static IReadOnlyList<string> Names { get; } = ["euler", "rk2", "rk3", "rk4", "rk4-adaptive", "rk4-substeps", "sbdf1", "dg"];
+    public static IReadOnlyList<string> Names { get; } = ["euler", "rk2", "rk3", "rk4", "rk4-adaptive", "rk4-substeps", "etdrk4", "sbdf1", "dg"];
 
     /// <summary>The stepper called <paramref name="name"/>; dg with <paramref name="dg"/> (default <see cref="DgOptions.Default"/>).
     /// An unknown name is a usage error listing the valid ones.</summary>
@@ -16,6 +16,7 @@ public static class Schemes
         "rk4" => new Stepper.Rk4(),
         "rk4-adaptive" => new Stepper.Rk4Adaptive(),
         "rk4-substeps" => new Stepper.Rk4Adaptive(AdaptiveOptions.Plain),
+        "etdrk4" => new Stepper.Rk4Adaptive(AdaptiveOptions.Etdrk4),
         "sbdf1" => new Stepper.Sbdf1(),
         "dg" => new Stepper.DiscreteGradient(dg ?? DgOptions.Default),
         "dg-laws" => new Stepper.DiscreteGradient(DgOptions.Laws),

@@ -11,10 +11,11 @@ namespace Onsager.Cli;
 public static class TrainCommand
 {
     public const string Usage = """
-          train --data FILE --kind spectral|local|classical|onsagernet|unconstrained|fno --out DIR [--budget D]
+          train --data FILE --kind spectral|local|polynomial|classical|onsagernet|unconstrained|fno --out DIR [--budget D]
                 [--epochs E] [--horizon K] [--scheme S] [--seed S] [--dtype f32|f64] [--lr LR] [--steps-per-epoch N]
                 [--patience P] [--full-backprop] [--picard N] [--resume DIR] [--width W] [--depth D] [--window T]
-                [--batch B] [--modes M] [--kernel K] [--rank R] [--split time|trajectories]
+                [--batch B] [--modes M] [--kernel K] [--rank R] [--split time|trajectories] [--conserve-mass]
+                [--fit weak|strong]
               Train a member (or a baseline) on a dataset (split by trajectory as the reference does from 10
               trajectories on, else in time: the first 70 % of every trajectory's frames train, the next 20 %
               validate, the last 10 % are kept for evaluate; --split chooses; 11-frame windows, batches of 32,
@@ -28,11 +29,16 @@ public static class TrainCommand
               bounded network of the whole state), unconstrained (a periodic convolutional force field,
               --width, --depth, --kernel) and fno (a Fourier neural operator, --modes 16, --width 64, --depth 4
               layers); unconstrained and fno are force fields outside the class (explicit schemes only).
+              polynomial is fitted, not trained: E = integral u^2/2 with M and W polynomial in u and spectral
+              derivatives (diffusion, hyperdiffusion, damping, u^2-mobility; transport, dispersion, advection
+              b = c1 u + c2 u^2), by sign-constrained sparse least squares on the weak form of the training frames
+              (--fit strong: on finite-difference u_t). --conserve-mass builds members whose M and W kill
+              constants (spectral, local, polynomial); without it they do when the data conserve mass to 1e-6.
         """;
 
     public static readonly string[] Options =
         ["data", "kind", "out", "budget", "epochs", "horizon", "scheme", "seed", "dtype", "lr", "steps-per-epoch", "patience", "full-backprop", "picard", "resume", "width", "depth", "window", "batch", "threads",
-         "modes", "kernel", "rank", "split"];
+         "modes", "kernel", "rank", "split", "conserve-mass", "fit"];
 
     public static int Run(Arguments a, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
@@ -44,10 +50,17 @@ public static class TrainCommand
         if (resume is not null && resume.StartsWith("builtin:", StringComparison.Ordinal))
             throw new UsageException("--resume takes a model folder written by train.");
         var choices = Choices(a);
+        if (a.Text("fit") is not null && kind != "polynomial") throw new UsageException("--fit applies to --kind polynomial only.");
         Threads(a);
         var run = TrainingRun.Run(new TrainingRunOptions(dataPath, outDir)
         {
             Kind = kind, Resume = resume, Choices = choices, Spectral = Spectral(a), Baseline = Baseline(a),
+            ConserveMass = a.Flag("conserve-mass") ? true : null,
+            Fit = a.Text("fit") switch
+            {
+                null => null, "weak" => FitForm.Weak, "strong" => FitForm.Strong,
+                var x => throw new UsageException($"--fit is weak or strong, got '{x}'."),
+            },
         }, new Reporter<string>(stderr.WriteLine), cancel);
         stdout.WriteLine(run.Summary);
         return 0;

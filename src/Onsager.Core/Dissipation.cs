@@ -418,14 +418,21 @@ public abstract partial record Conservation : IOperator<Conservation>
         internal override JsonNode EncodeWith(ModelJson.Writer w, string path) => new JsonObject { ["type"] = Tag, ["c"] = w.Array(C), ["order"] = Order, ["axis"] = Axis };
     }
 
-    /// <summary>(diag(b(u)) D1 + D1 diag(b(u)))/2: state-dependent transport (Burgers b = 2u/3, KdV b = 4u).</summary>
-    public sealed record Advection(Scalar B, int Axis = 0) : Conservation, IPrimitive<Conservation>
+    /// <summary>(diag(b(u)) D + D diag(b(u)))/2: state-dependent transport (Burgers b = 2u/3, KdV b = 4u). D is the
+    /// central difference D1 (the default) or the spectral derivative; either is antisymmetric, so the sum is.</summary>
+    public sealed record Advection(Scalar B, int Axis = 0, DifferenceKind Derivative = DifferenceKind.Central) : Conservation, IPrimitive<Conservation>
     {
         public Scalar B { get; init => field = Checks.NotNull(value, "b"); } = Checks.NotNull(B, "b");
+        public DifferenceKind Derivative { get; init => field = FirstDerivative(value); } = FirstDerivative(Derivative);
+
+        private static DifferenceKind FirstDerivative(DifferenceKind d) =>
+            Checks.Defined(d, "The advection's derivative", "derivative") is DifferenceKind.Central or DifferenceKind.Spectral ? d
+                : throw Checks.Invalid("derivative", $"An advection's derivative is central or spectral (antisymmetric first derivatives), got {d}.");
 
         public static string Tag => "advection";
         static Conservation IPrimitive<Conservation>.Decode(ModelJson.Reader r, JsonObject o, string p) =>
-            ModelJson.Reader.Build(p, () => new Advection(r.Scalar(r.Obj(o, "b", p), p + ".b"), r.Int(o, "axis", p)));
+            ModelJson.Reader.Build(p, () => new Advection(r.Scalar(r.Obj(o, "b", p), p + ".b"), r.Int(o, "axis", p),
+                                                          o.ContainsKey("derivative") ? ModelJson.Reader.Enum<DifferenceKind>(o, "derivative", p) : DifferenceKind.Central));
         static RandomRule<Conservation> IPrimitive<Conservation>.Random { get; } = new RandomRule<Conservation>.Leaf(2, c =>
             new Advection(RandomMembers.RandomScalar(c.Rng), c.Rng.Next(c.Grid.Dimensions)));
 
@@ -436,15 +443,23 @@ public abstract partial record Conservation : IOperator<Conservation>
             return new((u, g) =>
             {
                 var bu = b.Apply(u);
-                return (bu * Stencils.Central(g, grid, Axis)).Plus(Stencils.Central(bu * g, grid, Axis)).Times(0.5);
-            }, () => new Advection(b.Snapshot(), Axis));
+                return (bu * Stencils.Apply(Derivative, g, grid, Axis)).Plus(Stencils.Apply(Derivative, bu * g, grid, Axis)).Times(0.5);
+            }, () => new Advection(b.Snapshot(), Axis, Derivative));
         }
 
-        internal override string FormulaText => $"(b D1 + D1 b)/2 [b = {Formula.Of(B, "u")}]";
+        internal override string FormulaText => Derivative == DifferenceKind.Central
+            ? $"(b D1 + D1 b)/2 [b = {Formula.Of(B, "u")}]" : $"(b d + d b)/2 [b = {Formula.Of(B, "u")}]";
         internal override bool PromisesMass => false;
         internal override bool PromisesShiftEquivariance => true;
         internal override void ValidateIn(Grid g, int fields, string at) => Structure.CheckAxis(Axis, g, "advection", at);
-        internal override JsonNode EncodeWith(ModelJson.Writer w, string path) => new JsonObject { ["type"] = Tag, ["b"] = w.Scalar(B), ["axis"] = Axis };
+
+        // The derivative is written only when it is not the default central one, so older files keep their bytes.
+        internal override JsonNode EncodeWith(ModelJson.Writer w, string path)
+        {
+            var o = new JsonObject { ["type"] = Tag, ["b"] = w.Scalar(B), ["axis"] = Axis };
+            if (Derivative != DifferenceKind.Central) o["derivative"] = ModelJson.Name(Derivative);
+            return o;
+        }
     }
 
     /// <summary>A - A^T with A = sum_j a_j S^j (j = 1..) along an axis.</summary>

@@ -4,7 +4,8 @@ namespace Onsager;
 
 /// <summary>Sizes of the reference-class member (seed-benchmark.md, "The reference model").</summary>
 public sealed record SpectralOptions(int Width = 64, int Depth = 3, int LowModes = 16, int LowModesWidth = 64, int LowModesDepth = 2,
-                                     double Theta = 1.0, double Kappa = 0.1, double A = 1.0, double NetworkScale = 0.1)
+                                     double Theta = 1.0, double Kappa = 0.1, double A = 1.0, double NetworkScale = 0.1,
+                                     bool ConserveMass = false)
 {
     public static SpectralOptions Default { get; } = new();
 }
@@ -27,7 +28,10 @@ public sealed record BaselineOptions(int FnoModes = 16, int FnoWidth = 64, int F
 /// </summary>
 public static class Families
 {
-    public static ImmutableArray<string> Kinds { get; } = ["spectral", "local", "classical", "onsagernet", "unconstrained", "fno"];
+    public static ImmutableArray<string> Kinds { get; } = ["spectral", "local", "polynomial", "classical", "onsagernet", "unconstrained", "fno"];
+
+    /// <summary>The kinds fitted by least squares instead of trained (<see cref="PolynomialFamily"/>).</summary>
+    public static ImmutableArray<string> Fitted { get; } = ["polynomial"];
 
     /// <summary>The kinds that are not members of the class (force fields: no energy, explicit schemes only).</summary>
     public static ImmutableArray<string> ForceFields { get; } = ["unconstrained", "fno"];
@@ -39,12 +43,20 @@ public static class Families
     /// (OnsagerNet's dense K has no Fourier symbol, so the training dg step cannot take it; the force fields have no energy).
     /// </summary>
     public static Stepper DefaultScheme(string kind) =>
-        kind is "onsagernet" || ForceFields.Contains(kind) ? new Stepper.Euler() : kind is "local" ? new Stepper.Rk4Adaptive() : new Stepper.DiscreteGradient();
+        kind is "onsagernet" || ForceFields.Contains(kind) ? new Stepper.Euler() : kind is "local" ? new Stepper.Rk4Adaptive()
+        : kind is "polynomial" ? new Stepper.Rk4Adaptive(AdaptiveOptions.Etdrk4) : new Stepper.DiscreteGradient();
 
+    /// <summary>The initial member of a kind. <paramref name="conserveMass"/> builds members whose M and W kill constants
+    /// (spectral: d^T K d; local: the divergence-form mobility only; polynomial: no damping); the force fields and the
+    /// classical and OnsagerNet kinds refuse it.</summary>
     public static IVectorField Create(string kind, Grid grid, int fields = 1, int seed = 0, string? knownMember = null, SpectralOptions? spectral = null,
-                                      BaselineOptions? baseline = null)
+                                      BaselineOptions? baseline = null, bool conserveMass = false)
     {
-        var m = Build(kind, grid, fields, seed, knownMember, spectral, baseline ?? BaselineOptions.Default);
+        if (conserveMass && kind is not ("spectral" or "local" or "polynomial"))
+            throw new ArgumentException($"--conserve-mass applies to the spectral, local and polynomial kinds, not to '{kind}'.");
+        if (conserveMass && kind == "spectral") spectral = (spectral ?? SpectralOptions.Default) with { ConserveMass = true };
+        var m = kind == "local" && conserveMass ? Local(grid, seed, conserveMass: true)
+              : Build(kind, grid, fields, seed, knownMember, spectral, baseline ?? BaselineOptions.Default);
         return m.Fields == fields ? m : throw new ArgumentException($"The kind '{kind}' builds a {m.Fields}-field member; the data has {fields} field(s).");
     }
 
@@ -52,6 +64,7 @@ public static class Families
     {
         "spectral" => Spectral(grid, seed, spectral),
         "local" => Local(grid, seed),
+        "polynomial" => PolynomialFamily.Build(grid, new double[PolynomialFamily.Terms.Length]),
         "classical" => Classical(knownMember ?? throw new ArgumentException("The classical baseline needs data whose true equation is known (a known_member note)."), grid),
         "onsagernet" => OnsagerNet(grid, fields, seed, b),
         "unconstrained" => ForceField.CreateConvolutional(grid, fields, b.CnnWidth, b.CnnDepth, b.CnnKernel, seed),
@@ -97,8 +110,16 @@ public static class Families
             terms.Add(new EnergyTerm.LowModes(low, Network.Create(2 * low, o.LowModesWidth, o.LowModesDepth, Head.Bounded, seed + 1, outputScale: 0.01)));
         var energy = new Energy([new Anchor.SineNetwork(new Param.Learned(o.A), Network.Create(1, o.Width, o.Depth, Head.Bounded, seed, outputScale: o.NetworkScale))],
                                 terms.ToImmutable());
-        return new Model(grid, energy, new Dissipation.Multiplier(ParamArray.Filled(modes, o.Theta, true)),
-                         new Conservation.Multiplier(ParamArray.Filled(modes, 0.0, true)));
+        if (!o.ConserveMass)
+            return new Model(grid, energy, new Dissipation.Multiplier(ParamArray.Filled(modes, o.Theta, true)),
+                             new Conservation.Multiplier(ParamArray.Filled(modes, 0.0, true)));
+        // Mass-conserving: d^T K d with d the spectral derivative kills constants (K_M(0) = K_W(0) = 0); theta_k / |k|
+        // starts the symbol where the plain family starts it, theta^2, on every other mode (docs/theory.md, conservation laws).
+        var k = Onsager.Spectral.WavenumbersOfModes(grid, 0, dropNyquist: true);
+        var scaled = k.Select(kk => kk == 0 ? o.Theta : o.Theta / Math.Abs(kk)).ToImmutableArray();
+        var d = new Linear.Difference(DifferenceKind.Spectral);
+        return new Model(grid, energy, new Dissipation.Congruence(d, new Dissipation.Multiplier(new ParamArray(scaled, true))),
+                         new Conservation.Congruence(d, new Conservation.Multiplier(ParamArray.Filled(modes, 0.0, true))));
     }
 
     /// <summary>
@@ -106,13 +127,14 @@ public static class Families
     /// (divergence-form and pointwise mobilities, non-negative networks); W = learned D1/D3 stencils + the skew
     /// advection (b(u) D1 + D1 b(u))/2. Burgers (b linear) and KdV (stencil + b linear) lie in it.
     /// </summary>
-    public static Model Local(Grid grid, int seed = 0)
+    public static Model Local(Grid grid, int seed = 0, bool conserveMass = false)
     {
         if (grid.Dimensions != 1) throw new ArgumentException("The local family is one-dimensional.");
         var energy = new Energy(new Anchor.CoerciveNetwork(new Param.Learned(0.05), ParamArray.Learn(0, 0.5, 0), Network.Create(1, 32, 2, Head.Bounded, seed, outputScale: 0.1)),
                                 new EnergyTerm.Gradient(new Param.Learned(0.01), Derivative.Forward));
-        var m = new Dissipation.Divergence(new NonNegative.Softplus(new Scalar.Net(Network.Create(1, 16, 2, Head.Free, seed + 1, outputScale: 0.1))))
-              + new Dissipation.Mobility(new NonNegative.Softplus(new Scalar.Net(Network.Create(1, 16, 2, Head.Free, seed + 2, outputScale: 0.1))));
+        Dissipation m = new Dissipation.Divergence(new NonNegative.Softplus(new Scalar.Net(Network.Create(1, 16, 2, Head.Free, seed + 1, outputScale: 0.1))));
+        if (!conserveMass)
+            m += new Dissipation.Mobility(new NonNegative.Softplus(new Scalar.Net(Network.Create(1, 16, 2, Head.Free, seed + 2, outputScale: 0.1))));
         var w = new Conservation.Stencil(ParamArray.Learn(0.0, 0.0), 3) + new Conservation.Stencil(ParamArray.Learn(0.0), 1)
               + new Conservation.Advection(new Scalar.Net(Network.Create(1, 16, 2, Head.Free, seed + 3, outputScale: 0.1)));
         return new Model(grid, energy, m, w);

@@ -79,7 +79,7 @@ public abstract partial record Stepper
 {
     private Stepper() { }
 
-    /// <summary>The scheme's name as the command line spells it: euler, rk2, rk3, rk4, rk4-adaptive, rk4-substeps, sbdf1, dg.</summary>
+    /// <summary>The scheme's name as the command line spells it: euler, rk2, rk3, rk4, rk4-adaptive, rk4-substeps, etdrk4, sbdf1, dg.</summary>
     public abstract string Name { get; }
 
     /// <summary>The name of the training step: <see cref="Name"/> where it is the rollout step, else its own.</summary>

@@ -110,8 +110,15 @@ public static class SparseRegression
     /// <summary>Terms contributing less than this share of |f| are dropped (1 %).</summary>
     public const double DefaultThreshold = 1e-2;
 
-    public static SparseEquation Fit(IReadOnlyList<string> names, double[][] columns, double[] f, double threshold = DefaultThreshold)
+    /// <summary>
+    /// STLSQ of f on the named columns. Where <paramref name="nonNegative"/> marks a term, a negative coefficient drops it
+    /// like a small one (then the rest is refitted): a sign-constrained fit by elimination, which is what a dissipation
+    /// weight needs (a sequential active-set heuristic, not a full NNLS, which would also bring dropped terms back).
+    /// </summary>
+    public static SparseEquation Fit(IReadOnlyList<string> names, double[][] columns, double[] f, double threshold = DefaultThreshold,
+                                     IReadOnlyList<bool>? nonNegative = null)
     {
+        if (nonNegative is not null && nonNegative.Count != names.Count) throw new ArgumentException($"{nonNegative.Count} sign constraints for {names.Count} terms.");
         if (names.Count != columns.Length) throw new ArgumentException($"{names.Count} names for {columns.Length} columns.");
         if (columns.Any(c => c.Length != f.Length)) throw new ArgumentException("Every column needs one value per value of f.");
         if (!(threshold >= 0 && threshold < 1)) throw new ArgumentException($"The threshold is a share of |f| in [0, 1), got {threshold}.");
@@ -124,7 +131,7 @@ public static class SparseRegression
         while (true)
         {
             scaled = LeastSquares(active.Select(j => columns[j]).ToArray(), active.Select(j => norms[j]).ToArray(), f);
-            var keep = active.Where((_, a) => Math.Abs(scaled[a]) >= threshold * fNorm).ToList();
+            var keep = active.Where((j, a) => Math.Abs(scaled[a]) >= threshold * fNorm && !(nonNegative is not null && nonNegative[j] && scaled[a] < 0)).ToList();
             if (keep.Count == active.Count) break;
             active = keep;
             if (active.Count == 0) { scaled = []; break; }

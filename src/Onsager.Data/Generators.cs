@@ -21,7 +21,19 @@ public sealed record GenerationOptions(int Threads = 0);
 public static class Generators
 {
     /// <summary>Trajectory <paramref name="index"/> of the dataset made from <paramref name="seed"/>.</summary>
-    public static Trajectory Sample(Recipe recipe, long seed, long index) => recipe switch
+    public static Trajectory Sample(Recipe recipe, long seed, long index) => WithNoise(recipe, seed, Clean(recipe, seed, index));
+
+    /// <summary>The trajectory plus Gaussian noise of <see cref="Recipe.Noise"/> times its rms (unchanged when 0).</summary>
+    private static Trajectory WithNoise(Recipe recipe, long seed, Trajectory t)
+    {
+        if (recipe.Noise == 0) return t;
+        double rms = Math.Sqrt(t.Values.Average(v => (double)v * v));
+        var rng = Rng.For(recipe.Key + "/noise", seed, t.Index);
+        var noisy = t.Values.Select(v => (float)(v + recipe.Noise * rms * rng.Normal())).ToArray();
+        return t with { Values = noisy };
+    }
+
+    private static Trajectory Clean(Recipe recipe, long seed, long index) => recipe switch
     {
         AllenCahnRecipe r => AllenCahn(r, seed, index),
         KdVRecipe r => KdV(r, seed, index),
@@ -65,7 +77,7 @@ public static class Generators
             int pairs = count == 0 ? 0 : (int)((last - first) / 2 + 1);
             Parallel.For(0, pairs, po, p =>
             {
-                foreach (var t in AllenCahn2DPair(ac2, seed, first + 2L * p)) Place(t);
+                foreach (var t in AllenCahn2DPair(ac2, seed, first + 2L * p)) Place(WithNoise(ac2, seed, t));
             });
         }
         else

@@ -42,6 +42,14 @@ public abstract record Recipe
         init => field = double.IsFinite(value) ? value : throw new ArgumentException($"A grid origin must be finite, got {value}.");
     }
 
+    /// <summary>Gaussian noise added to every saved value, as a share of the trajectory's rms (0: clean data). Seeded
+    /// by the dataset's seed and the trajectory's index, independently of the solver's random numbers.</summary>
+    public double Noise
+    {
+        get;
+        init => field = value >= 0 && value <= 10 && double.IsFinite(value) ? value : throw new ArgumentException($"The noise level is a share of the rms in [0, 10], got {value}.");
+    }
+
     protected static ImmutableSortedDictionary<string, double> S(params (string, double)[] xs) =>
         xs.ToImmutableSortedDictionary(x => x.Item1, x => x.Item2, StringComparer.Ordinal);
 
@@ -289,7 +297,8 @@ public static class Recipes
     /// A longer frame spacing takes more solver substeps, so that the solver's own step never grows past the recipe's.
     /// Chains fix their domain (the slow variable of a 2 pi periodic chain): another length is refused.
     /// </summary>
-    public static Recipe With(Recipe r, int? frames = null, int? points = null, double? length = null, double? origin = null, double? dt = null)
+    public static Recipe With(Recipe r, int? frames = null, int? points = null, double? length = null, double? origin = null, double? dt = null,
+                              double? noise = null)
     {
         if (frames is < 2) throw new ArgumentException($"A dataset needs at least 2 frames, got {frames}.");
         if (points is int p && (p < 8 || (p & (p - 1)) != 0))
@@ -317,6 +326,6 @@ public static class Recipes
             KuramotoSivashinskyRecipe a => a with { FrameCount = F(a.FrameCount), Points = P(a.Points), FrameDt = T(a.FrameDt), Substeps = S(a.FrameDt, a.Substeps) },
             _ => throw new ArgumentException($"Unknown recipe {r.GetType().Name}.")
         };
-        return shaped with { Length = length ?? r.Length, Origin = origin ?? r.Origin };
+        return shaped with { Length = length ?? r.Length, Origin = origin ?? r.Origin, Noise = noise ?? r.Noise };
     }
 }

@@ -16,13 +16,18 @@ public sealed record ClassCheckOptions
         init => field = value > TimeSpan.Zero ? value : throw new ArgumentException($"A budget must be positive, got {value}.");
     } = TimeSpan.FromMinutes(2);
 
-    /// <summary>The member of the class that is fitted (a kind of <see cref="Families.Kinds"/> that is a member).</summary>
+    /// <summary>The member of the class that is fitted (a kind of <see cref="Families.Kinds"/> that is a member), or "auto":
+    /// the polynomial family first (fitted in a second, where the data are one field in 1D), and the spectral one when
+    /// that is not consistent; the data are consistent with the class when either member is.</summary>
     public string InClassKind
     {
         get;
-        init => field = Families.Kinds.Contains(value) && !Families.ForceFields.Contains(value) && value != "classical"
-            ? value : throw new ArgumentException($"The in-class fit is a trainable member ({string.Join(", ", Families.Kinds.Where(k => !Families.ForceFields.Contains(k) && k != "classical"))}), got '{value}'.");
-    } = "spectral";
+        init => field = value == Auto || Families.Kinds.Contains(value) && !Families.ForceFields.Contains(value) && value != "classical"
+            ? value : throw new ArgumentException($"The in-class fit is auto or a member kind ({string.Join(", ", Families.Kinds.Where(k => !Families.ForceFields.Contains(k) && k != "classical"))}), got '{value}'.");
+    } = Auto;
+
+    /// <summary>The in-class kind that tries the polynomial family, then the spectral one.</summary>
+    public const string Auto = "auto";
 
     /// <summary>The baseline outside the class (a force field of <see cref="Families.ForceFields"/>).</summary>
     public string OutOfClassKind
@@ -65,9 +70,14 @@ public sealed record ClassCheckOptions
 
 /// <summary>The verdict with its evidence.</summary>
 public sealed record ClassCheckResult(bool Consistent, double EnergyRiseShare, double InClassError, double OutOfClassError, ImmutableArray<string> Reasons,
-                                      string InClassKind, string OutOfClassKind, TrainingResult InClassTraining, TrainingResult OutOfClassTraining,
+                                      string InClassKind, string OutOfClassKind, TrainingResult? InClassTraining, TrainingResult OutOfClassTraining,
                                       EvaluationResult InClassEvaluation, EvaluationResult OutOfClassEvaluation, string Split)
 {
+    /// <summary>The in-class member that was fitted (trained, or fitted by least squares for the polynomial family).</summary>
+    public required Model InClassMember { get; init; }
+    /// <summary>The verdicts of the in-class kinds tried before this one (auto: the polynomial family's when it failed).</summary>
+    public ImmutableArray<string> Tried { get; init; } = [];
+
     /// <summary>One line: the verdict and the evidence.</summary>
     public string Verdict => (Consistent ? "consistent with the Onsager class" : "not consistent with the Onsager class") + ": " + string.Join("; ", Reasons);
 
@@ -83,7 +93,8 @@ public sealed record ClassCheckResult(bool Consistent, double EnergyRiseShare, d
         ["split"] = Split,
         ["inClass"] = InClassEvaluation.ToJson(),
         ["outOfClass"] = OutOfClassEvaluation.ToJson(),
-        ["inClassSteps"] = InClassTraining.Steps,
+        ["inClassSteps"] = InClassTraining?.Steps,
+        ["tried"] = new JsonArray(Tried.Select(t => (JsonNode)t).ToArray()),
         ["outOfClassSteps"] = OutOfClassTraining.Steps,
     };
 }
@@ -103,7 +114,7 @@ public static class ClassCheck
         var o = options ?? new ClassCheckOptions();
         var data = reader.Dataset;
         var split = data.SplitBy(o.Split, o.Seed);
-        TrainingResult Fit(string kind)
+        TrainingResult Train(string kind)
         {
             progress?.Report($"fitting {kind} for {o.Budget.TotalSeconds:F0} s ({split.Describe()})");
             var initial = Families.Create(kind, data.Grid, data.Fields, o.Seed, data.KnownMember, o.Spectral, o.Baseline);
@@ -113,28 +124,54 @@ public static class ClassCheck
             };
             return new Trainer(initial, training).Train(reader, null, cancel);
         }
-        var inClass = Fit(o.InClassKind);
-        var outOfClass = Fit(o.OutOfClassKind);
-
-        progress?.Report("evaluating both on the test data");
-        EvaluationResult Evaluate(TrainingResult t, string kind) =>
-            Evaluator.Evaluate(t.Trained, reader, new EvaluationOptions { Scheme = Families.DefaultScheme(kind), Seed = o.Seed, Split = split.Kind, Device = o.Device },
+        EvaluationResult Evaluate(IVectorField field, string kind) =>
+            Evaluator.Evaluate(field, reader, new EvaluationOptions { Scheme = Families.DefaultScheme(kind), Seed = o.Seed, Split = split.Kind, Device = o.Device },
                                kind, cancel);
-        var inEval = Evaluate(inClass, o.InClassKind);
-        var outEval = Evaluate(outOfClass, o.OutOfClassKind);
+        var outOfClass = Train(o.OutOfClassKind);
+        progress?.Report($"evaluating {o.OutOfClassKind} on the test data");
+        var outEval = Evaluate(outOfClass.Trained, o.OutOfClassKind);
 
-        progress?.Report("the fitted energy along the data");
-        double rises = RiseShare(inClass.Model, reader, o.RiseTolerance);
+        bool oneField1D = data.Fields == 1 && data.Points.Length == 1;
+        var kinds = o.InClassKind != ClassCheckOptions.Auto ? [o.InClassKind] : oneField1D ? new[] { "polynomial", "spectral" } : ["spectral"];
+        var tried = ImmutableArray.CreateBuilder<string>();
+        ClassCheckResult? result = null;
+        foreach (var kind in kinds)
+        {
+            TrainingResult? training = null;
+            Model member;
+            if (Families.Fitted.Contains(kind))
+            {
+                progress?.Report($"fitting {kind} by weak-form least squares ({split.Describe()})");
+                member = PolynomialFitting.Fit(reader, new PolynomialFitOptions { Split = split.Kind, Seed = o.Seed }, cancel).Model;
+            }
+            else
+            {
+                training = Train(kind);
+                member = training.Model;
+            }
+            progress?.Report($"evaluating {kind} on the test data, and its energy along the data");
+            var inEval = Evaluate(member, kind);
+            result = Verdict(o, member, kind, training, inEval, outOfClass, outEval, reader, split.Name) with { Tried = tried.ToImmutable() };
+            if (result.Consistent) break;
+            tried.Add($"{kind}: {result.Verdict}");
+        }
+        return result!;
+    }
+
+    private static ClassCheckResult Verdict(ClassCheckOptions o, Model member, string kind, TrainingResult? training, EvaluationResult inEval,
+                                            TrainingResult outOfClass, EvaluationResult outEval, DatasetReader reader, string split)
+    {
+        double rises = RiseShare(member, reader, o.RiseTolerance);
         double inError = inEval.AllWindows[0].Mean, outError = outEval.AllWindows[0].Mean;
         var inv = CultureInfo.InvariantCulture;
         var reasons = ImmutableArray.CreateBuilder<string>();
         bool energyOk = rises <= o.MaxRiseShare;
-        reasons.Add(string.Format(inv, "the fitted energy rises along the data in {0:P1} of frame steps ({1} {2:P0})", rises, energyOk ? "at most" : "more than", o.MaxRiseShare));
+        reasons.Add(string.Format(inv, "the fitted energy ({0}) rises along the data in {1:P1} of frame steps ({2} {3:P0})", kind, rises, energyOk ? "at most" : "more than", o.MaxRiseShare));
         bool errorOk = inError <= o.MaxErrorRatio * outError || !double.IsFinite(outError);
         reasons.Add(string.Format(inv, "one-step test error {0:E2} in the class against {1:E2} outside it ({2:F2}x{3})", inError, outError, inError / outError,
                                   errorOk ? $", within {o.MaxErrorRatio:G3}x" : $", more than {o.MaxErrorRatio:G3}x"));
-        return new ClassCheckResult(energyOk && errorOk, rises, inError, outError, reasons.ToImmutable(), o.InClassKind, o.OutOfClassKind, inClass, outOfClass,
-                                    inEval, outEval, split.Name);
+        return new ClassCheckResult(energyOk && errorOk && double.IsFinite(inError), rises, inError, outError, reasons.ToImmutable(), kind, o.OutOfClassKind,
+                                    training, outOfClass, inEval, outEval, split) { InClassMember = member };
     }
 
     /// <summary>Trajectories whose energy <see cref="RiseShare"/> follows at most (the first ones in the file).</summary>

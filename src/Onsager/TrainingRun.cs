@@ -47,13 +47,23 @@ public sealed record TrainingRunOptions(string Data, string Out)
     public TrainingChoices Choices { get; init; } = new();
     public SpectralOptions? Spectral { get; init; }
     public BaselineOptions? Baseline { get; init; }
+    /// <summary>true: members whose M and W kill constants (spectral, local, polynomial); null: so when the data conserve
+    /// mass to <see cref="DataMass.Tolerance"/>; false: not.</summary>
+    public bool? ConserveMass { get; init; }
+    /// <summary>How the polynomial kind is fitted (weak form when null); other kinds refuse it.</summary>
+    public FitForm? Fit { get; init; }
 }
 
 /// <summary>What a training run wrote: the folder, the kind, the training (null for classical: nothing is learned) and the model.</summary>
 public sealed record TrainingRunResult(string Out, string Kind, TrainingResult? Training, IVectorField Model)
 {
+    /// <summary>The least-squares fit, for the polynomial kind.</summary>
+    public PolynomialFit? Fit { get; init; }
+
     /// <summary>One line saying what was written.</summary>
-    public string Summary => Training is not { } r
+    public string Summary => Fit is { } f
+        ? string.Format(CultureInfo.InvariantCulture, "wrote {0}: polynomial fitted in {1:F1} s, unexplained {2:P2}: {3}", Out, f.Elapsed.TotalSeconds, f.Unexplained, f.Describe())
+        : Training is not { } r
         ? $"wrote {Out}: classical member (the true equation, nothing learned): {Model.Describe()}"
         : string.Format(CultureInfo.InvariantCulture, "wrote {0}: {1} trained {2} epochs ({3} steps) in {4:F0} s, best validation loss {5:E3} at epoch {6}, stopped: {7}",
                         Out, Kind, r.Epochs, r.Steps, r.Elapsed.TotalSeconds, r.BestValidationLoss, r.BestEpoch, r.StoppedBecause);
@@ -79,12 +89,14 @@ public static class TrainingRun
     {
         using var reader = DatasetReader.Open(o.Data, checkValues: true);
         var kind = o.Kind ?? (o.Resume is { } r ? ModelDirectory.Load(r).Metadata.Kind : throw new ArgumentException($"A training needs a kind ({string.Join(", ", Families.Kinds)})."));
-        return Run(reader, kind, o.Out, o.Choices.Over(Defaults(reader.Dataset, kind)), o.Resume, log, cancel, o.Spectral, o.Baseline);
+        if (o.Fit is not null && kind != "polynomial") throw new ArgumentException("A fit form applies to the polynomial kind only.");
+        return Run(reader, kind, o.Out, o.Choices.Over(Defaults(reader.Dataset, kind)), o.Resume, log, cancel, o.Spectral, o.Baseline, o.ConserveMass, o.Fit);
     }
 
     /// <summary>The run on an open dataset with resolved options (what <see cref="Reproduction"/> calls).</summary>
     public static TrainingRunResult Run(DatasetReader reader, string kind, string outDir, TrainingOptions options, string? resume,
-                                        IProgress<string>? log, CancellationToken cancel, SpectralOptions? spectral = null, BaselineOptions? baseline = null)
+                                        IProgress<string>? log, CancellationToken cancel, SpectralOptions? spectral = null, BaselineOptions? baseline = null,
+                                        bool? conserveMass = null, FitForm? form = null)
     {
         var data = reader.Dataset;
         var inv = CultureInfo.InvariantCulture;
@@ -100,7 +112,15 @@ public static class TrainingRun
             log?.Report(state is null ? $"resuming {kind} from {resume}"
                                       : $"resuming {kind} from {resume} at epoch {state.Epoch} (step {state.Step}, optimiser state restored)");
         }
-        else initial = Families.Create(kind, data.Grid, data.Fields, options.Seed, data.KnownMember, spectral, baseline);
+        else
+        {
+            if (conserveMass is null && kind is "spectral" or "local" && DataMass.Conserved(reader, data.SplitBy(options.Split, options.Seed)))
+            {
+                conserveMass = true;
+                log?.Report($"the data conserve mass (relative drift <= {DataMass.Tolerance:G2}): building a mass-conserving {kind} member (M and W kill constants)");
+            }
+            initial = Families.Create(kind, data.Grid, data.Fields, options.Seed, data.KnownMember, spectral, baseline, conserveMass == true && kind != "polynomial");
+        }
         string dtype = options.DType == ScalarType.Float32 ? "float32" : "float64";
         var split = data.SplitBy(options.Split, options.Seed);
         options = options with { Split = split.Kind };
@@ -123,6 +143,19 @@ public static class TrainingRun
         {
             ModelDirectory.Save(outDir, initial, Metadata(RunJson(null, null)));
             return new TrainingRunResult(outDir, kind, null, initial);
+        }
+
+        if (kind == "polynomial")
+        {
+            var fit = PolynomialFitting.Fit(reader, new PolynomialFitOptions { Split = options.Split, Seed = options.Seed, ConserveMass = conserveMass,
+                                                                               Form = form ?? FitForm.Weak }, cancel);
+            log?.Report(fit.Split.Describe());
+            log?.Report($"fitting polynomial on {data.Name} ({fit.Form.ToString().ToLowerInvariant()} form, {fit.Rows} rows): {fit.MassReason}");
+            var run = RunJson(null, null);
+            run["fit"] = fit.ToJson();
+            ModelDirectory.Save(outDir, fit.Model, Metadata(run));
+            WriteText(Path.Combine(outDir, "run.json"), run.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            return new TrainingRunResult(outDir, kind, null, fit.Model) { Fit = fit };
         }
 
         log?.Report(options.Split == data.DefaultSplit && data.DefaultSplit == SplitKind.Time
