@@ -141,9 +141,9 @@ public static class AdaptiveRungeKutta
         long[] sizes = u.shape.Skip(2).ToArray();
         var z = s.Times(h);                                                           // (1, fields, modes...)
         const int points = 64;                                                       // the whole circle: S is complex
-        var roots = arange(1, points + 1, dtype: ScalarType.Float64, device: u.device).Minus(0.5).Times(2 * Math.PI / points);
+        var roots = tensor(Enumerable.Range(1, points).Select(j => 2 * Math.PI * (j - 0.5) / points).ToArray(), ScalarType.Float64).to(u.device);
         var circle = complex(roots.cos(), roots.sin()).to(z.dtype);                  // exp(2 pi i (j - 1/2) / M)
-        var lr = z.unsqueeze(-1) + circle;                                           // (..., M)
+        var lr = z.unsqueeze(-1).Plus(circle);                                           // (..., M)
         var lr2 = lr * lr;
         var lr3 = lr2 * lr;
         var elr = lr.exp();
@@ -151,9 +151,9 @@ public static class AdaptiveRungeKutta
         var e = z.exp();
         var e2 = z.Times(0.5).exp();
         var q = Mean(((lr.Times(0.5)).exp().Minus(1.0)) / lr);
-        var f1 = Mean((lr.negative().Minus(4.0) + elr * (lr2 - lr.Times(3.0)).Plus(4.0)) / lr3);
-        var f2 = Mean((lr.Plus(2.0) + elr * lr.Minus(2.0)) / lr3);
-        var f3 = Mean((lr2.negative() - lr.Times(3.0)).Minus(4.0) / lr3 + elr * lr.negative().Plus(4.0) / lr3);
+        var f1 = Mean(lr.negative().Minus(4.0).Plus(elr * (lr2 - lr.Times(3.0)).Plus(4.0)) / lr3);
+        var f2 = Mean(lr.Plus(2.0).Plus(elr * lr.Minus(2.0)) / lr3);
+        var f3 = Mean(((lr2.negative() - lr.Times(3.0)).Minus(4.0) / lr3).Plus(elr * lr.negative().Plus(4.0) / lr3));
         Tensor Hat(Tensor y) => fft.rfftn(y, dim: spatial);
         Tensor Real(Tensor yh) => fft.irfftn(yh, s: sizes, dim: spatial);
         Tensor Nh(Tensor vh) => Hat(f(Real(vh))) - s * vh;
@@ -161,13 +161,13 @@ public static class AdaptiveRungeKutta
         for (int i = 0; i < substeps; i++)
         {
             var nv = Nh(v);
-            var a = e2 * v + q * nv;
+            var a = (e2 * v).Plus(q * nv);
             var na = Nh(a);
-            var b = e2 * v + q * na;
+            var b = (e2 * v).Plus(q * na);
             var nb = Nh(b);
-            var c = e2 * a + q * (nb.Times(2.0) - nv);
+            var c = (e2 * a).Plus(q * (nb.Times(2.0) - nv));
             var nc = Nh(c);
-            v = e * v + f1 * nv + (na + nb).Times(2.0) * f2 + f3 * nc;
+            v = (e * v).Plus(f1 * nv).Plus(na.Plus(nb).Times(2.0) * f2).Plus(f3 * nc);
         }
         return Real(v);
     }

@@ -44,7 +44,7 @@ public sealed record DatasetContent(
             ["generator"] = $"Onsager.Data {r.GetType().Name}",
         });
         var scalars = r.Scalars.SetItem("seed", block.Seed).SetItem("first_sample", block.Start).SetItem("frames", r.Frames);
-        if (r.Noise > 0) scalars = scalars.SetItem("noise", r.Noise);
+        if (r.MeasurementNoise > 0) scalars = scalars.SetItem("noise", r.MeasurementNoise);
         return new DatasetContent(block.Values, [.. shape], times, coords, coefs, scalars, notes);
     }
 }

@@ -23,13 +23,13 @@ public static class Generators
     /// <summary>Trajectory <paramref name="index"/> of the dataset made from <paramref name="seed"/>.</summary>
     public static Trajectory Sample(Recipe recipe, long seed, long index) => WithNoise(recipe, seed, Clean(recipe, seed, index));
 
-    /// <summary>The trajectory plus Gaussian noise of <see cref="Recipe.Noise"/> times its rms (unchanged when 0).</summary>
+    /// <summary>The trajectory plus Gaussian noise of <see cref="Recipe.MeasurementNoise"/> times its rms (unchanged when 0).</summary>
     private static Trajectory WithNoise(Recipe recipe, long seed, Trajectory t)
     {
-        if (recipe.Noise == 0) return t;
+        if (recipe.MeasurementNoise == 0) return t;
         double rms = Math.Sqrt(t.Values.Average(v => (double)v * v));
         var rng = Rng.For(recipe.Key + "/noise", seed, t.Index);
-        var noisy = t.Values.Select(v => (float)(v + recipe.Noise * rms * rng.Normal())).ToArray();
+        var noisy = t.Values.Select(v => (float)(v + recipe.MeasurementNoise * rms * rng.Normal())).ToArray();
         return t with { Values = noisy };
     }
 

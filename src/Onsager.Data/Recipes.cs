@@ -42,9 +42,10 @@ public abstract record Recipe
         init => field = double.IsFinite(value) ? value : throw new ArgumentException($"A grid origin must be finite, got {value}.");
     }
 
-    /// <summary>Gaussian noise added to every saved value, as a share of the trajectory's rms (0: clean data). Seeded
-    /// by the dataset's seed and the trajectory's index, independently of the solver's random numbers.</summary>
-    public double Noise
+    /// <summary>Gaussian measurement noise added to every saved value, as a share of the trajectory's rms (0: clean
+    /// data). Seeded by the dataset's seed and the trajectory's index, independently of the solver's random numbers (and
+    /// distinct from a recipe's own initial-condition noise, such as Cahn-Hilliard's).</summary>
+    public double MeasurementNoise
     {
         get;
         init => field = value >= 0 && value <= 10 && double.IsFinite(value) ? value : throw new ArgumentException($"The noise level is a share of the rms in [0, 10], got {value}.");
@@ -326,6 +327,6 @@ public static class Recipes
             KuramotoSivashinskyRecipe a => a with { FrameCount = F(a.FrameCount), Points = P(a.Points), FrameDt = T(a.FrameDt), Substeps = S(a.FrameDt, a.Substeps) },
             _ => throw new ArgumentException($"Unknown recipe {r.GetType().Name}.")
         };
-        return shaped with { Length = length ?? r.Length, Origin = origin ?? r.Origin, Noise = noise ?? r.Noise };
+        return shaped with { Length = length ?? r.Length, Origin = origin ?? r.Origin, MeasurementNoise = noise ?? r.MeasurementNoise };
     }
 }

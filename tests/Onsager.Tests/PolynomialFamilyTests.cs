@@ -74,7 +74,7 @@ public sealed class PolynomialFamilyTests : IDisposable
     {
         var recipe = Recipes.With(Recipes.Get("burgers"), frames: 61, points: 128, length: 16, origin: -8, dt: 0.1);
         DatasetWriter.Generate(recipe, 1, 1, P("burgers.h5"));
-        DatasetWriter.Generate(recipe with { Noise = 0.01 }, 1, 1, P("noisy.h5"));
+        DatasetWriter.Generate(recipe with { MeasurementNoise = 0.01 }, 1, 1, P("noisy.h5"));
         using var clean = DatasetReader.Open(P("burgers.h5"));
         var fit = PolynomialFitting.Fit(clean);
         Assert.Equal("time", fit.Split.Name);
