@@ -19,6 +19,7 @@ public sealed record AdaptiveOptions(bool IntegratingFactor = true, int MaxSubst
     /// this is stable for any eigenvalue of modulus rho in the closed left half-plane.</summary>
     public const double Rk4Radius = 2.6;
 
+    /// <summary>The default options.</summary>
     public static AdaptiveOptions Default { get; } = new();
 
     /// <summary>Plain RK4 substeps (no integrating factor): the substeps follow the stiffness of all of f.</summary>
@@ -34,7 +35,9 @@ public sealed class SubstepCapException(double rho, double dt, int needed, int c
     : Exception($"The adaptive RK4 step needs {needed} substeps (spectral radius of the Jacobian {rho:G3}, dt = {dt:G3}) but at most {cap} are allowed: " +
                 "the member is too stiff for explicit substeps at this step size (use a smaller dt or a member with smaller mobility).")
 {
+    /// <summary>The spectral radius estimate that set the substep count.</summary>
     public double SpectralRadius { get; } = rho;
+    /// <summary>The number of substeps the step would have needed.</summary>
     public int Needed { get; } = needed;
 }
 

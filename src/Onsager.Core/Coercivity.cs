@@ -24,8 +24,10 @@ public sealed record CoercivityCertificate(double[] Kappa, double Constant, doub
         Factor * -Constant + Offset - Enumerable.Range(0, Kappa.Length).Sum(f => f < Shift.Length ? Shift[f] * Shift[f] * Volume / (4 * Factor * Kappa[f]) : 0);
 }
 
+/// <summary>Coercivity certificates of a model's energy.</summary>
 public static class Coercivity
 {
+    /// <summary>The coercivity certificate of the model's energy.</summary>
     public static CoercivityCertificate Certificate(Model m)
     {
         var grid = m.Grid;

@@ -11,7 +11,9 @@ namespace Onsager;
 /// </summary>
 public sealed record CompileOptions(ScalarType DType = ScalarType.Float64, Device? Device = null)
 {
+    /// <summary>The default options.</summary>
     public static CompileOptions Default { get; } = new();
+    /// <summary>The device to compile to: the given one, else the CPU.</summary>
     public Device ResolvedDevice => Device ?? CPU;
 
     /// <summary>Density networks tabulated on nodes (null: evaluated exactly at every site).</summary>
@@ -104,7 +106,9 @@ public sealed class CompiledModel : CompiledVectorField<Model>
     /// <summary>True when dE has a closed form for every term (else autograd is used).</summary>
     public bool HasClosedFormDerivative => energy.Closed is not null;
 
+    /// <summary>Whether the model has a dissipation M.</summary>
     public bool HasDissipation => dissipation is not null;
+    /// <summary>Whether the model has a conservation W.</summary>
     public bool HasConservation => conservation is not null;
 
     /// <summary>E(u) per sample, (batch).</summary>
@@ -182,8 +186,11 @@ public static class Dynamics
     /// <summary>Back to a value with the learned numbers.</summary>
     public static Model Snapshot(CompiledModel compiled) => compiled.Snapshot();
 
+    /// <summary>The right-hand side du/dt = -(M + W) dE/du of the compiled model at u.</summary>
     public static Tensor Rhs(CompiledModel m, Tensor u) => m.Rhs(u);
+    /// <summary>The energy E(u) of the compiled model.</summary>
     public static Tensor Energy(CompiledModel m, Tensor u) => m.Energy(u);
+    /// <summary>The variational derivative dE/du of the compiled model at u.</summary>
     public static Tensor VariationalDerivative(CompiledModel m, Tensor u) => m.VariationalDerivative(u);
 
     /// <summary>A tensor of states from a flat array, shaped for <paramref name="model"/>'s grid and fields.</summary>

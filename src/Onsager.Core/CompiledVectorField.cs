@@ -10,10 +10,15 @@ namespace Onsager;
 /// </summary>
 public abstract class CompiledVectorField<T> : nn.Module, ICompiledVectorField where T : IVectorField
 {
+    /// <summary>The vector field that was compiled.</summary>
     public T Structure { get; }
+    /// <summary>The grid of the vector field.</summary>
     public Grid Grid => Structure.Grid;
+    /// <summary>The number of fields of the state.</summary>
     public int Fields => Structure.Fields;
+    /// <summary>The tensor dtype the field is compiled to.</summary>
     public ScalarType DType { get; }
+    /// <summary>The device the field is compiled to.</summary>
     public Device Device { get; }
 
     private protected ParameterStore Store { get; }

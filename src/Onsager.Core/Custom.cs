@@ -34,8 +34,10 @@ public interface ICustomEnergy
 /// </summary>
 public interface ICustomOperator
 {
+    /// <summary>The operator's formula, as text.</summary>
     string Formula { get; }
 
+    /// <summary>Applies the operator to the variational derivative g at the state u on the grid.</summary>
     Tensor Apply(Tensor u, Tensor g, Grid grid);
 
     /// <summary>Promise: K 1 = 0 and K^T 1 = 0 per field (mass conservation for every energy).</summary>

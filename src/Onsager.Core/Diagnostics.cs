@@ -10,7 +10,9 @@ namespace Onsager;
 /// </summary>
 public sealed record EnergyTrace(ImmutableArray<double> Times, double[,] Energy, double RiseShare, double MedianStep, double MaxStep)
 {
+    /// <summary>The number of trajectories traced.</summary>
     public int Trajectories => Energy.GetLength(0);
+    /// <summary>The number of frames per trajectory.</summary>
     public int Frames => Energy.GetLength(1);
     /// <summary>The mean over trajectories at each frame.</summary>
     public ImmutableArray<double> Mean => Enumerable.Range(0, Frames).Select(f => Enumerable.Range(0, Trajectories).Average(b => Energy[b, f])).ToImmutableArray();
@@ -42,6 +44,7 @@ public sealed record DensityComparison(DensityCurve Model, DensityCurve Truth, d
 public sealed record OperatorSpectrum(double State, ImmutableArray<double> Wavenumbers, ImmutableArray<double> M, ImmutableArray<double> W,
                                       ImmutableArray<double> EnergySymbol)
 {
+    /// <summary>The decay rate -m e of each mode (dissipation symbol times energy symbol).</summary>
     public ImmutableArray<double> Rate => M.Zip(EnergySymbol, (m, e) => -m * e).ToImmutableArray();
 }
 

@@ -14,6 +14,7 @@ public static class DiscreteGradient
     /// <summary>Relative threshold below which the AVF quotient is replaced by F'(midpoint): error O(F''' tau^2).</summary>
     public const double Threshold = 1e-7;
 
+    /// <summary>The discrete gradient of the model's energy between the states u and v.</summary>
     public static Tensor Of(CompiledModel m, Tensor u, Tensor v, bool createGraph = false)
     {
         var acc = Nonlinear(m, u, v, createGraph);

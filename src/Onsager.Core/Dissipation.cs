@@ -42,8 +42,10 @@ public abstract partial record Dissipation : IOperator<Dissipation>
     /// <summary>Fourier multiplier theta_k^2, one theta per rfft mode (same on every field).</summary>
     public sealed record Multiplier(ParamArray Theta) : Dissipation, IPrimitive<Dissipation>
     {
+        /// <summary>The multiplier coefficients theta.</summary>
         public ParamArray Theta { get; init => field = Checks.NotNull(value, "theta"); } = Checks.NotNull(Theta, "theta");
 
+        /// <summary>The model.json tag of this primitive.</summary>
         public static string Tag => "multiplier";
         static Dissipation IPrimitive<Dissipation>.Decode(ModelJson.Reader r, JsonObject o, string p) => ModelJson.Reader.Build(p, () => new Multiplier(r.Array(o, "theta", p)));
         static RandomRule<Dissipation> IPrimitive<Dissipation>.Random { get; } = new RandomRule<Dissipation>.Leaf(0, c =>
@@ -69,8 +71,10 @@ public abstract partial record Dissipation : IOperator<Dissipation>
     /// <summary>L2 mobility diag(m(u_i)), m &gt;= 0 (Allen-Cahn type relaxation; not mass conserving).</summary>
     public sealed record Mobility(NonNegative M) : Dissipation, IPrimitive<Dissipation>
     {
+        /// <summary>The nonnegative mobility m.</summary>
         public NonNegative M { get; init => field = Checks.NotNull(value, "m"); } = Checks.NotNull(M, "m");
 
+        /// <summary>The model.json tag of this primitive.</summary>
         public static string Tag => "mobility";
         static Dissipation IPrimitive<Dissipation>.Decode(ModelJson.Reader r, JsonObject o, string p) => ModelJson.Reader.Build(p, () => new Mobility(r.NonNegative(r.Obj(o, "m", p), p + ".m")));
         static RandomRule<Dissipation> IPrimitive<Dissipation>.Random { get; } = new RandomRule<Dissipation>.Leaf(1, c => new Mobility(RandomMembers.RandomNonNegative(c.Rng, c.Options)));
@@ -94,8 +98,10 @@ public abstract partial record Dissipation : IOperator<Dissipation>
     /// <summary>sum over axes of D+^T diag(m(u at half points)) D+: H^-1 type, conserves mass (Cahn-Hilliard).</summary>
     public sealed record Divergence(NonNegative M) : Dissipation, IPrimitive<Dissipation>
     {
+        /// <summary>The nonnegative mobility m.</summary>
         public NonNegative M { get; init => field = Checks.NotNull(value, "m"); } = Checks.NotNull(M, "m");
 
+        /// <summary>The model.json tag of this primitive.</summary>
         public static string Tag => "divergence";
         static Dissipation IPrimitive<Dissipation>.Decode(ModelJson.Reader r, JsonObject o, string p) => ModelJson.Reader.Build(p, () => new Divergence(r.NonNegative(r.Obj(o, "m", p), p + ".m")));
         static RandomRule<Dissipation> IPrimitive<Dissipation>.Random { get; } = new RandomRule<Dissipation>.Leaf(2, c => new Divergence(RandomMembers.RandomNonNegative(c.Rng, c.Options)));
@@ -129,8 +135,10 @@ public abstract partial record Dissipation : IOperator<Dissipation>
     /// <summary>B B^T with B = sum_j b_j S^j (j = 0..) along an axis, constant coefficients.</summary>
     public sealed record Banded(ParamArray B, int Axis = 0) : Dissipation, IPrimitive<Dissipation>
     {
+        /// <summary>The band coefficients.</summary>
         public ParamArray B { get; init => field = Checks.NotNull(value, "b"); } = Checks.NotNull(B, "b");
 
+        /// <summary>The model.json tag of this primitive.</summary>
         public static string Tag => "banded";
         static Dissipation IPrimitive<Dissipation>.Decode(ModelJson.Reader r, JsonObject o, string p) => ModelJson.Reader.Build(p, () => new Banded(r.Array(o, "b", p), r.Int(o, "axis", p)));
         static RandomRule<Dissipation> IPrimitive<Dissipation>.Random { get; } = new RandomRule<Dissipation>.Leaf(3, c =>
@@ -174,13 +182,16 @@ public abstract partial record Dissipation : IOperator<Dissipation>
     /// </summary>
     public sealed record LowRank(Param Beta, int Rank, ParamArray B) : Dissipation, IPrimitive<Dissipation>
     {
+        /// <summary>The nonnegative weight beta of the identity.</summary>
         public Param Beta { get; init => field = NonNegativeBeta(value); } = NonNegativeBeta(Beta);
         /// <summary>The number of columns of B (&gt;= 1); fixed at construction (the member checks B's size against it).</summary>
         public int Rank { get; } = Checks.AtLeast(Rank, 1, "A low-rank operator's rank", "rank");
+        /// <summary>The low-rank factor B.</summary>
         public ParamArray B { get; init => field = Checks.NotNull(value, "b"); } = Checks.NotNull(B, "b");
 
         private static Param NonNegativeBeta(Param b) { Param.RequireNonNegative(b, "The low-rank dissipation's beta", "beta"); return b; }
 
+        /// <summary>The model.json tag of this primitive.</summary>
         public static string Tag => "low-rank";
         static Dissipation IPrimitive<Dissipation>.Decode(ModelJson.Reader r, JsonObject o, string p) =>
             ModelJson.Reader.Build(p, () => new LowRank(r.Param(o, "beta", p), r.Int(o, "rank", p), r.Array(o, "b", p)));
@@ -206,11 +217,15 @@ public abstract partial record Dissipation : IOperator<Dissipation>
     /// <summary>M1 + M2 + ... (the cone is closed under sums, L1).</summary>
     public sealed record Sum(ImmutableArray<Dissipation> Terms) : Dissipation, IPrimitive<Dissipation>
     {
+        /// <summary>The summed dissipations.</summary>
         public ImmutableArray<Dissipation> Terms { get; init => field = Checks.Elements(value); } = Checks.Elements(Terms);
 
+        /// <inheritdoc />
         public bool Equals(Sum? other) => other is not null && Terms.SequenceEqual(other.Terms);
+        /// <inheritdoc />
         public override int GetHashCode() => Terms.Aggregate(5, (h, t) => h * 31 + t.GetHashCode());
 
+        /// <summary>The model.json tag of this primitive.</summary>
         public static string Tag => "sum";
         static Dissipation IPrimitive<Dissipation>.Decode(ModelJson.Reader r, JsonObject o, string p) => Combinators.DecodeSum(Side, r, o, p);
         static RandomRule<Dissipation> IPrimitive<Dissipation>.Random { get; } = new RandomRule<Dissipation>.Combinator(0, c => Combinators.DrawSum(Side, c));
@@ -226,11 +241,14 @@ public abstract partial record Dissipation : IOperator<Dissipation>
     /// <summary>c M, c &gt; 0.</summary>
     public sealed record Scaled(Param C, Dissipation Inner) : Dissipation, IPrimitive<Dissipation>
     {
+        /// <summary>The positive scale c.</summary>
         public Param C { get; init => field = Positive(value); } = Positive(C);
+        /// <summary>The scaled dissipation.</summary>
         public Dissipation Inner { get; init => field = Checks.NotNull(value, "inner"); } = Checks.NotNull(Inner, "inner");
 
         private static Param Positive(Param c) { Param.RequirePositive(c, "A dissipation scaling", "c"); return c; }
 
+        /// <summary>The model.json tag of this primitive.</summary>
         public static string Tag => "scaled";
         static Dissipation IPrimitive<Dissipation>.Decode(ModelJson.Reader r, JsonObject o, string p) => Combinators.DecodeScaled(Side, r, o, p);
         static RandomRule<Dissipation> IPrimitive<Dissipation>.Random { get; } = new RandomRule<Dissipation>.Combinator(1, c => Combinators.DrawScaled(Side, c));
@@ -246,9 +264,12 @@ public abstract partial record Dissipation : IOperator<Dissipation>
     /// <summary>S M S with S = diag(s(u_i)), s &gt;= 0 (L2 of docs/theory.md, section 3.7: positive scaling that keeps symmetry).</summary>
     public sealed record Weighted(NonNegative S, Dissipation Inner) : Dissipation, IPrimitive<Dissipation>
     {
+        /// <summary>The nonnegative weight s.</summary>
         public NonNegative S { get; init => field = Checks.NotNull(value, "s"); } = Checks.NotNull(S, "s");
+        /// <summary>The weighted dissipation.</summary>
         public Dissipation Inner { get; init => field = Checks.NotNull(value, "inner"); } = Checks.NotNull(Inner, "inner");
 
+        /// <summary>The model.json tag of this primitive.</summary>
         public static string Tag => "weighted";
         static Dissipation IPrimitive<Dissipation>.Decode(ModelJson.Reader r, JsonObject o, string p) =>
             ModelJson.Reader.Build(p, () => new Weighted(r.NonNegative(r.Obj(o, "s", p), p + ".s"), r.Operator<Dissipation>(r.Obj(o, "inner", p), p + ".inner")));
@@ -275,9 +296,12 @@ public abstract partial record Dissipation : IOperator<Dissipation>
     /// <summary>L^T M L (the inner operator sees the state mapped by a field selection, else the state itself).</summary>
     public sealed record Congruence(Linear L, Dissipation Inner) : Dissipation, IPrimitive<Dissipation>
     {
+        /// <summary>The linear operator L.</summary>
         public Linear L { get; init => field = Checks.NotNull(value, "l"); } = Checks.NotNull(L, "l");
+        /// <summary>The dissipation M in L^T M L.</summary>
         public Dissipation Inner { get; init => field = Checks.NotNull(value, "inner"); } = Checks.NotNull(Inner, "inner");
 
+        /// <summary>The model.json tag of this primitive.</summary>
         public static string Tag => "congruence";
         static Dissipation IPrimitive<Dissipation>.Decode(ModelJson.Reader r, JsonObject o, string p) => Combinators.DecodeCongruence(Side, r, o, p);
         static RandomRule<Dissipation> IPrimitive<Dissipation>.Random { get; } = new RandomRule<Dissipation>.Combinator(3, c => Combinators.DrawCongruence(Side, c));
@@ -293,8 +317,10 @@ public abstract partial record Dissipation : IOperator<Dissipation>
     /// <summary>A user's own operator promised symmetric PSD: the laws check it.</summary>
     public sealed record Custom(ICustomOperator Operator) : Dissipation, IPrimitive<Dissipation>
     {
+        /// <summary>The user-supplied operator.</summary>
         public ICustomOperator Operator { get; init => field = Checks.NotNull(value, "operator"); } = Checks.NotNull(Operator, "operator");
 
+        /// <summary>The model.json tag of this primitive.</summary>
         public static string Tag => "custom";
         static Dissipation IPrimitive<Dissipation>.Decode(ModelJson.Reader r, JsonObject o, string p) => Combinators.DecodeCustom(Side, p);
         static RandomRule<Dissipation> IPrimitive<Dissipation>.Random { get; } = new RandomRule<Dissipation>.Never("a user's code, not data the generator can make");
@@ -307,10 +333,12 @@ public abstract partial record Dissipation : IOperator<Dissipation>
         internal override JsonNode EncodeWith(ModelJson.Writer w, string path) => w.Custom(path, "Dissipation.Custom", Operator.Formula, Operator);
     }
 
+    /// <summary>The sum of two dissipations (nested sums are flattened).</summary>
     public static Dissipation operator +(Dissipation a, Dissipation b) => new Sum(Flatten(a).Concat(Flatten(b)).ToImmutableArray());
 
     private static IEnumerable<Dissipation> Flatten(Dissipation d) => d is Sum s ? s.Terms : [d];
 
+    /// <inheritdoc />
     public sealed override string ToString() => Formula.Of(this);
 }
 
@@ -350,8 +378,10 @@ public abstract partial record Conservation : IOperator<Conservation>
     /// <summary>Fourier multiplier i phi_k with an odd symbol, one phi per rfft mode (same on every field).</summary>
     public sealed record Multiplier(ParamArray Phi) : Conservation, IPrimitive<Conservation>
     {
+        /// <summary>The multiplier coefficients phi.</summary>
         public ParamArray Phi { get; init => field = Checks.NotNull(value, "phi"); } = Checks.NotNull(Phi, "phi");
 
+        /// <summary>The model.json tag of this primitive.</summary>
         public static string Tag => "multiplier";
         static Conservation IPrimitive<Conservation>.Decode(ModelJson.Reader r, JsonObject o, string p) => ModelJson.Reader.Build(p, () => new Multiplier(r.Array(o, "phi", p)));
         static RandomRule<Conservation> IPrimitive<Conservation>.Random { get; } = new RandomRule<Conservation>.Leaf(0, c =>
@@ -375,6 +405,7 @@ public abstract partial record Conservation : IOperator<Conservation>
     /// <summary>sum_j c_j (S^j - S^-j) / h^Order along an axis (transport, Airy: D1 = [1/2] order 1, D3 = [-1, 1/2] order 3).</summary>
     public sealed record Stencil(ParamArray C, int Order, int Axis = 0) : Conservation, IPrimitive<Conservation>
     {
+        /// <summary>The stencil coefficients c.</summary>
         public ParamArray C { get; init => field = Checks.NotNull(value, "c"); } = Checks.NotNull(C, "c");
         /// <summary>The power of 1/h, 0 to <see cref="MaxOrder"/> (a higher power overflows on fine grids).</summary>
         public int Order { get; init => field = Ordered(value); } = Ordered(Order);
@@ -385,6 +416,7 @@ public abstract partial record Conservation : IOperator<Conservation>
         private static int Ordered(int order) =>
             order is >= 0 and <= MaxOrder ? order : throw Checks.Invalid("order", $"A stencil's order (the power of 1/h) is 0 to {MaxOrder}, got {order}.");
 
+        /// <summary>The model.json tag of this primitive.</summary>
         public static string Tag => "stencil";
         static Conservation IPrimitive<Conservation>.Decode(ModelJson.Reader r, JsonObject o, string p) =>
             ModelJson.Reader.Build(p, () => new Stencil(r.Array(o, "c", p), r.Int(o, "order", p), r.Int(o, "axis", p)));
@@ -422,13 +454,16 @@ public abstract partial record Conservation : IOperator<Conservation>
     /// central difference D1 (the default) or the spectral derivative; either is antisymmetric, so the sum is.</summary>
     public sealed record Advection(Scalar B, int Axis = 0, DifferenceKind Derivative = DifferenceKind.Central) : Conservation, IPrimitive<Conservation>
     {
+        /// <summary>The advecting scalar b.</summary>
         public Scalar B { get; init => field = Checks.NotNull(value, "b"); } = Checks.NotNull(B, "b");
+        /// <summary>The first-derivative difference used.</summary>
         public DifferenceKind Derivative { get; init => field = FirstDerivative(value); } = FirstDerivative(Derivative);
 
         private static DifferenceKind FirstDerivative(DifferenceKind d) =>
             Checks.Defined(d, "The advection's derivative", "derivative") is DifferenceKind.Central or DifferenceKind.Spectral ? d
                 : throw Checks.Invalid("derivative", $"An advection's derivative is central or spectral (antisymmetric first derivatives), got {d}.");
 
+        /// <summary>The model.json tag of this primitive.</summary>
         public static string Tag => "advection";
         static Conservation IPrimitive<Conservation>.Decode(ModelJson.Reader r, JsonObject o, string p) =>
             ModelJson.Reader.Build(p, () => new Advection(r.Scalar(r.Obj(o, "b", p), p + ".b"), r.Int(o, "axis", p),
@@ -465,8 +500,10 @@ public abstract partial record Conservation : IOperator<Conservation>
     /// <summary>A - A^T with A = sum_j a_j S^j (j = 1..) along an axis.</summary>
     public sealed record Banded(ParamArray A, int Axis = 0) : Conservation, IPrimitive<Conservation>
     {
+        /// <summary>The band coefficients a.</summary>
         public ParamArray A { get; init => field = Checks.NotNull(value, "a"); } = Checks.NotNull(A, "a");
 
+        /// <summary>The model.json tag of this primitive.</summary>
         public static string Tag => "banded";
         static Conservation IPrimitive<Conservation>.Decode(ModelJson.Reader r, JsonObject o, string p) => ModelJson.Reader.Build(p, () => new Banded(r.Array(o, "a", p), r.Int(o, "axis", p)));
         static RandomRule<Conservation> IPrimitive<Conservation>.Random { get; } = new RandomRule<Conservation>.Leaf(3, c =>
@@ -504,6 +541,7 @@ public abstract partial record Conservation : IOperator<Conservation>
         /// <summary>The momentum field, another than <see cref="Q"/>.</summary>
         public int P { get; } = P >= 0 && P != Q ? P : throw Checks.Invalid("p", $"The symplectic block needs two different fields >= 0, got q = {Q}, p = {P}.");
 
+        /// <summary>The model.json tag of this primitive.</summary>
         public static string Tag => "symplectic";
         static Conservation IPrimitive<Conservation>.Decode(ModelJson.Reader r, JsonObject o, string p) => ModelJson.Reader.Build(p, () => new Symplectic(r.Int(o, "q", p), r.Int(o, "p", p)));
         /// <summary>The two-field blocks share one draw: this or a <see cref="Coupling"/>, and on one field a transport D1 instead.</summary>
@@ -538,11 +576,13 @@ public abstract partial record Conservation : IOperator<Conservation>
         public int A { get; } = Checks.AtLeast(A, 0, "The coupling block's a", "a");
         /// <summary>The second field, another than <see cref="A"/>.</summary>
         public int B { get; } = B >= 0 && B != A ? B : throw Checks.Invalid("b", $"The coupling block needs two different fields >= 0, got a = {A}, b = {B}.");
+        /// <summary>The antisymmetric difference D.</summary>
         public DifferenceKind D { get; init => field = Antisymmetric(value); } = Antisymmetric(D);
 
         private static DifferenceKind Antisymmetric(DifferenceKind d) => d is DifferenceKind.Central or DifferenceKind.Spectral or DifferenceKind.Third
             ? d : throw Checks.Invalid("d", $"The coupling block needs an antisymmetric derivative (central, third or spectral), got {d}.");
 
+        /// <summary>The model.json tag of this primitive.</summary>
         public static string Tag => "coupling";
         static Conservation IPrimitive<Conservation>.Decode(ModelJson.Reader r, JsonObject o, string p) =>
             ModelJson.Reader.Build(p, () => new Coupling(r.Int(o, "a", p), r.Int(o, "b", p), ModelJson.Reader.Enum<DifferenceKind>(o, "d", p), r.Int(o, "axis", p)));
@@ -581,9 +621,12 @@ public abstract partial record Conservation : IOperator<Conservation>
     {
         /// <summary>The number of columns of B and C (&gt;= 1); fixed at construction (the member checks their sizes against it).</summary>
         public int Rank { get; } = Checks.AtLeast(Rank, 1, "A low-rank operator's rank", "rank");
+        /// <summary>The low-rank factor B.</summary>
         public ParamArray B { get; init => field = Checks.NotNull(value, "b"); } = Checks.NotNull(B, "b");
+        /// <summary>The low-rank factor C.</summary>
         public ParamArray C { get; init => field = Checks.NotNull(value, "c"); } = Checks.NotNull(C, "c");
 
+        /// <summary>The model.json tag of this primitive.</summary>
         public static string Tag => "low-rank";
         static Conservation IPrimitive<Conservation>.Decode(ModelJson.Reader r, JsonObject o, string p) =>
             ModelJson.Reader.Build(p, () => new LowRank(r.Int(o, "rank", p), r.Array(o, "b", p), r.Array(o, "c", p)));
@@ -613,11 +656,15 @@ public abstract partial record Conservation : IOperator<Conservation>
     /// <summary>W1 + W2 + ... (a linear space, L1).</summary>
     public sealed record Sum(ImmutableArray<Conservation> Terms) : Conservation, IPrimitive<Conservation>
     {
+        /// <summary>The summed conservations.</summary>
         public ImmutableArray<Conservation> Terms { get; init => field = Checks.Elements(value); } = Checks.Elements(Terms);
 
+        /// <inheritdoc />
         public bool Equals(Sum? other) => other is not null && Terms.SequenceEqual(other.Terms);
+        /// <inheritdoc />
         public override int GetHashCode() => Terms.Aggregate(7, (h, t) => h * 31 + t.GetHashCode());
 
+        /// <summary>The model.json tag of this primitive.</summary>
         public static string Tag => "sum";
         static Conservation IPrimitive<Conservation>.Decode(ModelJson.Reader r, JsonObject o, string p) => Combinators.DecodeSum(Side, r, o, p);
         static RandomRule<Conservation> IPrimitive<Conservation>.Random { get; } = new RandomRule<Conservation>.Combinator(0, c => Combinators.DrawSum(Side, c));
@@ -633,9 +680,12 @@ public abstract partial record Conservation : IOperator<Conservation>
     /// <summary>c W, any real c.</summary>
     public sealed record Scaled(Param C, Conservation Inner) : Conservation, IPrimitive<Conservation>
     {
+        /// <summary>The scale c.</summary>
         public Param C { get; init => field = Checks.NotNull(value, "c"); } = Checks.NotNull(C, "c");
+        /// <summary>The scaled conservation.</summary>
         public Conservation Inner { get; init => field = Checks.NotNull(value, "inner"); } = Checks.NotNull(Inner, "inner");
 
+        /// <summary>The model.json tag of this primitive.</summary>
         public static string Tag => "scaled";
         static Conservation IPrimitive<Conservation>.Decode(ModelJson.Reader r, JsonObject o, string p) => Combinators.DecodeScaled(Side, r, o, p);
         static RandomRule<Conservation> IPrimitive<Conservation>.Random { get; } = new RandomRule<Conservation>.Combinator(1, c => Combinators.DrawScaled(Side, c));
@@ -651,9 +701,12 @@ public abstract partial record Conservation : IOperator<Conservation>
     /// <summary>L^T W L.</summary>
     public sealed record Congruence(Linear L, Conservation Inner) : Conservation, IPrimitive<Conservation>
     {
+        /// <summary>The linear operator L.</summary>
         public Linear L { get; init => field = Checks.NotNull(value, "l"); } = Checks.NotNull(L, "l");
+        /// <summary>The conservation W in L^T W L.</summary>
         public Conservation Inner { get; init => field = Checks.NotNull(value, "inner"); } = Checks.NotNull(Inner, "inner");
 
+        /// <summary>The model.json tag of this primitive.</summary>
         public static string Tag => "congruence";
         static Conservation IPrimitive<Conservation>.Decode(ModelJson.Reader r, JsonObject o, string p) => Combinators.DecodeCongruence(Side, r, o, p);
         static RandomRule<Conservation> IPrimitive<Conservation>.Random { get; } = new RandomRule<Conservation>.Combinator(2, c => Combinators.DrawCongruence(Side, c));
@@ -669,8 +722,10 @@ public abstract partial record Conservation : IOperator<Conservation>
     /// <summary>A user's own operator promised antisymmetric: the laws check it.</summary>
     public sealed record Custom(ICustomOperator Operator) : Conservation, IPrimitive<Conservation>
     {
+        /// <summary>The user-supplied operator.</summary>
         public ICustomOperator Operator { get; init => field = Checks.NotNull(value, "operator"); } = Checks.NotNull(Operator, "operator");
 
+        /// <summary>The model.json tag of this primitive.</summary>
         public static string Tag => "custom";
         static Conservation IPrimitive<Conservation>.Decode(ModelJson.Reader r, JsonObject o, string p) => Combinators.DecodeCustom(Side, p);
         static RandomRule<Conservation> IPrimitive<Conservation>.Random { get; } = new RandomRule<Conservation>.Never("a user's code, not data the generator can make");
@@ -683,9 +738,11 @@ public abstract partial record Conservation : IOperator<Conservation>
         internal override JsonNode EncodeWith(ModelJson.Writer w, string path) => w.Custom(path, "Conservation.Custom", Operator.Formula, Operator);
     }
 
+    /// <summary>The sum of two conservations (nested sums are flattened).</summary>
     public static Conservation operator +(Conservation a, Conservation b) => new Sum(Flatten(a).Concat(Flatten(b)).ToImmutableArray());
 
     private static IEnumerable<Conservation> Flatten(Conservation c) => c is Sum s ? s.Terms : [c];
 
+    /// <inheritdoc />
     public sealed override string ToString() => Formula.Of(this);
 }

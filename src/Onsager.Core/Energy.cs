@@ -29,27 +29,34 @@ public abstract record Anchor
     /// <summary>a/2 s^2, a &gt; 0.</summary>
     public sealed record Quadratic(Param A, int Field = 0) : Anchor
     {
+        /// <summary>The positive coefficient a.</summary>
         public Param A { get; init => field = Positive(value, "The quadratic anchor's a"); } = Positive(A, "The quadratic anchor's a");
     }
 
     /// <summary>a s^4, a &gt; 0.</summary>
     public sealed record Quartic(Param A, int Field = 0) : Anchor
     {
+        /// <summary>The positive coefficient a.</summary>
         public Param A { get; init => field = Positive(value, "The quartic anchor's a"); } = Positive(A, "The quartic anchor's a");
     }
 
     /// <summary>a (s^2 - w^2)^2, a &gt; 0: the Allen-Cahn and Cahn-Hilliard double well.</summary>
     public sealed record DoubleWell(Param A, Param Well, int Field = 0) : Anchor
     {
+        /// <summary>The positive coefficient a.</summary>
         public Param A { get; init => field = Positive(value, "The double well's a"); } = Positive(A, "The double well's a");
+        /// <summary>The well position.</summary>
         public Param Well { get; init => field = Checks.NotNull(value, "well"); } = Checks.NotNull(Well, "well");
     }
 
     /// <summary>a s^4 + c1 s + c2 s^2 + c3 s^3 + G(s), a &gt; 0, G a bounded network: coercive yet fits any double well.</summary>
     public sealed record CoerciveNetwork(Param A, ParamArray Cubic, Network G, int Field = 0) : Anchor
     {
+        /// <summary>The positive coefficient a.</summary>
         public Param A { get; init => field = Positive(value, "The coercive network's a"); } = Positive(A, "The coercive network's a");
+        /// <summary>The cubic part's coefficients.</summary>
         public ParamArray Cubic { get; init => field = CubicPart(value); } = CubicPart(Cubic);
+        /// <summary>The bounded one-input network g.</summary>
         public Network G { get; init => field = BoundedOneInput(value); } = BoundedOneInput(G);
 
         private static ParamArray CubicPart(ParamArray c) =>
@@ -59,7 +66,9 @@ public abstract record Anchor
     /// <summary>a/2 s^2 + G(s), G bounded (sine head, no output bias): the reference's pointwise energy.</summary>
     public sealed record SineNetwork(Param A, Network G, int Field = 0) : Anchor
     {
+        /// <summary>The positive coefficient a.</summary>
         public Param A { get; init => field = Positive(value, "The sine network's a"); } = Positive(A, "The sine network's a");
+        /// <summary>The bounded one-input network g.</summary>
         public Network G { get; init => field = BoundedOneInput(value); } = BoundedOneInput(G);
     }
 
@@ -69,6 +78,7 @@ public abstract record Anchor
         Checks.NotNull(g, field).Head == Head.Bounded && g.Inputs == 1 ? g
             : throw Checks.Invalid(field, $"G must be a bounded one-input network, got {g}.");
 
+    /// <inheritdoc />
     public sealed override string ToString() => Formula.Of(this);
 }
 
@@ -80,19 +90,23 @@ public abstract record EnergyTerm
     /// <summary>a/2 s^2, a &gt;= 0.</summary>
     public sealed record Quadratic(Param A, int Field = 0) : EnergyTerm
     {
+        /// <summary>The nonnegative coefficient a.</summary>
         public Param A { get; init => field = NonNeg(value, "A quadratic term's a", "a"); } = NonNeg(A, "A quadratic term's a", "a");
     }
 
     /// <summary>kappa/2 |grad u|^2, kappa &gt;= 0.</summary>
     public sealed record Gradient(Param Kappa, Derivative Derivative = Derivative.Spectral, int Field = 0) : EnergyTerm
     {
+        /// <summary>The nonnegative gradient coefficient kappa.</summary>
         public Param Kappa { get; init => field = NonNeg(value, "A gradient term's kappa", "kappa"); } = NonNeg(Kappa, "A gradient term's kappa", "kappa");
+        /// <summary>The finite difference used for the gradient.</summary>
         public Derivative Derivative { get; init => field = Checks.Defined(value, "The derivative", "derivative"); } = Checks.Defined(Derivative, "The derivative", "derivative");
     }
 
     /// <summary>sum_j c_j s^j with even degree and positive leading coefficient (bounded below).</summary>
     public sealed record Polynomial(ParamArray Coefficients, int Field = 0) : EnergyTerm
     {
+        /// <summary>The polynomial's coefficients (bounded below).</summary>
         public ParamArray Coefficients { get; init => field = BoundedBelow(value); } = BoundedBelow(Coefficients);
 
         private static ParamArray BoundedBelow(ParamArray c) =>
@@ -103,6 +117,7 @@ public abstract record EnergyTerm
     /// <summary>integral G(u), G a bounded one-input network.</summary>
     public sealed record LocalNetwork(Network G, int Field = 0) : EnergyTerm
     {
+        /// <summary>The bounded one-input network g.</summary>
         public Network G { get; init => field = Anchor.BoundedOneInput(value); } = Anchor.BoundedOneInput(G);
     }
 
@@ -113,6 +128,7 @@ public abstract record EnergyTerm
         public int Width { get; } = Checks.AtLeast(Width, 1, "An input-convex network's width", "width");
         /// <summary>Layers (&gt;= 1); fixed at construction.</summary>
         public int Depth { get; } = Checks.AtLeast(Depth, 1, "An input-convex network's depth", "depth");
+        /// <summary>The network weights.</summary>
         public ParamArray Weights { get; init => field = Counted(value, this.Width, this.Depth); } = Counted(Weights, Width, Depth);
 
         private static ParamArray Counted(ParamArray w, int width, int depth) =>
@@ -123,6 +139,7 @@ public abstract record EnergyTerm
         public static int Count(int width, int depth) =>
             Checks.Count((Int128)2 * width + (depth - (Int128)1) * ((Int128)width * width + (Int128)2 * width) + width + 2, $"An input-convex network {width}x{depth}", "width");
 
+        /// <summary>An input-convex term of the given width and depth, weights initialised from the seed.</summary>
         public static InputConvex Create(int width, int depth, int seed, int field = 0)
         {
             var rng = new Random(seed);
@@ -134,6 +151,7 @@ public abstract record EnergyTerm
     /// <summary>1/2 &lt;u, C u&gt;_h with C circulant and symbol c_k &gt;= 0 (one value per rfft mode).</summary>
     public sealed record Circulant(ParamArray Symbol, int Field = 0) : EnergyTerm
     {
+        /// <summary>The nonnegative Fourier symbol.</summary>
         public ParamArray Symbol { get; init => field = NonNegativeSymbol(value); } = NonNegativeSymbol(Symbol);
 
         private static ParamArray NonNegativeSymbol(ParamArray s) =>
@@ -145,6 +163,7 @@ public abstract record EnergyTerm
     {
         /// <summary>The number of modes (&gt;= 1); fixed at construction, as it fixes the network's inputs.</summary>
         public int Modes { get; } = Checks.AtLeast(Modes, 1, "The low-mode energy's modes", "modes");
+        /// <summary>The network g on the low modes.</summary>
         public Network G { get; init => field = Fits(value, this.Modes); } = Fits(G, Modes);
 
         private static Network Fits(Network g, int modes) =>
@@ -156,6 +175,7 @@ public abstract record EnergyTerm
     /// OnsagerNet's dense energy (Yu et al. 2021), bounded so that an anchor keeps E coercive.</summary>
     public sealed record Dense(Network G) : EnergyTerm
     {
+        /// <summary>The bounded network g.</summary>
         public Network G { get; init => field = Bounded(value); } = Bounded(G);
 
         private static Network Bounded(Network g) =>
@@ -165,23 +185,31 @@ public abstract record EnergyTerm
     /// <summary>c E_term, c &gt; 0.</summary>
     public sealed record Scaled(Param C, EnergyTerm Term) : EnergyTerm
     {
+        /// <summary>The positive scale c.</summary>
         public Param C { get; init => field = Positive(value); } = Positive(C);
+        /// <summary>The scaled term.</summary>
         public EnergyTerm Term { get; init => field = Checks.NotNull(value, "term"); } = Checks.NotNull(Term, "term");
 
         private static Param Positive(Param c) { Param.RequirePositive(c, "An energy scaling", "c"); return c; }
     }
 
+    /// <summary>A sum of energy terms.</summary>
+    /// <param name="Terms">The summed terms.</param>
     public sealed record Sum(ImmutableArray<EnergyTerm> Terms) : EnergyTerm
     {
+        /// <summary>The summed terms.</summary>
         public ImmutableArray<EnergyTerm> Terms { get; init => field = Elements(value); } = Elements(Terms);
 
+        /// <inheritdoc />
         public bool Equals(Sum? other) => other is not null && Terms.SequenceEqual(other.Terms);
+        /// <inheritdoc />
         public override int GetHashCode() => Terms.Aggregate(3, (h, t) => h * 31 + t.GetHashCode());
     }
 
     /// <summary>A user's own term; the laws check its promises.</summary>
     public sealed record Custom(ICustomEnergy Term) : EnergyTerm
     {
+        /// <summary>The user-supplied energy term.</summary>
         public ICustomEnergy Term { get; init => field = Checks.NotNull(value, "term"); } = Checks.NotNull(Term, "term");
     }
 
@@ -194,6 +222,7 @@ public abstract record EnergyTerm
         return terms;
     }
 
+    /// <inheritdoc />
     public sealed override string ToString() => Formula.Of(this);
 }
 
@@ -217,6 +246,7 @@ public sealed record Energy
         }
     }
 
+    /// <summary>The energy's terms beyond its anchors.</summary>
     public ImmutableArray<EnergyTerm> Terms { get; init => field = EnergyTerm.Elements(value); }
 
     /// <summary>The gauge factor G2: positive (a non-positive factor would make E unbounded below or zero).</summary>
@@ -242,12 +272,14 @@ public sealed record Energy
     /// <summary>The additive constant G1 (any finite number).</summary>
     public double Offset { get; init => field = Checks.Number(value, "The energy's offset", "offset"); }
 
+    /// <summary>An energy with the given anchors and terms.</summary>
     public Energy(ImmutableArray<Anchor> anchors, ImmutableArray<EnergyTerm> terms)
     {
         Anchors = anchors;
         Terms = terms;
     }
 
+    /// <summary>An energy with one anchor and the given terms.</summary>
     public Energy(Anchor anchor, params EnergyTerm[] terms) : this(ImmutableArray.Create(anchor), terms.ToImmutableArray()) { }
 
     /// <summary>Add a term that is not coercive alone: it can only join an anchored energy.</summary>
@@ -269,11 +301,14 @@ public sealed record Energy
         return Enumerable.Range(0, n).Select(i => (i < a.Length ? a[i] : 0) + (i < b.Length ? b[i] : 0)).ToImmutableArray();
     }
 
+    /// <inheritdoc />
     public bool Equals(Energy? other) =>
         other is not null && Anchors.SequenceEqual(other.Anchors) && Terms.SequenceEqual(other.Terms) &&
         Factor == other.Factor && Shift.SequenceEqual(other.Shift) && Offset == other.Offset;
 
+    /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Anchors.Length, Terms.Length, Factor, Offset);
 
+    /// <inheritdoc />
     public override string ToString() => Formula.Of(this);
 }

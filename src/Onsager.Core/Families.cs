@@ -7,6 +7,7 @@ public sealed record SpectralOptions(int Width = 64, int Depth = 3, int LowModes
                                      double Theta = 1.0, double Kappa = 0.1, double A = 1.0, double NetworkScale = 0.1,
                                      bool ConserveMass = false)
 {
+    /// <summary>The default options.</summary>
     public static SpectralOptions Default { get; } = new();
 }
 
@@ -19,6 +20,7 @@ public sealed record BaselineOptions(int FnoModes = 16, int FnoWidth = 64, int F
                                      int CnnWidth = 32, int CnnDepth = 4, int CnnKernel = 5,
                                      int Rank = 8, int EnergyWidth = 64, int EnergyDepth = 2, double Beta = 1.0, double A = 1.0)
 {
+    /// <summary>The default options.</summary>
     public static BaselineOptions Default { get; } = new();
 }
 
@@ -28,6 +30,7 @@ public sealed record BaselineOptions(int FnoModes = 16, int FnoWidth = 64, int F
 /// </summary>
 public static class Families
 {
+    /// <summary>The names of the model families.</summary>
     public static ImmutableArray<string> Kinds { get; } = ["spectral", "local", "polynomial", "classical", "onsagernet", "unconstrained", "fno"];
 
     /// <summary>The kinds fitted by least squares instead of trained (<see cref="PolynomialFamily"/>).</summary>

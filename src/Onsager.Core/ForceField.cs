@@ -11,8 +11,11 @@ public abstract record ForceField : IVectorField
 {
     private ForceField() { }
 
+    /// <summary>The grid of the field.</summary>
     public abstract Grid Grid { get; }
+    /// <summary>The number of fields of the state.</summary>
     public abstract int Fields { get; }
+    /// <summary>The network weights.</summary>
     public abstract ParamArray Weights { get; }
 
     /// <summary>The CLI kind that builds it ("unconstrained", "fno").</summary>
@@ -26,11 +29,17 @@ public abstract record ForceField : IVectorField
     /// </summary>
     public sealed record Convolutional(Grid Grid, int Fields, int Width, int Depth, int Kernel, ParamArray Weights) : ForceField
     {
+        /// <inheritdoc />
         public override Grid Grid { get; } = Grid ?? throw new ArgumentNullException(nameof(Grid));
+        /// <inheritdoc />
         public override int Fields { get; } = Fields;
+        /// <summary>The number of channels.</summary>
         public int Width { get; } = Width;
+        /// <summary>The number of layers.</summary>
         public int Depth { get; } = Depth;
+        /// <summary>The kernel size.</summary>
         public int Kernel { get; } = Kernel;
+        /// <inheritdoc />
         public override ParamArray Weights { get; } = Checked(Weights, () => Count(Grid!.Dimensions, Fields, Width, Depth, Kernel),
             $"The convolutional force field {Fields}-{Width}x{Depth} (kernel {Kernel}, {Grid.Dimensions}D)",
             Fields >= 1 && Width >= 1 && Depth >= 1 && Kernel >= 1 && Kernel % 2 == 1 && Grid.Points.All(p => p >= Kernel),
@@ -54,12 +63,19 @@ public abstract record ForceField : IVectorField
     /// </summary>
     public sealed record Fourier(Grid Grid, int Fields, int Modes, int Width, int Layers, int Projection, ParamArray Weights) : ForceField
     {
+        /// <inheritdoc />
         public override Grid Grid { get; } = Grid ?? throw new ArgumentNullException(nameof(Grid));
+        /// <inheritdoc />
         public override int Fields { get; } = Fields;
+        /// <summary>The number of Fourier modes kept.</summary>
         public int Modes { get; } = Modes;
+        /// <summary>The number of channels.</summary>
         public int Width { get; } = Width;
+        /// <summary>The number of Fourier layers.</summary>
         public int Layers { get; } = Layers;
+        /// <summary>The width of the projection layer.</summary>
         public int Projection { get; } = Projection;
+        /// <inheritdoc />
         public override ParamArray Weights { get; } = Checked(Weights, () => Count(Fields, Modes, Width, Layers, Projection),
             $"The Fourier neural operator {Fields}-{Width}x{Layers} ({Modes} modes, projection {Projection})",
             Grid!.Dimensions == 1 && Fields >= 1 && Width >= 1 && Layers >= 1 && Projection >= 1 && Modes >= 1 && Modes <= Grid.Points[0] / 2 + 1,
@@ -80,6 +96,7 @@ public abstract record ForceField : IVectorField
         return weights.Length == n ? weights : throw Checks.Invalid("weights", $"{what} needs {n} weights, got {weights.Length}.");
     }
 
+    /// <summary>A one-line description of the force field.</summary>
     public string Describe() => this switch
     {
         Convolutional c => $"du/dt = cnn(u): {c.Depth} circular convolutions of {c.Kernel}{(c.Grid.Dimensions == 2 ? $"x{c.Kernel}" : "")} sites, width {c.Width}, GELU ({c.Weights.Length} weights; no energy)",
@@ -87,6 +104,7 @@ public abstract record ForceField : IVectorField
         _ => throw new InvalidOperationException()
     };
 
+    /// <inheritdoc />
     public sealed override string ToString() => Describe();
 
     /// <summary>Compiles to a TorchSharp module (float64 on CPU unless told otherwise).</summary>

@@ -17,6 +17,7 @@ public static class Formula
         return parts.Count == 0 ? "0" : string.Join(" + ", parts).Replace("+ -", "- ");
     }
 
+    /// <summary>The model's equation, as text.</summary>
     public static string Of(Model m)
     {
         var ops = new List<string>();
@@ -27,6 +28,7 @@ public static class Formula
         return $"{lhs} = -({k}) dE,  E = {Of(m.Energy)}";
     }
 
+    /// <summary>The energy's formula, as text.</summary>
     public static string Of(Energy e)
     {
         var parts = e.Anchors.Select(Of).Concat(e.Terms.Select(Of)).ToList();
@@ -38,6 +40,7 @@ public static class Formula
         return body;
     }
 
+    /// <summary>The anchor's formula, as text.</summary>
     public static string Of(Anchor a) => a switch
     {
         Anchor.Quadratic q => $"{P(q.A)}/2 {U(q.Field)}^2",
@@ -48,6 +51,7 @@ public static class Formula
         _ => throw new InvalidOperationException()
     };
 
+    /// <summary>The energy term's formula, as text.</summary>
     public static string Of(EnergyTerm t) => t switch
     {
         EnergyTerm.Quadratic q => $"{P(q.A)}/2 {U(q.Field)}^2",
@@ -70,6 +74,7 @@ public static class Formula
     /// <summary>A conservation's formula (each primitive formats itself).</summary>
     public static string Of(Conservation w) => w.FormulaText;
 
+    /// <summary>The linear operator's formula, as text.</summary>
     public static string Of(Linear l) => l switch
     {
         Linear.Difference d => d.Kind switch { DifferenceKind.Forward => "D+", DifferenceKind.Central => "D1", DifferenceKind.Third => "D3", _ => "d" } + (d.Axis == 0 ? "x" : "y"),
@@ -78,6 +83,7 @@ public static class Formula
         _ => throw new InvalidOperationException()
     };
 
+    /// <summary>The scalar's formula in the variable v, as text.</summary>
     public static string Of(Scalar s, string v) => s switch
     {
         Scalar.Constant c => P(c.C),
@@ -86,6 +92,7 @@ public static class Formula
         _ => throw new InvalidOperationException()
     };
 
+    /// <summary>The nonnegative scalar's formula in the variable v, as text.</summary>
     public static string Of(NonNegative s, string v) => s switch
     {
         NonNegative.Constant c => P(c.C),

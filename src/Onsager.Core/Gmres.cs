@@ -5,6 +5,11 @@ namespace Onsager;
 /// <summary>Restarted GMRES(m) for A x = b, matrix-free, on tensors treated as one vector (a batch is block diagonal).</summary>
 public static class Gmres
 {
+    /// <summary>The outcome of a GMRES solve.</summary>
+    /// <param name="X">The approximate solution.</param>
+    /// <param name="RelativeResidual">The final residual relative to the right-hand side.</param>
+    /// <param name="Iterations">The number of iterations run.</param>
+    /// <param name="Converged">Whether the tolerance was reached.</param>
     public sealed record Result(Tensor X, double RelativeResidual, int Iterations, bool Converged);
 
     /// <param name="apply">x -> A x.</param>

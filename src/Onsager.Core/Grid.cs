@@ -8,9 +8,12 @@ namespace Onsager;
 /// </summary>
 public sealed record Grid
 {
+    /// <summary>The domain length along each axis.</summary>
     public ImmutableArray<double> Lengths { get; }
+    /// <summary>The number of points along each axis.</summary>
     public ImmutableArray<int> Points { get; }
 
+    /// <summary>A periodic grid with the given lengths and point counts.</summary>
     public Grid(ImmutableArray<double> lengths, ImmutableArray<int> points)
     {
         if (lengths.IsDefaultOrEmpty || points.IsDefaultOrEmpty || lengths.Length != points.Length)
@@ -33,6 +36,7 @@ public sealed record Grid
     /// <summary>Periodic 2D grid on [0, lx) x [0, ly).</summary>
     public static Grid Periodic(double lx, double ly, int nx, int ny) => new([lx, ly], [nx, ny]);
 
+    /// <summary>The number of spatial dimensions.</summary>
     public int Dimensions => Points.Length;
 
     /// <summary>Total number of sites.</summary>
@@ -62,12 +66,15 @@ public sealed record Grid
     /// <summary>Shape of a tensor of <paramref name="fields"/> fields on this grid with a batch dimension.</summary>
     public long[] Shape(long batch, int fields) => new[] { batch, (long)fields }.Concat(Points.Select(p => (long)p)).ToArray();
 
+    /// <inheritdoc />
     public bool Equals(Grid? other) =>
         other is not null && Lengths.SequenceEqual(other.Lengths) && Points.SequenceEqual(other.Points);
 
+    /// <inheritdoc />
     public override int GetHashCode() =>
         Lengths.Aggregate(17, (h, l) => h * 31 + l.GetHashCode()) ^ Points.Aggregate(7, (h, p) => h * 31 + p);
 
+    /// <inheritdoc />
     public override string ToString() =>
         Dimensions == 1 ? $"periodic [0, {Lengths[0]:G6}) with N = {Points[0]}"
                         : $"periodic [0, {Lengths[0]:G6}) x [0, {Lengths[1]:G6}) with {Points[0]} x {Points[1]}";

@@ -29,6 +29,7 @@ public sealed record IdentifiabilityReport(
     double Ratio, double Threshold, ImmutableSortedDictionary<string, double> Weakest, ImmutableArray<string> WeakestFactors,
     int NearNull)
 {
+    /// <summary>Whether the ratio reaches the threshold.</summary>
     public bool Identified => Ratio >= Threshold;
 
     /// <summary>One line: ratio, verdict and what the weakest direction mixes.</summary>

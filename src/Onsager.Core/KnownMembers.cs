@@ -8,15 +8,18 @@ namespace Onsager;
 /// </summary>
 public static class KnownMembers
 {
+    /// <summary>The names of the known members.</summary>
     public static ImmutableArray<string> Names { get; } =
         ["allen-cahn", "cahn-hilliard", "cahn-hilliard-degenerate", "heat", "kdv", "burgers", "kdv-burgers", "wave"];
 
+    /// <summary>The default grid of the named member.</summary>
     public static Grid DefaultGrid(string name) => name switch
     {
         "cahn-hilliard" or "cahn-hilliard-degenerate" => Grid.Periodic(2 * Math.PI, 128),
         _ => Grid.Periodic(2 * Math.PI, 256)
     };
 
+    /// <summary>The named known member on the grid (its default grid if none).</summary>
     public static Model Get(string name, Grid? grid = null, bool spectral = false)
     {
         var g = grid ?? DefaultGrid(name);

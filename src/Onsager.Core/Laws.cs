@@ -10,6 +10,7 @@ namespace Onsager;
 /// </summary>
 public sealed record LawResult(string Name, int Checks, int Violations, double WorstMargin, string? FirstViolation = null, int Unconverged = 0)
 {
+    /// <summary>Whether no check was violated.</summary>
     public bool Passed => Violations == 0;
 
     /// <summary>Sums results of the same laws over many members.</summary>
@@ -30,6 +31,7 @@ public sealed record LawResult(string Name, int Checks, int Violations, double W
 public sealed record LawOptions(int Seed = 0, int Batch = 2, int Probes = 4, double RoundoffFactor = 1e4,
                                 int AssembleLimit = 256, int BasisProbeLimit = 1024)
 {
+    /// <summary>The default options.</summary>
     public static LawOptions Default { get; } = new();
 }
 
@@ -41,6 +43,7 @@ public sealed record LawOptions(int Seed = 0, int Batch = 2, int Probes = 4, dou
 /// </summary>
 public static partial class Laws
 {
+    /// <summary>The names of the laws.</summary>
     public static ImmutableArray<string> Names { get; } =
     [
         "dissipation-symmetric", "dissipation-psd-probes", "dissipation-psd-spectrum", "conservation-antisymmetric",

@@ -33,6 +33,7 @@ public sealed record Model : IVectorField
         init { if (value is not null) Structure.ValidateConservation(value, Grid, Fields, "conservation"); field = value; }
     }
 
+    /// <summary>A model with the given number of fields.</summary>
     public Model(Grid grid, int fields, Energy energy, Dissipation? dissipation, Conservation? conservation)
     {
         Grid = Checks.NotNull(grid, "grid");
@@ -42,11 +43,13 @@ public sealed record Model : IVectorField
         Conservation = conservation;
     }
 
+    /// <summary>A single-field model.</summary>
     public Model(Grid grid, Energy energy, Dissipation? dissipation = null, Conservation? conservation = null)
         : this(grid, 1, energy, dissipation, conservation) { }
 
     /// <summary>The member's formula, e.g. <c>du/dt = -(theta^2(k) + i phi(k)) dE,  E = integral ...</c>.</summary>
     public string Describe() => Formula.Of(this);
 
+    /// <inheritdoc />
     public override string ToString() => Describe();
 }

@@ -10,6 +10,7 @@ namespace Onsager;
 /// </summary>
 public sealed record ModelMetadata
 {
+    /// <summary>The model's kind.</summary>
     public string Kind { get; init => field = string.IsNullOrWhiteSpace(value) ? throw Checks.Invalid("kind", "A model's kind must not be empty.") : value; }
     /// <summary>The model's time step (null for a continuous-time member with none): positive and finite.</summary>
     public double? Dt
@@ -18,7 +19,9 @@ public sealed record ModelMetadata
         init => field = value is null || (value > 0 && double.IsFinite(value.Value)) ? value
             : throw Checks.Invalid("dt", $"A model's time step must be positive and finite, got {Checks.Show(value.Value)}.");
     }
+    /// <summary>The training dtype: float32 or float64.</summary>
     public string DType { get; init => field = value is "float32" or "float64" ? value : throw Checks.Invalid("dtype", $"The training dtype is float32 or float64, got '{value}'."); }
+    /// <summary>The gauge (empty if none).</summary>
     public string Gauge { get; init => field = value ?? ""; }
     /// <summary>A JSON object (self-contained: it outlives any document it was read from).</summary>
     public JsonElement Training
@@ -29,6 +32,7 @@ public sealed record ModelMetadata
             : throw Checks.Invalid("training", $"Training metadata is a JSON object, got {value.ValueKind}.");
     }
 
+    /// <summary>Metadata with the given fields.</summary>
     public ModelMetadata(string kind, double? dt, string dtype, string gauge, JsonElement training)
     {
         Kind = kind;
@@ -57,10 +61,12 @@ public sealed record ModelMetadata
         return e.ValueKind == JsonValueKind.Object ? e : throw new ArgumentException($"Training metadata is a JSON object, got {e.ValueKind}.");
     }
 
+    /// <inheritdoc />
     public bool Equals(ModelMetadata? other) =>
         other is not null && Kind == other.Kind && Dt.Equals(other.Dt) && DType == other.DType && Gauge == other.Gauge &&
         JsonElement.DeepEquals(Training, other.Training);
 
+    /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Kind, Dt, DType, Gauge);
 }
 
@@ -92,9 +98,12 @@ public sealed record ModelFile(IVectorField Field, ModelMetadata Metadata)
 /// <summary>A model file that cannot be used (or a model that cannot be saved): names the file and what is wrong.</summary>
 public sealed class ModelFileException : Exception
 {
+    /// <summary>The model file.</summary>
     public string File { get; }
+    /// <summary>What is wrong with it.</summary>
     public string Problem { get; }
 
+    /// <summary>An error in the file, with the problem in one line.</summary>
     public ModelFileException(string file, string problem, Exception? inner = null) : base($"{file}: {OneLine(problem)}", inner)
     {
         File = file;

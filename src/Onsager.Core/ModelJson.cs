@@ -20,13 +20,19 @@ public sealed record ModelEncoding(string Json, ImmutableArray<byte> Weights);
 /// </summary>
 public static class ModelJson
 {
+    /// <summary>The format tag in model.json.</summary>
     public const string FormatTag = "onsager-model";
+    /// <summary>The model.json format version.</summary>
     public const int FormatVersion = 1;
+    /// <summary>The name of the model's JSON file.</summary>
     public const string JsonFileName = "model.json";
+    /// <summary>The name of the model's weights file.</summary>
     public const string WeightsFileName = "weights.bin";
     /// <summary>Arrays with more entries than this go to weights.bin; shorter ones stay inline in model.json.</summary>
     public const int InlineLimit = 8;
+    /// <summary>The weights file format version.</summary>
     public const int WeightsVersion = 1;
+    /// <summary>The size in bytes of the weights file header.</summary>
     public const int WeightsHeaderBytes = 16;
     private static ReadOnlySpan<byte> Magic => "ONSAGERW"u8;
 

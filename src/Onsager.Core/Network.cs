@@ -20,10 +20,15 @@ public enum Head
 /// </summary>
 public sealed record Network(int Inputs, int Width, int Depth, Head Head, ParamArray Weights)
 {
+    /// <summary>The number of inputs.</summary>
     public int Inputs { get; } = Checks.AtLeast(Inputs, 1, "A network's inputs", "inputs");
+    /// <summary>The width of each hidden layer.</summary>
     public int Width { get; } = Checks.AtLeast(Width, 1, "A network's width", "width");
+    /// <summary>The number of hidden layers.</summary>
     public int Depth { get; } = Checks.AtLeast(Depth, 1, "A network's depth", "depth");
+    /// <summary>The output head.</summary>
     public Head Head { get; } = Checks.Defined(Head, "The head", "head");
+    /// <summary>The network weights.</summary>
     public ParamArray Weights { get; init => field = Counted(value, this.Inputs, this.Width, this.Depth, this.Head); } = Counted(Weights, Inputs, Width, Depth, Head);
 
     private static ParamArray Counted(ParamArray w, int inputs, int width, int depth, Head head)
@@ -68,5 +73,6 @@ public sealed record Network(int Inputs, int Width, int Depth, Head Head, ParamA
         }
     }
 
+    /// <inheritdoc />
     public override string ToString() => $"net({Inputs}-{Width}x{Depth}-1, {Head.ToString().ToLowerInvariant()})";
 }

@@ -12,6 +12,7 @@ public abstract record Param
     /// </summary>
     public const double MaxMagnitude = 1e100;
 
+    /// <summary>The parameter's value.</summary>
     public abstract double Value { get; }
 
     private Param() { }
@@ -19,20 +20,28 @@ public abstract record Param
     /// <summary>A number the data cannot change (finite, |V| &lt;= <see cref="MaxMagnitude"/>).</summary>
     public sealed record Fixed(double V) : Param
     {
+        /// <summary>The fixed value.</summary>
         public double V { get; init => field = Checks.Number(value, "A parameter"); } = Checks.Number(V, "A parameter");
+        /// <inheritdoc />
         public override double Value => V;
+        /// <inheritdoc />
         public override string ToString() => V.ToString("G4");
     }
 
     /// <summary>A learnable number; <see cref="V"/> is its current (initial or trained) value (finite, |V| &lt;= <see cref="MaxMagnitude"/>).</summary>
     public sealed record Learned(double V) : Param
     {
+        /// <summary>The value (the initial value before training).</summary>
         public double V { get; init => field = Checks.Number(value, "A parameter"); } = Checks.Number(V, "A parameter");
+        /// <inheritdoc />
         public override double Value => V;
+        /// <inheritdoc />
         public override string ToString() => V.ToString("G4") + "*";
     }
 
+    /// <summary>A fixed parameter.</summary>
     public static Param Of(double value) => new Fixed(value);
+    /// <summary>A learned parameter with the initial value.</summary>
     public static Param Learn(double init) => new Learned(init);
 
     /// <summary>The same kind of parameter with another value (used by snapshots and gauges).</summary>
@@ -43,8 +52,10 @@ public abstract record Param
         _ => throw new InvalidOperationException()
     };
 
+    /// <summary>Whether the parameter is learned.</summary>
     public bool IsLearned => this is Learned;
 
+    /// <summary>A fixed parameter.</summary>
     public static implicit operator Param(double value) => new Fixed(value);
 
     internal static double RequirePositive(Param p, string what, string? field = null) =>

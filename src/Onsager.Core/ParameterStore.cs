@@ -5,7 +5,13 @@ using static TorchSharp.torch;
 namespace Onsager;
 
 /// <summary>Sign constraint of a learned number: kept by a smooth reparametrisation, never by clipping.</summary>
-public enum Constraint { Free, Positive }
+public enum Constraint
+{
+    /// <summary>Any real value.</summary>
+    Free,
+    /// <summary>A positive value.</summary>
+    Positive,
+}
 
 /// <summary>A compiled number: its current value as a tensor (recomputed from the raw parameter) and a way back to a value.</summary>
 internal sealed record ScalarHandle(Func<Tensor> Get, Func<Param> Snapshot);

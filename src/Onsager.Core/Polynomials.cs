@@ -3,6 +3,7 @@ namespace Onsager;
 /// <summary>Small numerics on real polynomials sum_j c_j s^j.</summary>
 public static class Polynomials
 {
+    /// <summary>The polynomial with coefficients c (lowest degree first) at s.</summary>
     public static double Evaluate(IReadOnlyList<double> c, double s)
     {
         double acc = 0;

@@ -8,6 +8,7 @@ public sealed record RandomMemberOptions(
     int MinPoints = 8, int MaxPoints = 256, double TwoDimensionalShare = 0.2, int MaxPoints2D = 16,
     double MultiFieldShare = 0.2, double MinScale = 1e-6, double MaxScale = 1e6, int MaxDepth = 2)
 {
+    /// <summary>The default options.</summary>
     public static RandomMemberOptions Default { get; } = new();
 }
 
@@ -18,8 +19,10 @@ public sealed record RandomMemberOptions(
 /// </summary>
 public static class RandomMembers
 {
+    /// <summary>A random member from the seed.</summary>
     public static Model Generate(int seed, RandomMemberOptions? options = null) => Generate(new Random(seed), options ?? RandomMemberOptions.Default);
 
+    /// <summary>A random member.</summary>
     public static Model Generate(Random rng, RandomMemberOptions o)
     {
         var grid = RandomGrid(rng, o);
@@ -31,6 +34,7 @@ public static class RandomMembers
         return new Model(grid, fields, energy, m, w);
     }
 
+    /// <summary>A random grid.</summary>
     public static Grid RandomGrid(Random rng, RandomMemberOptions o)
     {
         double length = LogUniform(rng, 0.5, 100);
@@ -40,6 +44,7 @@ public static class RandomMembers
         return Grid.Periodic(length, Math.Clamp(n, o.MinPoints, o.MaxPoints));
     }
 
+    /// <summary>A log-uniform draw from [lo, hi].</summary>
     public static double LogUniform(Random rng, double lo, double hi) => Math.Exp(Math.Log(lo) + rng.NextDouble() * (Math.Log(hi) - Math.Log(lo)));
 
     internal static double Scale(Random rng, RandomMemberOptions o) => LogUniform(rng, o.MinScale, o.MaxScale);
@@ -54,6 +59,7 @@ public static class RandomMembers
     private static Network Net(Random rng, int inputs, Head head) =>
         Network.Create(inputs, rng.Next(2, 9), rng.Next(1, 3), head, rng.Next(), outputScale: LogUniform(rng, 1e-3, 1e2), learned: rng.NextDouble() < 0.5);
 
+    /// <summary>A random anchor for the field.</summary>
     public static Anchor RandomAnchor(Random rng, RandomMemberOptions o, int field) => rng.Next(5) switch
     {
         0 => new Anchor.Quadratic(P(rng, Scale(rng, o)), field),
@@ -63,6 +69,7 @@ public static class RandomMembers
         _ => new Anchor.SineNetwork(P(rng, Scale(rng, o)), Net(rng, 1, Head.Bounded), field),
     };
 
+    /// <summary>A random energy on the grid.</summary>
     public static Energy RandomEnergy(Random rng, RandomMemberOptions o, Grid grid, int fields)
     {
         var anchors = Enumerable.Range(0, fields).Select(f => RandomAnchor(rng, o, f)).ToImmutableArray();
@@ -70,6 +77,7 @@ public static class RandomMembers
         return new Energy(anchors, terms);
     }
 
+    /// <summary>A random energy term for the field, nested at most depth deep.</summary>
     public static EnergyTerm RandomTerm(Random rng, RandomMemberOptions o, Grid grid, int field, int depth)
     {
         int kinds = depth > 0 ? 9 : 7;
@@ -98,6 +106,7 @@ public static class RandomMembers
         }
     }
 
+    /// <summary>A random scalar.</summary>
     public static Scalar RandomScalar(Random rng) => rng.Next(3) switch
     {
         0 => new Scalar.Constant(P(rng, Signed(rng, 3))),
@@ -105,6 +114,7 @@ public static class RandomMembers
         _ => new Scalar.Net(Net(rng, 1, Head.Free)),
     };
 
+    /// <summary>A random nonnegative scalar.</summary>
     public static NonNegative RandomNonNegative(Random rng, RandomMemberOptions o) => rng.Next(5) switch
     {
         0 => new NonNegative.Constant(P(rng, Scale(rng, o))),

@@ -11,6 +11,7 @@ namespace Onsager;
 /// </summary>
 public static class Spectral
 {
+    /// <summary>The number of Fourier modes of a real field on the grid.</summary>
     public static int ModeCount(Grid g) => g.Dimensions == 1 ? g.Points[0] / 2 + 1 : g.Points[0] * (g.Points[1] / 2 + 1);
 
     private static long[] Dims(Grid g) => g.Dimensions == 1 ? [2L] : [2L, 3L];

@@ -13,13 +13,16 @@ public static class Stencils
     /// <summary>S^j u: (S^j u)_i = u_{i+j}.</summary>
     public static Tensor Shift(Tensor u, int j, int axis) => j == 0 ? u : u.roll(-j, Dim(axis));
 
+    /// <summary>The periodic forward difference along the axis.</summary>
     public static Tensor Forward(Tensor u, Grid g, int axis) => (Shift(u, 1, axis) - u).Over(g.Spacing(axis));
 
     /// <summary>D+^T g = (S^T - I) g / h.</summary>
     public static Tensor ForwardTranspose(Tensor v, Grid g, int axis) => (Shift(v, -1, axis) - v).Over(g.Spacing(axis));
 
+    /// <summary>The periodic central difference along the axis.</summary>
     public static Tensor Central(Tensor u, Grid g, int axis) => (Shift(u, 1, axis) - Shift(u, -1, axis)).Over(2 * g.Spacing(axis));
 
+    /// <summary>The periodic third-derivative difference along the axis.</summary>
     public static Tensor Third(Tensor u, Grid g, int axis)
     {
         double h = g.Spacing(axis);

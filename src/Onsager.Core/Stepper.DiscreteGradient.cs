@@ -12,20 +12,26 @@ public abstract partial record Stepper
     /// </summary>
     public sealed record DiscreteGradient(DgOptions Options) : Stepper
     {
+        /// <summary>The discrete-gradient stepper with the default options.</summary>
         public DiscreteGradient() : this(DgOptions.Default) { }
 
         /// <summary>Picard preconditioned in Fourier space, to 1e-10: what rollouts at the data's dt use for members whose K and
         /// L are Fourier multipliers (each iteration one Fourier solve; it contracts fast there).</summary>
         public static DgOptions FourierPicard { get; } = new(NonlinearSolver.Picard, Tolerance: 1e-10, MaxIterations: 100);
 
+        /// <inheritdoc />
         public override string Name => "dg";
 
+        /// <inheritdoc />
         public override string TrainingName => "dg-picard";
 
+        /// <inheritdoc />
         public override bool IsExplicit => false;
 
+        /// <inheritdoc />
         public override StepResult TryStep(ICompiledVectorField f, Tensor u, double dt) => AvfStep(VectorField.Member(f, this), u, dt);
 
+        /// <inheritdoc />
         public override StepResult Step(ICompiledVectorField f, Tensor u, double dt, int stepIndex = 0)
         {
             var r = TryStep(f, u, dt);
@@ -37,6 +43,7 @@ public abstract partial record Stepper
         /// where it fails, continuation in the step size; where that folds, a composition of DG substeps).</summary>
         public StepResult AvfStep(CompiledModel m, Tensor u, double dt) => Steppers.DgMarch(m, Options, u, dt);
 
+        /// <inheritdoc />
         public override Tensor TrainingStep(ICompiledVectorField f, Tensor u, double dt, int picardIterations = TrainingSteps.DefaultPicardIterations) =>
             MidpointPicardStep(VectorField.Member(f, this), u, dt, picardIterations);
 

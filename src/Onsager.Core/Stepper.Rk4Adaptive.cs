@@ -11,10 +11,13 @@ public abstract partial record Stepper
     /// dispersion exact: a rollout scheme for members whose stiff part is constant-coefficient, <see cref="AdaptiveOptions.Exponential"/>).</summary>
     public sealed record Rk4Adaptive(AdaptiveOptions Options) : Explicit
     {
+        /// <summary>The adaptive RK4 stepper with the default options.</summary>
         public Rk4Adaptive() : this(AdaptiveOptions.Default) { }
 
+        /// <inheritdoc />
         public override string Name => Options.Exponential ? "etdrk4" : Options.IntegratingFactor ? "rk4-adaptive" : "rk4-substeps";
 
+        /// <inheritdoc />
         public override Tensor Advance(Func<Tensor, Tensor> f, Tensor u, double dt) => AdaptiveRungeKutta.Step(f, u, dt, Options);
     }
 }

@@ -9,8 +9,10 @@ public abstract partial record Stepper
     /// equation for Fourier-multiplier K and L only (the reference's classical step).</summary>
     public sealed record Sbdf1 : Stepper
     {
+        /// <inheritdoc />
         public override string Name => "sbdf1";
 
+        /// <inheritdoc />
         public override bool IsExplicit => false;
 
         /// <summary>Diagonal in Fourier space for multiplier members, else GMRES to 1e-12.</summary>

@@ -7,6 +7,7 @@ public abstract partial record Stepper
     /// <summary>Strong-stability-preserving RK3 (Shu-Osher).</summary>
     public sealed record SspRk3 : Explicit
     {
+        /// <inheritdoc />
         public override string Name => "rk3";
 
         /// <summary>Shu-Osher form of SSP-RK3 (Shu and Osher 1988).</summary>

@@ -55,6 +55,7 @@ public sealed record DgOptions(NonlinearSolver Solver = NonlinearSolver.Newton, 
             : throw new ArgumentException($"A DG step's time budget must be positive and finite seconds, got {value}.");
     } = DefaultStepSeconds;
 
+    /// <summary>The default options.</summary>
     public static DgOptions Default { get; } = new();
 
     /// <summary>Receives one line per nonlinear solve and per composed step (dt, iterations, distances); null (silent) by
@@ -109,6 +110,7 @@ public abstract partial record Stepper
     /// (<see cref="DiscreteGradient.TunedFor"/>).</summary>
     public virtual Stepper TunedFor(ICompiledVectorField f) => this;
 
+    /// <inheritdoc />
     public sealed override string ToString() => Name;
 
     /// <summary>The explicit Runge-Kutta steps: a formula in f alone, the same in rollouts (f without a graph) and in training
@@ -120,10 +122,13 @@ public abstract partial record Stepper
         /// <summary>One step of u' = f(u) of size dt from u, through whatever graph f keeps.</summary>
         public abstract Tensor Advance(Func<Tensor, Tensor> f, Tensor u, double dt);
 
+        /// <inheritdoc />
         public sealed override bool IsExplicit => true;
 
+        /// <inheritdoc />
         public sealed override StepResult TryStep(ICompiledVectorField f, Tensor u, double dt) => new(Advance(x => f.Rhs(x), u, dt), 0, 0, true, 1);
 
+        /// <inheritdoc />
         public sealed override Tensor TrainingStep(ICompiledVectorField f, Tensor u, double dt, int picardIterations = TrainingSteps.DefaultPicardIterations) =>
             Advance(x => f.Rhs(x, createGraph: true), u, dt);
     }

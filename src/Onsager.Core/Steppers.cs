@@ -8,6 +8,7 @@ namespace Onsager;
 /// as a composition of DG substeps lists them in <see cref="Path"/> (empty for a single solve): the laws check each one.</summary>
 public sealed record StepResult(Tensor State, int Iterations, double Residual, bool Converged, int Substeps, Tensor? Dissipated = null)
 {
+    /// <summary>The substeps taken.</summary>
     public ImmutableArray<Substep> Path { get; init; } = [];
     /// <summary>The step ended unconverged because its time budget (<see cref="DgOptions.MaxStepSeconds"/>) ran out.</summary>
     public bool OutOfTime { get; init; }
@@ -22,9 +23,12 @@ public sealed record Substep(Tensor From, double H, Tensor To, Tensor Dissipated
 /// (<see cref="BlowUp"/>): an error, never a silent continue.</summary>
 public sealed class StepFailedException : Exception
 {
+    /// <summary>The step that failed.</summary>
     public int Step { get; }
+    /// <summary>The residual of the failed step.</summary>
     public double Residual { get; }
 
+    /// <summary>A failed step, with its residual, iterations and time step.</summary>
     public StepFailedException(int step, double residual, int iterations, double dt, double? outOfTimeSeconds = null)
         : base(double.IsNaN(residual)
             ? $"Step {step}: the state became NaN or infinite (residual NaN, dt = {dt:G3})."

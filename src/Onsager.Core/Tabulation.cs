@@ -20,8 +20,10 @@ public sealed record Tabulation(int Nodes = Tabulation.DefaultNodes)
     /// <summary>Nodes per table, chosen by measurement (docs/training.md, "Tabulated densities").</summary>
     public const int DefaultNodes = 512;
 
+    /// <summary>The default options.</summary>
     public static Tabulation Default { get; } = new();
 
+    /// <summary>This tabulation, checked.</summary>
     public Tabulation Validate() =>
         Nodes >= 2 ? this : throw new ArgumentException($"A tabulation needs at least two nodes, got {Nodes}.");
 

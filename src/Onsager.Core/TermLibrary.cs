@@ -8,13 +8,20 @@ namespace Onsager;
 /// </summary>
 public sealed record Derivatives
 {
+    /// <summary>The state u.</summary>
     public ImmutableArray<double> U { get; }
+    /// <summary>The first derivative u_x.</summary>
     public ImmutableArray<double> Ux { get; }
+    /// <summary>The second derivative u_xx.</summary>
     public ImmutableArray<double> Uxx { get; }
+    /// <summary>The third derivative u_xxx.</summary>
     public ImmutableArray<double> Uxxx { get; }
+    /// <summary>The fourth derivative u_xxxx.</summary>
     public ImmutableArray<double> Uxxxx { get; }
+    /// <summary>The number of sites.</summary>
     public int Count => U.Length;
 
+    /// <summary>The state and its derivatives (arrays of equal length).</summary>
     public Derivatives(ImmutableArray<double> u, ImmutableArray<double> ux, ImmutableArray<double> uxx, ImmutableArray<double> uxxx, ImmutableArray<double> uxxxx)
     {
         if (u.IsDefault || ux.IsDefault || uxx.IsDefault || uxxx.IsDefault || uxxxx.IsDefault)
@@ -85,6 +92,7 @@ public sealed record SparseEquation(ImmutableArray<EquationTerm> Terms, double U
     /// <summary>"u_t = -0.99 u*u_x + 0.1 u_xx" (4 significant digits; a unit coefficient is not written).</summary>
     public override string ToString() => Format(4);
 
+    /// <summary>The equation as text, coefficients to the given significant digits.</summary>
     public string Format(int digits)
     {
         if (Terms.IsEmpty) return "u_t = 0";

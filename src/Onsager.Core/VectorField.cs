@@ -9,7 +9,9 @@ namespace Onsager;
 /// </summary>
 public interface IVectorField
 {
+    /// <summary>The grid.</summary>
     Grid Grid { get; }
+    /// <summary>The number of fields of the state.</summary>
     int Fields { get; }
 
     /// <summary>The formula (members) or the architecture (force fields).</summary>
@@ -22,9 +24,13 @@ public interface IVectorField
 /// </summary>
 public interface ICompiledVectorField : IDisposable
 {
+    /// <summary>The grid.</summary>
     Grid Grid { get; }
+    /// <summary>The number of fields of the state.</summary>
     int Fields { get; }
+    /// <summary>The tensor dtype.</summary>
     ScalarType DType { get; }
+    /// <summary>The device.</summary>
     Device Device { get; }
 
     /// <summary>f(u); <paramref name="createGraph"/> keeps the graph to the parameters through any inner derivative.</summary>

@@ -26,19 +26,23 @@ public sealed record VerificationOptions(int RandomMembers = 200, int Seed = 0, 
     public static ImmutableArray<(Stepper, double)> DefaultSchemes { get; } =
         [(new Stepper.DiscreteGradient(DgOptions.Laws), 1e-3), (new Stepper.DiscreteGradient(DgOptions.Laws), 1.0), (new Stepper.DiscreteGradient(DgOptions.Laws), 1e3)];
 
+    /// <summary>The schemes to check (none if unset).</summary>
     public ImmutableArray<(Stepper Stepper, double Dt)> EffectiveSchemes => Schemes.IsDefault ? [] : Schemes;
 }
 
 /// <summary>The outcome of a verification run: per-law totals over every member checked.</summary>
 public sealed record VerificationReport(int Members, ImmutableArray<LawResult> Laws, TimeSpan Elapsed)
 {
+    /// <summary>The number of checks over all laws.</summary>
     public int Checks => Laws.Sum(l => l.Checks);
+    /// <summary>The number of violations over all laws.</summary>
     public int Violations => Laws.Sum(l => l.Violations);
     /// <summary>Time steps whose solve did not converge: counted apart, not judged (<see cref="Violations"/> are among converged steps).</summary>
     public int Unconverged => Laws.Where(l => l.Name.StartsWith("step-no-energy-rise", StringComparison.Ordinal) || l.Name.StartsWith("step-reversible", StringComparison.Ordinal))
                                   .Sum(l => l.Unconverged);
     /// <summary>Checks whose step (or measurement) threw (<see cref="SchemeLaws.Crashed"/>): each also counts as a violation.</summary>
     public int Crashed => Laws.Where(l => l.Name.StartsWith(SchemeLaws.Crashed, StringComparison.Ordinal)).Sum(l => l.Violations);
+    /// <summary>Whether no law was violated.</summary>
     public bool Passed => Violations == 0;
     /// <summary>The member that took longest, and its seconds (null for no members).</summary>
     public (string Member, double Seconds)? Slowest { get; init; }

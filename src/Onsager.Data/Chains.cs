@@ -7,16 +7,22 @@ namespace Onsager.Data;
 /// <summary>A nearest-neighbour bond force F(r) = V'(r) on strains, with its potential.</summary>
 public interface IBondForce
 {
+    /// <summary>The bond force at extension r.</summary>
     double Force(double r);
+    /// <summary>The bond force at each extension in r.</summary>
     Vector<double> Force(Vector<double> r);
+    /// <summary>The bond potential at extension r.</summary>
     double Potential(double r);
 }
 
 /// <summary>FPUT bond: F(r) = c^2 r + alpha r^2, V = c^2 r^2 / 2 + alpha r^3 / 3.</summary>
 public readonly struct FputForce(double c2, double alpha) : IBondForce
 {
+    /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public double Force(double r) => r * (c2 + alpha * r);
+    /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public Vector<double> Force(Vector<double> r) => r * (new Vector<double>(c2) + new Vector<double>(alpha) * r);
+    /// <inheritdoc />
     public double Potential(double r) => r * r * (c2 / 2 + alpha * r / 3);
 }
 
@@ -24,9 +30,12 @@ public readonly struct FputForce(double c2, double alpha) : IBondForce
 public readonly struct FeneForce(double h, double rmax) : IBondForce
 {
     private readonly double invR2 = 1 / (rmax * rmax);
+    /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public double Force(double r) => h * r / (1 - r * r * invR2);
+    /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector<double> Force(Vector<double> r) => new Vector<double>(h) * r / (Vector<double>.One - r * r * new Vector<double>(invR2));
+    /// <inheritdoc />
     public double Potential(double r) => -0.5 * h * rmax * rmax * Math.Log(1 - r * r * invR2);
 }
 
@@ -50,6 +59,7 @@ public static class Chains
         return p;
     }
 
+    /// <summary>The chain's Hamiltonian: kinetic energy of p plus the bond potentials of r.</summary>
     public static double Hamiltonian<TF>(TF force, ReadOnlySpan<double> r, ReadOnlySpan<double> p) where TF : struct, IBondForce
     {
         double h = 0;

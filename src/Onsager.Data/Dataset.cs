@@ -4,7 +4,16 @@ using PureHDF.VOL.Native;
 
 namespace Onsager.Data;
 
-public enum DatasetFormat { Hdf5, Hdf5Shards, Npz }
+/// <summary>The file layout of a dataset.</summary>
+public enum DatasetFormat
+{
+    /// <summary>One HDF5 file.</summary>
+    Hdf5,
+    /// <summary>HDF5 shards, each holding a range of samples.</summary>
+    Hdf5Shards,
+    /// <summary>A numpy .npz archive.</summary>
+    Npz,
+}
 
 /// <summary>One file of a dataset and the samples [FirstSample, FirstSample + Samples) it holds.</summary>
 public sealed record DatasetShard(string Path, long FirstSample, long Samples);
@@ -21,10 +30,14 @@ public enum SplitKind
 /// <summary>Frames [Start, End) of a trajectory.</summary>
 public sealed record FrameRange
 {
+    /// <summary>The first frame.</summary>
     public int Start { get; }
+    /// <summary>One past the last frame.</summary>
     public int End { get; }
+    /// <summary>The number of frames.</summary>
     public int Count => End - Start;
 
+    /// <summary>Frames [start, end).</summary>
     public FrameRange(int start, int end)
     {
         if (start < 0 || end <= start) throw new ArgumentException($"A frame range needs 0 <= start < end, got [{start}, {end}).");
@@ -32,6 +45,7 @@ public sealed record FrameRange
         End = end;
     }
 
+    /// <inheritdoc />
     public override string ToString() => $"frames {Start}..{End - 1}";
 }
 
@@ -42,10 +56,13 @@ public sealed record FrameRange
 /// </summary>
 public sealed record DatasetSplit(ImmutableArray<int> Train, ImmutableArray<int> Validation, ImmutableArray<int> Test)
 {
+    /// <summary>Whether the split is by trajectory or in time.</summary>
     public SplitKind Kind { get; init; } = SplitKind.Trajectories;
     /// <summary>Frames of the training trajectories that training may use (all of them in a split by trajectory).</summary>
     public FrameRange? TrainFrames { get; init; }
+    /// <summary>Frames the validation trajectories use.</summary>
     public FrameRange? ValidationFrames { get; init; }
+    /// <summary>Frames the test trajectories use.</summary>
     public FrameRange? TestFrames { get; init; }
 
     /// <summary>The split's name as run.json and evaluation.json record it: "trajectories" or "time".</summary>
@@ -89,21 +106,29 @@ public sealed record Dataset(
     ImmutableSortedDictionary<string, string> Notes,
     ImmutableArray<string> CoefficientNames)
 {
+    /// <summary>The number of trajectories.</summary>
     public long Samples => Shape[0];
+    /// <summary>The number of frames per trajectory.</summary>
     public int Frames => (int)Shape[1];
+    /// <summary>The number of fields.</summary>
     public int Fields => (int)Shape[^1];
+    /// <summary>The number of grid points along each axis.</summary>
     public ImmutableArray<int> Points => Shape.Skip(2).Take(Shape.Length - 3).Select(x => (int)x).ToImmutableArray();
     /// <summary>Values per trajectory (frames x sites x fields).</summary>
     public long SampleSize => Shape.Skip(1).Aggregate(1L, (a, b) => a * b);
     /// <summary>Values per frame (sites x fields).</summary>
     public long FrameSize => Shape.Skip(2).Aggregate(1L, (a, b) => a * b);
+    /// <summary>The time between frames.</summary>
     public double Dt => Times.Length > 1 ? Validation.Spacing(Times) : Scalars.GetValueOrDefault("dt", double.NaN);
     /// <summary>Domain lengths L = N * spacing per axis (x_j = x_0 + j L / N).</summary>
     public ImmutableArray<double> Lengths => Coordinates.Select(x => x.Length * Validation.Spacing(x)).ToImmutableArray();
     /// <summary>First grid coordinate x_0 per axis (the dynamics do not depend on it; writers keep it).</summary>
     public ImmutableArray<double> Origins => Coordinates.Select(x => x[0]).ToImmutableArray();
+    /// <summary>The domain length along the first axis.</summary>
     public double DomainLength => Lengths[0];
+    /// <summary>The dataset's grid.</summary>
     public Grid Grid => new(Lengths, Points);
+    /// <summary>The dataset's name (from its notes, else the file name).</summary>
     public string Name => Notes.TryGetValue("name", out var n) && !string.IsNullOrEmpty(n) ? n : System.IO.Path.GetFileNameWithoutExtension(Path);
     /// <summary>pde_info/known_member: null when absent or empty; a <see cref="DatasetException"/> naming the file and the field when not a known member.</summary>
     public string? KnownMember => Notes.TryGetValue("known_member", out var k) && !string.IsNullOrEmpty(k)
@@ -114,6 +139,7 @@ public sealed record Dataset(
                                                 && names.Length == Fields && names.All(n => n.Length > 0)
         ? [.. names] : Enumerable.Range(0, Fields).Select(i => $"field{i}").ToImmutableArray();
 
+    /// <summary>The reference train/validation/test split.</summary>
     public DatasetSplit ReferenceSplit(int seed = 0) => Split(checked((int)Samples), seed) with
     {
         TrainFrames = new FrameRange(0, Frames), ValidationFrames = new FrameRange(0, Frames), TestFrames = new FrameRange(0, Frames),
@@ -241,6 +267,7 @@ public sealed record Dataset(
     public string GridText => "periodic " + string.Join(" x ", Coordinates.Select((x, a) => $"[{x[0]:G6}, {x[0] + Lengths[a]:G6})")) +
                               $" with {string.Join(" x ", Points)} points";
 
+    /// <inheritdoc />
     public override string ToString() =>
         $"{Name}: {Format} '{Path}', shape ({string.Join(", ", Shape)}), dt {Dt:G6}, grid {GridText}";
 }
@@ -248,6 +275,7 @@ public sealed record Dataset(
 /// <summary>The reference layout inside an .npz: u_sol_all, t_coord, x_coord[, y_coord], coef/u_ic/NAME, pde_info/NAME.</summary>
 public static class NpzLayout
 {
+    /// <summary>Writes the content as an .npz file.</summary>
     public static void Write(string path, DatasetContent c)
     {
         var entries = new List<KeyValuePair<string, NpyArray>>
@@ -311,6 +339,7 @@ public static class NpzLayout
 /// </summary>
 public sealed class DatasetReader : IDisposable
 {
+    /// <summary>The dataset read.</summary>
     public Dataset Dataset { get; }
     private readonly NativeFile?[] files;
     private readonly Hdf5.FileMeta?[] metas;
@@ -368,6 +397,7 @@ public sealed class DatasetReader : IDisposable
     /// <summary>A window of <paramref name="length"/> consecutive frames (the reference trains on 11).</summary>
     public float[] ReadWindow(long sample, int start, int length = 11) => ReadFrames(sample, start, length);
 
+    /// <summary>The whole trajectory of a sample.</summary>
     public float[] ReadTrajectory(long sample) => ReadFrames(sample, 0, Dataset.Frames);
 
     /// <summary>Samples [sample, sample + count) (within one shard or across shards), frames [frame, frame + frames).</summary>
@@ -481,6 +511,7 @@ public sealed class DatasetReader : IDisposable
         return result;
     }
 
+    /// <inheritdoc />
     public void Dispose()
     {
         lock (gate)
@@ -497,6 +528,7 @@ public static class DatasetWriter
     /// <summary>The largest shard (bytes of u_sol_all).</summary>
     public const long DefaultShardBytes = 256L << 20;
 
+    /// <summary>Generates samples of the recipe into a dataset file.</summary>
     public static WriteResult Generate(Recipe recipe, long samples, long seed, string path, GenerationOptions? options = null,
         IProgress<GenerationProgress>? progress = null, CancellationToken cancel = default, long shardBytes = DefaultShardBytes)
     {

@@ -15,9 +15,13 @@ public sealed record DatasetContent(
     ImmutableSortedDictionary<string, double> Scalars,
     ImmutableSortedDictionary<string, string> Notes)
 {
+    /// <summary>The number of trajectories.</summary>
     public int Samples => (int)Shape[0];
+    /// <summary>The number of frames per trajectory.</summary>
     public int Frames => (int)Shape[1];
+    /// <summary>The number of fields.</summary>
     public int Fields => (int)Shape[^1];
+    /// <summary>The number of values per trajectory.</summary>
     public long SampleSize => Shape.Skip(1).Aggregate(1L, (a, b) => a * b);
 
     /// <summary>Extra float64 arrays beside the reference layout (simulate's energy, dissipation rate and mass traces),

@@ -3,9 +3,12 @@ namespace Onsager.Data;
 /// <summary>A dataset file that cannot be used: names the file and what is wrong with it.</summary>
 public sealed class DatasetException : Exception
 {
+    /// <summary>The dataset file.</summary>
     public string File { get; }
+    /// <summary>What is wrong with it.</summary>
     public string Problem { get; }
 
+    /// <summary>An error in the file, with the problem in one line.</summary>
     public DatasetException(string file, string problem, Exception? inner = null) : base($"{file}: {OneLine(problem)}", inner)
     {
         File = file;

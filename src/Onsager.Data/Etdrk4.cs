@@ -13,10 +13,13 @@ public delegate void SpectralNonlinear(ReadOnlySpan<Complex> v, Span<Complex> nv
 /// </summary>
 public sealed class Etdrk4
 {
+    /// <summary>The time step h.</summary>
     public double Step { get; }
+    /// <summary>The number of Fourier modes.</summary>
     public int Modes => e.Length;
     private readonly Complex[] e, e2, q, f1, f2, f3;
 
+    /// <summary>The coefficients for the multiplier L and step h.</summary>
     public Etdrk4(ReadOnlySpan<Complex> linear, double h, int contourPoints = 64)
     {
         if (!(h > 0)) throw new ArgumentException($"ETDRK4 step must be positive, got {h}.");
@@ -55,6 +58,7 @@ public sealed class Etdrk4
             B = new Complex[n], Nb = new Complex[n], C = new Complex[n], Nc = new Complex[n];
     }
 
+    /// <summary>Scratch space for one thread's steps.</summary>
     public Work NewWork() => new(Modes);
 
     /// <summary>One step of size <see cref="Step"/> in place.</summary>

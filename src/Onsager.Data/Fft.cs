@@ -10,6 +10,7 @@ namespace Onsager.Data;
 public sealed class Fft
 {
     private static readonly ConcurrentDictionary<int, Fft> Plans = new();
+    /// <summary>The transform size.</summary>
     public int Size { get; }
     private readonly int[] reverse;
     private readonly Complex[] twiddles; // e^{-2 pi i k / n}, k < n/2
@@ -29,14 +30,17 @@ public sealed class Fft
         for (int k = 0; k < n / 2; k++) twiddles[k] = Complex.FromPolarCoordinates(1, -2 * Math.PI * k / n);
     }
 
+    /// <summary>The FFT of size n.</summary>
     public static Fft Of(int n)
     {
         if (n < 1 || (n & (n - 1)) != 0) throw new ArgumentException($"FFT size must be a power of two, got {n}.");
         return Plans.GetOrAdd(n, m => new Fft(m));
     }
 
+    /// <summary>The forward transform, in place.</summary>
     public void Forward(Span<Complex> a) => Transform(a, false);
 
+    /// <summary>The inverse transform, in place.</summary>
     public void Inverse(Span<Complex> a)
     {
         Transform(a, true);
@@ -74,6 +78,7 @@ public sealed class Fft
     /// <summary>2D transform of a row-major nx x ny array (rows along y contiguous).</summary>
     public static void Forward2D(Span<Complex> a, int nx, int ny, Span<Complex> column) => Transform2D(a, nx, ny, column, false);
 
+    /// <summary>The inverse 2D transform of an nx by ny array, in place.</summary>
     public static void Inverse2D(Span<Complex> a, int nx, int ny, Span<Complex> column) => Transform2D(a, nx, ny, column, true);
 
     private static void Transform2D(Span<Complex> a, int nx, int ny, Span<Complex> column, bool inverse)

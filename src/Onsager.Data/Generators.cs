@@ -9,6 +9,10 @@ public sealed record Trajectory(long Index, float[] Values, ImmutableArray<doubl
 /// <summary>Trajectories [Start, Start + Count) of a recipe, values sample-major in the file layout.</summary>
 public sealed record GeneratedBlock(Recipe Recipe, long Seed, long Start, int Count, float[] Values, ImmutableArray<double[,]> Coefficients);
 
+/// <summary>How far generation has got.</summary>
+/// <param name="Done">Samples done.</param>
+/// <param name="Total">Samples in all.</param>
+/// <param name="Elapsed">Time since generation started.</param>
 public sealed record GenerationProgress(long Done, long Total, TimeSpan Elapsed);
 
 /// <summary>Threads = 0 uses every core.</summary>
@@ -100,6 +104,7 @@ public static class Generators
         return (k, a, ph);
     }
 
+    /// <summary>The sum of sines a sin(k x + ph), x = 2 pi j / n, on n points times scale (or its x-derivative on a domain of the given length).</summary>
     public static double[] EvaluateSines(int[] k, double[] a, double[] ph, int n, double length, double scale = 1, bool derivative = false)
     {
         var u = new double[n];
@@ -250,6 +255,7 @@ public static class Generators
         return (c, s);
     }
 
+    /// <summary>The Fourier series sum of c cos(k x) + s sin(k x), modes k = 1, 2, ..., on n points (or its x-derivative on a domain of the given length).</summary>
     public static double[] EvaluateModes(double[] c, double[] s, int n, double length, bool derivative = false)
     {
         var u = new double[n];

@@ -8,6 +8,7 @@ namespace Onsager.Data;
 /// <summary>HDF5 files in the reference layout through PureHDF (pure managed).</summary>
 public static class Hdf5
 {
+    /// <summary>The HDF5 file signature.</summary>
     public static readonly byte[] Signature = [0x89, (byte)'H', (byte)'D', (byte)'F', 0x0D, 0x0A, 0x1A, 0x0A];
 
     /// <summary>Writes the content atomically (temporary file in the same folder, then moved over the target).</summary>

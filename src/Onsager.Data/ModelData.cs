@@ -6,8 +6,11 @@ namespace Onsager.Data;
 /// <summary>Trajectories of a dataset in a model's layout (trajectory, frame, field, x[, y]), float64, with their times.</summary>
 public sealed record ModelTrajectories(double[] Values, ImmutableArray<long> Shape, ImmutableArray<double> Times, ImmutableArray<int> Samples)
 {
+    /// <summary>The number of trajectories.</summary>
     public int Count => (int)Shape[0];
+    /// <summary>The number of frames per trajectory.</summary>
     public int Frames => (int)Shape[1];
+    /// <summary>The time between frames.</summary>
     public double Dt => Times.Length > 1 ? (Times[^1] - Times[0]) / (Times.Length - 1) : double.NaN;
 }
 

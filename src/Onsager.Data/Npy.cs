@@ -12,13 +12,19 @@ namespace Onsager.Data;
 /// </summary>
 public sealed record NpyArray(ImmutableArray<long> Shape, Array Data)
 {
+    /// <summary>The number of elements.</summary>
     public long Count => Shape.Aggregate(1L, (a, b) => a * b);
 
+    /// <summary>A float32 array of the shape.</summary>
     public static NpyArray Of(float[] data, params long[] shape) => new([.. shape], data);
+    /// <summary>A float64 array of the shape.</summary>
     public static NpyArray Of(double[] data, params long[] shape) => new([.. shape], data);
+    /// <summary>A float64 scalar.</summary>
     public static NpyArray Scalar(double x) => new([], new[] { x });
+    /// <summary>A text scalar.</summary>
     public static NpyArray Text(string s) => new([], new[] { s });
 
+    /// <summary>The numpy dtype descriptor.</summary>
     public string Descr => Data switch
     {
         float[] => "<f4", double[] => "<f8", int[] => "<i4", long[] => "<i8",
@@ -26,6 +32,7 @@ public sealed record NpyArray(ImmutableArray<long> Shape, Array Data)
         _ => throw new ArgumentException($"Unsupported array type {Data.GetType().Name}.")
     };
 
+    /// <summary>The data as float64.</summary>
     public double[] AsDoubles() => Data switch
     {
         double[] d => d, float[] f => f.Select(x => (double)x).ToArray(),
@@ -33,6 +40,7 @@ public sealed record NpyArray(ImmutableArray<long> Shape, Array Data)
         _ => throw new InvalidOperationException($"Array of {Descr} is not numeric.")
     };
 
+    /// <summary>The data as float32.</summary>
     public float[] AsFloats() => Data is float[] f ? f : AsDoubles().Select(x => (float)x).ToArray();
 }
 
@@ -41,6 +49,7 @@ public static class Npy
 {
     private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
+    /// <summary>Writes the array in .npy format.</summary>
     public static void Write(Stream s, NpyArray a)
     {
         if (a.Count != a.Data.Length) throw new ArgumentException($"Shape ({string.Join(", ", a.Shape)}) does not match {a.Data.Length} values.");
@@ -156,8 +165,10 @@ public static class Npy
         return new NpyArray(shape, data);
     }
 
+    /// <summary>Writes the array as an .npy file.</summary>
     public static void WriteFile(string path, NpyArray a) => Atomic.WriteFile(path, s => Write(s, a));
 
+    /// <summary>Reads an .npy file.</summary>
     public static NpyArray ReadFile(string path)
     {
         if (!File.Exists(path)) throw new DatasetException(path, "file not found");
@@ -209,6 +220,7 @@ public static class Npy
 /// the same target from killed writers are removed first, <see cref="Temporary"/>).</summary>
 public static class Atomic
 {
+    /// <summary>Writes the file atomically.</summary>
     public static void WriteFile(string path, Action<Stream> write)
     {
         var full = Path.GetFullPath(path);

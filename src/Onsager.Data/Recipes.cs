@@ -15,13 +15,19 @@ public abstract record Recipe
 
     /// <summary>CLI name of the dataset.</summary>
     public abstract string Key { get; }
+    /// <summary>The number of frames per trajectory.</summary>
     public abstract int Frames { get; }
     /// <summary>Spacing of the saved frames (the model's time step).</summary>
     public abstract double Dt { get; }
+    /// <summary>The grid.</summary>
     public abstract Grid Grid { get; }
+    /// <summary>The number of fields.</summary>
     public virtual int Fields => 1;
+    /// <summary>The names of the fields.</summary>
     public virtual ImmutableArray<string> FieldNames => ["u"];
+    /// <summary>The equation, as text.</summary>
     public abstract string Equation { get; }
+    /// <summary>The coefficients a fitted equation reports.</summary>
     public abstract ImmutableArray<CoefficientSpec> Coefficients { get; }
     /// <summary>Numerical scalars of the run (stored in pde_info).</summary>
     public abstract ImmutableSortedDictionary<string, double> Scalars { get; }
@@ -51,51 +57,77 @@ public abstract record Recipe
         init => field = value >= 0 && value <= 10 && double.IsFinite(value) ? value : throw new ArgumentException($"The noise level is a share of the rms in [0, 10], got {value}.");
     }
 
+    /// <summary>The scalars as a sorted dictionary.</summary>
     protected static ImmutableSortedDictionary<string, double> S(params (string, double)[] xs) =>
         xs.ToImmutableSortedDictionary(x => x.Item1, x => x.Item2, StringComparer.Ordinal);
 
+    /// <summary>Coefficient specs from name and count pairs.</summary>
     protected static ImmutableArray<CoefficientSpec> Coefs(params (string, int)[] xs) => xs.Select(x => new CoefficientSpec(x.Item1, x.Item2)).ToImmutableArray();
 
+    /// <summary>2 pi.</summary>
     protected const double TwoPi = 2 * Math.PI;
 }
 
 /// <summary>ac: Allen-Cahn 1D, IC 3 sines (wavenumbers 1..10) rescaled to span [-1, 1].</summary>
 public sealed record AllenCahnRecipe(int Points = 256, double Eps = 0.1, double FrameDt = 1e-3, int FrameCount = 101, int Substeps = 4) : Recipe
 {
+    /// <inheritdoc />
     public override string Key => "ac";
+    /// <inheritdoc />
     public override int Frames => FrameCount;
+    /// <inheritdoc />
     public override double Dt => FrameDt;
+    /// <inheritdoc />
     public override Grid Grid => Grid.Periodic(Length, Points);
+    /// <inheritdoc />
     public override string Equation => "u_t = u_xx + (u - u^3)/eps^2";
+    /// <inheritdoc />
     public override ImmutableArray<CoefficientSpec> Coefficients => Coefs(("k", 3), ("amplitude", 3), ("phase", 3), ("rescale", 2));
+    /// <inheritdoc />
     public override ImmutableSortedDictionary<string, double> Scalars => S(("eps", Eps), ("dt", FrameDt), ("internal_dt", FrameDt / Substeps), ("L", Length), ("N", Points));
+    /// <inheritdoc />
     public override string? KnownMember => "allen-cahn";
 }
 
 /// <summary>kdv: u_t + 6 u u_x + u_xxx = 0, IC 3 sines (wavenumbers 1..6) normalised to unit std.</summary>
 public sealed record KdVRecipe(int Points = 256, double FrameDt = 1e-3, int FrameCount = 101, int Substeps = 4) : Recipe
 {
+    /// <inheritdoc />
     public override string Key => "kdv";
+    /// <inheritdoc />
     public override int Frames => FrameCount;
+    /// <inheritdoc />
     public override double Dt => FrameDt;
+    /// <inheritdoc />
     public override Grid Grid => Grid.Periodic(Length, Points);
+    /// <inheritdoc />
     public override string Equation => "u_t + 6 u u_x + u_xxx = 0";
+    /// <inheritdoc />
     public override ImmutableArray<CoefficientSpec> Coefficients => Coefs(("k", 3), ("amplitude", 3), ("phase", 3));
+    /// <inheritdoc />
     public override ImmutableSortedDictionary<string, double> Scalars => S(("dt", FrameDt), ("internal_dt", FrameDt / Substeps), ("L", Length), ("N", Points));
+    /// <inheritdoc />
     public override string? KnownMember => "kdv";
 }
 
 /// <summary>ac2d: Allen-Cahn 2D, IC 5 plane waves with distinct (kx, ky) in {-5..5}^2 \ (0,0), rescaled to [-1, 1].</summary>
 public sealed record AllenCahn2DRecipe(int Points = 128, double Eps = 0.1, double FrameDt = 1e-3, int FrameCount = 101, int Substeps = 2) : Recipe
 {
+    /// <inheritdoc />
     public override string Key => "ac2d";
+    /// <inheritdoc />
     public override int Frames => FrameCount;
+    /// <inheritdoc />
     public override double Dt => FrameDt;
+    /// <inheritdoc />
     public override Grid Grid => Grid.Periodic(Length, Length, Points, Points);
+    /// <inheritdoc />
     public override string Equation => "u_t = u_xx + u_yy + (u - u^3)/eps^2";
     /// <summary>The 1D member's energy and mobility hold on any grid (the gradient term sums over the axes).</summary>
     public override string? KnownMember => "allen-cahn";
+    /// <inheritdoc />
     public override ImmutableArray<CoefficientSpec> Coefficients => Coefs(("kx", 5), ("ky", 5), ("amplitude", 5), ("phase", 5), ("rescale", 2));
+    /// <inheritdoc />
     public override ImmutableSortedDictionary<string, double> Scalars => S(("eps", Eps), ("dt", FrameDt), ("internal_dt", FrameDt / Substeps), ("L", Length), ("N", Points));
 }
 
@@ -105,14 +137,19 @@ public sealed record AllenCahn2DRecipe(int Points = 128, double Eps = 0.1, doubl
 /// </summary>
 public abstract record ChainRecipe(int Sites, int Points, double SoundSpeed, double FrameDt, int FrameCount, int SlowSteps, int VerletPerSlow) : Recipe
 {
+    /// <inheritdoc />
     public override int Frames => FrameCount;
+    /// <inheritdoc />
     public override double Dt => FrameDt;
+    /// <summary>The lattice spacing 2 pi / sites.</summary>
     public double Epsilon => TwoPi / Sites;
     /// <summary>Slow-time step (tau).</summary>
     public double SlowStep => FrameDt / SlowSteps;
     /// <summary>Verlet step in lab time.</summary>
     public double LabStep => SlowStep / Math.Pow(Epsilon, 3) / VerletPerSlow;
+    /// <inheritdoc />
     public override Grid Grid => Grid.Periodic(Length, Points);
+    /// <inheritdoc />
     public override ImmutableArray<CoefficientSpec> Coefficients => Coefs(("k", 3), ("amplitude", 3), ("phase", 3), ("attempts", 1));
     /// <summary>Samples rejected this many times in a row abort the run with an error.</summary>
     public const int MaxAttempts = 1000;
@@ -132,6 +169,7 @@ public abstract record ChainRecipe(int Sites, int Points, double SoundSpeed, dou
         return (int)Math.Floor(c * lab / courant) + 1;
     }
 
+    /// <summary>The bond force.</summary>
     public abstract IBondForceFactory Force { get; }
     /// <summary>True when the sample must be rejected (checked on every saved frame's strains and reconstructed field).</summary>
     public abstract bool Reject(ReadOnlySpan<double> strains, ReadOnlySpan<double> u);
@@ -141,7 +179,13 @@ public abstract record ChainRecipe(int Sites, int Points, double SoundSpeed, dou
 public abstract record IBondForceFactory
 {
     private protected IBondForceFactory() { }
+    /// <summary>The FPUT bond force c2 r + alpha r^2.</summary>
+    /// <param name="C2">The linear coefficient.</param>
+    /// <param name="Alpha">The quadratic coefficient.</param>
     public sealed record Fput(double C2, double Alpha) : IBondForceFactory;
+    /// <summary>The FENE bond force h r / (1 - r^2 / R^2).</summary>
+    /// <param name="H">The spring constant.</param>
+    /// <param name="R">The maximum extension.</param>
     public sealed record Fene(double H, double R) : IBondForceFactory;
 }
 
@@ -150,11 +194,16 @@ public sealed record FputRecipe(int Sites = 128, int Points = 256, double C = 1,
     int SlowSteps = 10, int VerletPerSlow = 50, double MaxAbs = 20)
     : ChainRecipe(Sites, Points, C, FrameDt, FrameCount, SlowSteps, VerletPerSlow)
 {
+    /// <inheritdoc />
     public override string Key => "fput";
+    /// <inheritdoc />
     public override string Equation => "FPUT chain F(r) = c^2 r + alpha r^2; slow limit u_tau + u u_xi + u_xixixi/24 = 0";
+    /// <inheritdoc />
     public override ImmutableSortedDictionary<string, double> Scalars => S(("c", C), ("alpha", Alpha), ("sites", Sites), ("eps", Epsilon),
         ("dt", FrameDt), ("slow_dt", SlowStep), ("lab_dt", LabStep), ("max_abs_u", MaxAbs), ("L", Length), ("N", Points));
+    /// <inheritdoc />
     public override IBondForceFactory Force => new IBondForceFactory.Fput(C * C, Alpha);
+    /// <inheritdoc />
     public override bool Reject(ReadOnlySpan<double> strains, ReadOnlySpan<double> u)
     {
         foreach (var x in u) if (!(Math.Abs(x) <= MaxAbs)) return true;
@@ -169,12 +218,18 @@ public sealed record FeneRecipe(int Sites = 209, int Points = 256, double H = 1,
     : ChainRecipe(Sites, Points, Math.Sqrt(H), FrameDt, FrameCount, SlowSteps,
         VerletPerSlow > 0 ? VerletPerSlow : AutoVerletSteps(Sites, FrameDt, SlowSteps, Math.Sqrt(H)))
 {
+    /// <inheritdoc />
     public override string Key => "fene";
+    /// <summary>The maximum bond extension.</summary>
     public double R => RFactor * Epsilon * Epsilon;
+    /// <inheritdoc />
     public override string Equation => "FENE chain F(r) = H r / (1 - (r/R)^2), R = 50 eps^2; no exact meso-scale equation";
+    /// <inheritdoc />
     public override ImmutableSortedDictionary<string, double> Scalars => S(("H", H), ("R", R), ("sites", Sites), ("eps", Epsilon),
         ("dt", FrameDt), ("slow_dt", SlowStep), ("lab_dt", LabStep), ("verlet_per_slow", base.VerletPerSlow), ("max_ratio", MaxRatio), ("L", Length), ("N", Points));
+    /// <inheritdoc />
     public override IBondForceFactory Force => new IBondForceFactory.Fene(H, R);
+    /// <inheritdoc />
     public override bool Reject(ReadOnlySpan<double> strains, ReadOnlySpan<double> u)
     {
         double r = R;
@@ -187,27 +242,43 @@ public sealed record FeneRecipe(int Sites = 209, int Points = 256, double H = 1,
 public sealed record CahnHilliardRecipe(int Points = 128, double Eps = 0.1, double FrameDt = 5e-2, int FrameCount = 101, int Substeps = 500,
     double Stabilizer = 2, double Noise = 0.05) : Recipe
 {
+    /// <inheritdoc />
     public override string Key => "ch";
+    /// <inheritdoc />
     public override int Frames => FrameCount;
+    /// <inheritdoc />
     public override double Dt => FrameDt;
+    /// <inheritdoc />
     public override Grid Grid => Grid.Periodic(Length, Points);
+    /// <inheritdoc />
     public override string Equation => "u_t = d_xx (u^3 - u - eps^2 u_xx)";
+    /// <inheritdoc />
     public override ImmutableArray<CoefficientSpec> Coefficients => Coefs(("mean", 1), ("noise_std", 1));
+    /// <inheritdoc />
     public override ImmutableSortedDictionary<string, double> Scalars => S(("eps", Eps), ("dt", FrameDt), ("internal_dt", FrameDt / Substeps),
         ("stabilizer", Stabilizer), ("L", Length), ("N", Points));
+    /// <inheritdoc />
     public override string? KnownMember => "cahn-hilliard";
 }
 
 /// <summary>burgers: u_t + u u_x = nu u_xx, nu = 0.1, IC random modes |k| &lt;= 4 at unit std.</summary>
 public sealed record BurgersRecipe(int Points = 256, double Nu = 0.1, double FrameDt = 1e-2, int FrameCount = 101, int Substeps = 10, int MaxMode = 4) : Recipe
 {
+    /// <inheritdoc />
     public override string Key => "burgers";
+    /// <inheritdoc />
     public override int Frames => FrameCount;
+    /// <inheritdoc />
     public override double Dt => FrameDt;
+    /// <inheritdoc />
     public override Grid Grid => Grid.Periodic(Length, Points);
+    /// <inheritdoc />
     public override string Equation => "u_t + u u_x = nu u_xx";
+    /// <inheritdoc />
     public override ImmutableArray<CoefficientSpec> Coefficients => Coefs(("cos", MaxMode), ("sin", MaxMode));
+    /// <inheritdoc />
     public override ImmutableSortedDictionary<string, double> Scalars => S(("nu", Nu), ("dt", FrameDt), ("internal_dt", FrameDt / Substeps), ("L", Length), ("N", Points));
+    /// <inheritdoc />
     public override string? KnownMember => "burgers";
 }
 
@@ -215,41 +286,67 @@ public sealed record BurgersRecipe(int Points = 256, double Nu = 0.1, double Fra
 public sealed record KdVBurgersRecipe(int Points = 256, double Nu = 0.05, double FrameDt = 1e-3, int FrameCount = 101, int Substeps = 10,
     int Solitons = 2, double MinSpeed = 4, double MaxSpeed = 16) : Recipe
 {
+    /// <inheritdoc />
     public override string Key => "kdv-burgers";
+    /// <inheritdoc />
     public override int Frames => FrameCount;
+    /// <inheritdoc />
     public override double Dt => FrameDt;
+    /// <inheritdoc />
     public override Grid Grid => Grid.Periodic(Length, Points);
+    /// <inheritdoc />
     public override string Equation => "u_t + 6 u u_x + u_xxx = nu u_xx";
+    /// <inheritdoc />
     public override ImmutableArray<CoefficientSpec> Coefficients => Coefs(("speed", Solitons), ("position", Solitons));
+    /// <inheritdoc />
     public override ImmutableSortedDictionary<string, double> Scalars => S(("nu", Nu), ("dt", FrameDt), ("internal_dt", FrameDt / Substeps), ("L", Length), ("N", Points));
+    /// <inheritdoc />
     public override string? KnownMember => "kdv-burgers";
 }
 
 /// <summary>wave: damped wave q_tt = q_xx - gamma q_t stored as the fields (v = q_x, p = q_t), exact in Fourier space.</summary>
 public sealed record DampedWaveRecipe(int Points = 256, double Gamma = 0.1, double FrameDt = 1e-2, int FrameCount = 101, int MaxMode = 8) : Recipe
 {
+    /// <inheritdoc />
     public override string Key => "wave";
+    /// <inheritdoc />
     public override int Frames => FrameCount;
+    /// <inheritdoc />
     public override double Dt => FrameDt;
+    /// <inheritdoc />
     public override Grid Grid => Grid.Periodic(Length, Points);
+    /// <inheritdoc />
     public override int Fields => 2;
+    /// <inheritdoc />
     public override ImmutableArray<string> FieldNames => ["v", "p"];
+    /// <inheritdoc />
     public override string Equation => "q_tt = q_xx - gamma q_t; stored fields v = q_x, p = q_t: v_t = p_x, p_t = v_x - gamma p";
+    /// <inheritdoc />
     public override ImmutableArray<CoefficientSpec> Coefficients => Coefs(("q_cos", MaxMode), ("q_sin", MaxMode), ("p_cos", MaxMode), ("p_sin", MaxMode));
+    /// <inheritdoc />
     public override ImmutableSortedDictionary<string, double> Scalars => S(("gamma", Gamma), ("dt", FrameDt), ("L", Length), ("N", Points));
+    /// <inheritdoc />
     public override string? KnownMember => "wave";
 }
 
 /// <summary>heat: u_t = nu u_xx, nu = 0.1, IC random modes |k| &lt;= 8 at unit std, exact in Fourier space.</summary>
 public sealed record HeatRecipe(int Points = 256, double Nu = 0.1, double FrameDt = 1e-2, int FrameCount = 101, int MaxMode = 8) : Recipe
 {
+    /// <inheritdoc />
     public override string Key => "heat";
+    /// <inheritdoc />
     public override int Frames => FrameCount;
+    /// <inheritdoc />
     public override double Dt => FrameDt;
+    /// <inheritdoc />
     public override Grid Grid => Grid.Periodic(Length, Points);
+    /// <inheritdoc />
     public override string Equation => "u_t = nu u_xx";
+    /// <inheritdoc />
     public override ImmutableArray<CoefficientSpec> Coefficients => Coefs(("cos", MaxMode), ("sin", MaxMode));
+    /// <inheritdoc />
     public override ImmutableSortedDictionary<string, double> Scalars => S(("nu", Nu), ("dt", FrameDt), ("L", Length), ("N", Points));
+    /// <inheritdoc />
     public override string? KnownMember => "heat";
 }
 
@@ -262,12 +359,19 @@ public sealed record HeatRecipe(int Points = 256, double Nu = 0.1, double FrameD
 public sealed record KuramotoSivashinskyRecipe(int Points = 256, double FrameDt = 0.4, int FrameCount = 251, int Substeps = 8, int MaxMode = 16,
     double Amplitude = 0.1, double Warmup = 100) : Recipe
 {
+    /// <inheritdoc />
     public override string Key => "ks";
+    /// <inheritdoc />
     public override int Frames => FrameCount;
+    /// <inheritdoc />
     public override double Dt => FrameDt;
+    /// <inheritdoc />
     public override Grid Grid => Grid.Periodic(Length, Points);
+    /// <inheritdoc />
     public override string Equation => "u_t + u u_x + u_xx + u_xxxx = 0";
+    /// <inheritdoc />
     public override ImmutableArray<CoefficientSpec> Coefficients => Coefs(("cos", MaxMode), ("sin", MaxMode));
+    /// <inheritdoc />
     public override ImmutableSortedDictionary<string, double> Scalars => S(("dt", FrameDt), ("internal_dt", FrameDt / Substeps), ("warmup", Warmup),
         ("L", Length), ("N", Points));
 }
@@ -275,8 +379,10 @@ public sealed record KuramotoSivashinskyRecipe(int Points = 256, double FrameDt 
 /// <summary>The recipes by CLI name, with the documented defaults.</summary>
 public static class Recipes
 {
+    /// <summary>The recipe keys.</summary>
     public static ImmutableArray<string> Names { get; } = ["ac", "kdv", "ac2d", "fput", "fene", "ch", "burgers", "kdv-burgers", "wave", "heat", "ks"];
 
+    /// <summary>The recipe of the key.</summary>
     public static Recipe Get(string key) => key switch
     {
         "ac" => new AllenCahnRecipe(),

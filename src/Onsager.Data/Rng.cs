@@ -8,6 +8,7 @@ public struct Rng
 {
     private ulong s0, s1, s2, s3;
 
+    /// <summary>A generator from the seed.</summary>
     public Rng(ulong seed)
     {
         ulong x = seed;
@@ -36,6 +37,7 @@ public struct Rng
 
     private static ulong Rotl(ulong x, int k) => (x << k) | (x >> (64 - k));
 
+    /// <summary>The next 64 random bits.</summary>
     public ulong NextULong()
     {
         ulong result = Rotl(s1 * 5, 7) * 9;
@@ -47,6 +49,7 @@ public struct Rng
     /// <summary>Uniform on [0, 1).</summary>
     public double NextDouble() => (NextULong() >> 11) * (1.0 / (1UL << 53));
 
+    /// <summary>A uniform draw from [a, b).</summary>
     public double Uniform(double a, double b) => a + (b - a) * NextDouble();
 
     /// <summary>Uniform integer in [lo, hi] inclusive.</summary>

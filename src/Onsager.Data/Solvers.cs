@@ -91,6 +91,7 @@ public static class Solvers
         private readonly Complex[] pad = new Complex[2 * n];
         private readonly Fft big = Fft.Of(2 * n);
 
+        /// <inheritdoc />
         public void Apply(ReadOnlySpan<Complex> v, Span<Complex> result)
         {
             Array.Clear(pad);

@@ -15,17 +15,22 @@ public sealed class TrainingWindows : IDisposable
     private readonly DatasetReader reader;
     private readonly Dictionary<int, float[]> cache = [];
 
+    /// <summary>The dataset.</summary>
     public Dataset Dataset => reader.Dataset;
+    /// <summary>The samples windows come from.</summary>
     public ImmutableArray<int> Samples { get; }
     /// <summary>The frames that windows may cover (the whole trajectory, or one part of a split in time).</summary>
     public FrameRange Frames { get; }
+    /// <summary>The window length in frames.</summary>
     public int Length { get; }
+    /// <summary>Whether the trajectories are held in memory.</summary>
     public bool InMemory { get; }
 
     /// <summary>A quarter of the memory available to the process (at least 2 GB): a 128 x 128 window read from a shard on disk costs
     /// 0.1-0.6 s (a hyperslab, or the whole shard when windows jump between shards), more than the training step it feeds.</summary>
     public static long DefaultMemoryBytes => Math.Max(2L << 30, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
 
+    /// <summary>Windows of the given length over the samples' frames.</summary>
     public TrainingWindows(DatasetReader reader, ImmutableArray<int> samples, int length = 11, long? memoryBytes = null, FrameRange? frames = null)
     {
         var range = frames ?? new FrameRange(0, reader.Dataset.Frames);
@@ -77,5 +82,6 @@ public sealed class TrainingWindows : IDisposable
         return result;
     }
 
+    /// <inheritdoc />
     public void Dispose() => reader.Dispose();
 }

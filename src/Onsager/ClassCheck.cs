@@ -59,12 +59,17 @@ public sealed record ClassCheckOptions
         init => field = value >= 1 && double.IsFinite(value) ? value : throw new ArgumentException($"The error ratio is at least 1, got {value}.");
     } = 10;
 
+    /// <summary>The random seed.</summary>
     public int Seed { get; init; }
+    /// <summary>How the data are split (null: the data's default).</summary>
     public SplitKind? Split { get; init; }
+    /// <summary>The TorchSharp device to train on.</summary>
     public Device? Device { get; init; }
     /// <summary>Training options of both fits other than budget, seed, split and scheme (the kinds' defaults).</summary>
     public TrainingOptions Training { get; init; } = new();
+    /// <summary>Network sizes of the spectral family.</summary>
     public SpectralOptions? Spectral { get; init; }
+    /// <summary>Network sizes of the baselines.</summary>
     public BaselineOptions? Baseline { get; init; }
 }
 
@@ -81,6 +86,7 @@ public sealed record ClassCheckResult(bool Consistent, double EnergyRiseShare, d
     /// <summary>One line: the verdict and the evidence.</summary>
     public string Verdict => (Consistent ? "consistent with the Onsager class" : "not consistent with the Onsager class") + ": " + string.Join("; ", Reasons);
 
+    /// <summary>The result as JSON.</summary>
     public JsonObject ToJson() => new()
     {
         ["consistent"] = Consistent,
@@ -108,6 +114,7 @@ public sealed record ClassCheckResult(bool Consistent, double EnergyRiseShare, d
 /// </summary>
 public static class ClassCheck
 {
+    /// <summary>Runs the class check on the dataset.</summary>
     public static ClassCheckResult Run(DatasetReader reader, ClassCheckOptions? options = null, IProgress<string>? progress = null,
                                        CancellationToken cancel = default)
     {

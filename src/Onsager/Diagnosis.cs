@@ -9,6 +9,7 @@ namespace Onsager;
 public sealed record DiagnosisOptions(Stepper Stepper, int Trajectories = 4, int? DriftSteps = null, int IdentifiabilityStates = 16,
                                       IdentifiabilityOptions? Identifiability = null)
 {
+    /// <summary>The default options: the discrete-gradient stepper.</summary>
     public static DiagnosisOptions Default { get; } = new(new Stepper.DiscreteGradient());
 }
 
@@ -26,6 +27,7 @@ public sealed record DiagnosisResult(
 /// <summary>Runs the core diagnostics of a member on a dataset's test trajectories (the reference split).</summary>
 public static class Diagnosis
 {
+    /// <summary>Runs the diagnostics of the member on the dataset's test trajectories.</summary>
     public static DiagnosisResult Run(Model model, string dataPath, DiagnosisOptions? options = null,
                                       IProgress<string>? progress = null, CancellationToken cancel = default)
     {

@@ -31,6 +31,7 @@ public sealed record EquationOptions
         init => field = value >= 1 ? value : throw new ArgumentException($"An equation needs at least one state, got {value}.");
     } = 256;
 
+    /// <summary>The TorchSharp device to evaluate on.</summary>
     public Device? Device { get; init; }
 }
 
@@ -38,6 +39,7 @@ public sealed record EquationOptions
 public sealed record EquationReadout(string Dataset, string Model, int States, SparseEquation Learned, string? TruthMember, SparseEquation? Truth,
                                      double Threshold, TimeSpan Elapsed)
 {
+    /// <summary>The read-out as JSON.</summary>
     public JsonObject ToJson()
     {
         static JsonObject Of(SparseEquation e) => new()
@@ -67,6 +69,7 @@ public sealed record EquationReadout(string Dataset, string Model, int States, S
 /// </summary>
 public static class Equations
 {
+    /// <summary>Reads out the field's equation on states of the dataset.</summary>
     public static EquationReadout Read(IVectorField field, DatasetReader reader, EquationOptions? options = null, string modelName = "model",
                                        CancellationToken cancel = default)
     {

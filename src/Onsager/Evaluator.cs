@@ -25,6 +25,7 @@ public sealed record EvaluationOptions
     public int Seed { get; init; }
     /// <summary>The split (must be the one training used; null: the data's default, <see cref="Dataset.DefaultSplit"/>).</summary>
     public SplitKind? Split { get; init; }
+    /// <summary>The TorchSharp device to evaluate on.</summary>
     public Device? Device { get; init; }
 }
 
@@ -41,6 +42,7 @@ public sealed record EvaluationResult(string Dataset, string Model, string Schem
     /// <summary>The frame the first table's rollouts start from (0 in a split by trajectory, the first test frame in a split in time).</summary>
     public int FirstTestFrame { get; init; }
 
+    /// <summary>The result as JSON.</summary>
     public JsonObject ToJson()
     {
         static JsonArray Table(ImmutableArray<StepError> t) =>
@@ -64,6 +66,7 @@ public sealed record EvaluationResult(string Dataset, string Model, string Schem
 /// </summary>
 public static class Evaluator
 {
+    /// <summary>Evaluates the model on the dataset file, off the calling thread.</summary>
     public static Task<EvaluationResult> EvaluateAsync(IVectorField model, string dataPath, EvaluationOptions? options = null, string modelName = "model",
                                                        CancellationToken cancellationToken = default) =>
         Task.Run(() =>
@@ -79,6 +82,7 @@ public static class Evaluator
         return Evaluate(file.Field, reader, options, $"{file.Metadata.Kind} ({name})", cancellationToken);
     }
 
+    /// <summary>Evaluates the model on the dataset.</summary>
     public static EvaluationResult Evaluate(IVectorField model, DatasetReader reader, EvaluationOptions? options = null, string modelName = "model",
                                             CancellationToken cancellationToken = default)
     {

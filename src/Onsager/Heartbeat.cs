@@ -22,6 +22,7 @@ public sealed class Heartbeat : IDisposable
     /// <summary>How long a piece of work runs before the first line, and the interval between lines.</summary>
     public TimeSpan Every { get; }
 
+    /// <summary>A heartbeat that reports lines through report.</summary>
     public Heartbeat(Action<string> report, TimeSpan? every = null)
     {
         ArgumentNullException.ThrowIfNull(report);
@@ -63,5 +64,6 @@ public sealed class Heartbeat : IDisposable
         foreach (var line in lines) report(line);
     }
 
+    /// <inheritdoc />
     public void Dispose() => timer.Dispose();
 }

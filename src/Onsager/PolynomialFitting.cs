@@ -37,6 +37,7 @@ public sealed record PolynomialFitOptions
     public double MassTolerance { get; init => field = value > 0 && double.IsFinite(value) ? value : throw new ArgumentException($"The mass tolerance must be > 0, got {value}."); } = DataMass.Tolerance;
     /// <summary>Frames used at most by the strong form (evenly spaced), to bound its rows.</summary>
     public int MaxStrongFrames { get; init => field = value >= 1 ? value : throw new ArgumentException($"At least one frame, got {value}."); } = 64;
+    /// <summary>The random seed.</summary>
     public int Seed { get; init; }
 }
 
@@ -63,6 +64,7 @@ public sealed record PolynomialFit(Model Model, ImmutableArray<EquationTerm> Coe
         return $"E = integral u^2/2;  M = {(m.Length == 0 ? "0" : m)};  W = {(w.Length == 0 ? "0" : w)}";
     }
 
+    /// <summary>The fit as JSON.</summary>
     public JsonObject ToJson() => new()
     {
         ["form"] = Form == FitForm.Weak ? "weak" : "strong",
@@ -84,6 +86,7 @@ public sealed record PolynomialFit(Model Model, ImmutableArray<EquationTerm> Coe
 /// </summary>
 public static class PolynomialFitting
 {
+    /// <summary>Fits the polynomial family to the dataset.</summary>
     public static PolynomialFit Fit(DatasetReader reader, PolynomialFitOptions? options = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(reader);

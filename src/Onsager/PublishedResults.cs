@@ -8,8 +8,13 @@ namespace Onsager;
 /// </summary>
 public static class PublishedResults
 {
+    /// <summary>One row of the published table.</summary>
+    /// <param name="Dataset">The dataset.</param>
+    /// <param name="Model">The model.</param>
+    /// <param name="Steps">The relative RMSE at steps 1..5.</param>
     public sealed record Row(string Dataset, string Model, ImmutableArray<double> Steps);
 
+    /// <summary>The published rows.</summary>
     public static ImmutableArray<Row> Rows { get; } =
     [
         new("ac", "S-OnsagerNet", [2.44e-3, 3.47e-3, 4.22e-3, 4.86e-3, 5.47e-3]),

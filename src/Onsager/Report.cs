@@ -19,6 +19,7 @@ public static class Report
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
     private static string G(double x, int digits = 3) => double.IsFinite(x) ? x.ToString("G" + digits, Inv) : x.ToString(Inv);
 
+    /// <summary>Writes the diagnosis's figures and report into the directory.</summary>
     public static ReportFiles Write(DiagnosisResult d, string directory)
     {
         System.IO.Directory.CreateDirectory(directory);
@@ -239,6 +240,7 @@ public static class Report
 
     // ---------------- markdown ----------------
 
+    /// <summary>The diagnosis as a markdown report.</summary>
     public static string Markdown(DiagnosisResult d)
     {
         var s = new StringBuilder();

@@ -10,14 +10,21 @@ namespace Onsager;
 /// defaults to 2 minutes quick, 30 full).</summary>
 public sealed record ReproductionOptions(string Dataset)
 {
+    /// <summary>The quick run (fewer trajectories, shorter budget).</summary>
     public bool Quick { get; init; }
+    /// <summary>The output folder (default runs/DATASET-TIMESTAMP).</summary>
     public string? Out { get; init; }
+    /// <summary>The number of trajectories (default 100 quick, 1000 full).</summary>
     public int? Samples { get; init; }
+    /// <summary>The random seed.</summary>
     public int Seed { get; init; }
+    /// <summary>The model kind.</summary>
     public string Kind { get; init; } = "spectral";
+    /// <summary>The training choices.</summary>
     public TrainingChoices Choices { get; init; } = new();
     /// <summary>Network width and depth of the spectral family (the fast recipe's 32 x 2 unless given).</summary>
     public int Width { get; init; } = 32;
+    /// <summary>Network depth of the spectral family.</summary>
     public int Depth { get; init; } = 2;
 }
 
@@ -54,6 +61,7 @@ public static class Reproduction
         Patience = c.Patience ?? 8,
     };
 
+    /// <summary>Runs the reproduction.</summary>
     public static ReproductionResult Run(ReproductionOptions o, IProgress<string>? log = null, CancellationToken cancel = default)
     {
         if (!Datasets.Contains(o.Dataset)) throw new ArgumentException($"reproduce needs one of {string.Join(", ", Datasets)}.");

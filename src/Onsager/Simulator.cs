@@ -5,7 +5,9 @@ namespace Onsager;
 /// <summary>Simulates a member: rollouts of a batch of initial states with any stepper (<see cref="Rollout"/>), off the calling thread.</summary>
 public sealed class Simulator(Model model, Stepper stepper, CompileOptions? options = null)
 {
+    /// <summary>The member simulated.</summary>
     public Model Model { get; } = model;
+    /// <summary>The stepper.</summary>
     public Stepper Stepper { get; } = stepper;
 
     /// <param name="initial">Initial states, (batch, field, x[, y]) values flattened, for <paramref name="batch"/> samples.</param>

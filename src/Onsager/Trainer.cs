@@ -16,10 +16,13 @@ public sealed record TrainingOptions
     public int Horizon { get; init; } = 3;
     /// <summary>Frames per training window (the reference: 11).</summary>
     public int WindowLength { get; init; } = 11;
+    /// <summary>Windows per optimiser step.</summary>
     public int BatchSize { get; init; } = 32;
     /// <summary>Optimiser steps per epoch (one validation, one schedule update and one checkpoint decision per epoch).</summary>
     public int StepsPerEpoch { get; init; } = 50;
+    /// <summary>The maximum number of epochs.</summary>
     public int MaxEpochs { get; init; } = 10_000;
+    /// <summary>The initial learning rate.</summary>
     public double LearningRate { get; init; } = 1e-3;
     /// <summary>ReduceLROnPlateau patience in epochs (the reference: 300 epochs of ~200 steps).</summary>
     public int Patience { get; init; } = 10;
@@ -33,11 +36,13 @@ public sealed record TrainingOptions
     public int PicardIterations { get; init; } = TrainingSteps.DefaultPicardIterations;
     /// <summary>Training precision; evaluation, rollouts and laws are always float64.</summary>
     public ScalarType DType { get; init; } = ScalarType.Float32;
+    /// <summary>The random seed.</summary>
     public int Seed { get; init; }
     /// <summary>Windows of the validation split used for the validation loss (fixed, seeded).</summary>
     public int ValidationWindows { get; init; } = 128;
     /// <summary>Consecutive NaN/Inf rollbacks after which training stops with an error.</summary>
     public int MaxRollbacks { get; init; } = 5;
+    /// <summary>The TorchSharp device to train on.</summary>
     public Device? Device { get; init; }
     /// <summary>The split of the data (null: the data's default, <see cref="Dataset.DefaultSplit"/>: in time below
     /// <see cref="Dataset.TrajectoriesForSplit"/> trajectories).</summary>
@@ -75,7 +80,9 @@ public sealed class TrainingDivergedException(string message) : Exception(messag
 /// </summary>
 public sealed class Trainer(IVectorField initial, TrainingOptions? options = null)
 {
+    /// <summary>The field training starts from.</summary>
     public IVectorField Initial { get; } = initial;
+    /// <summary>The training options.</summary>
     public TrainingOptions Options { get; } = options ?? new TrainingOptions();
 
     /// <summary>Called with every new best value (to checkpoint it; the facade's caller decides where).</summary>
@@ -89,6 +96,7 @@ public sealed class Trainer(IVectorField initial, TrainingOptions? options = nul
     /// <see cref="TrainingOptions.MaxEpochs"/> more epochs at most.</summary>
     public TrainingState? ResumeFrom { get; init; }
 
+    /// <summary>Trains on the dataset file, off the calling thread.</summary>
     public Task<TrainingResult> TrainAsync(string dataPath, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
         Task.Run(() =>
         {

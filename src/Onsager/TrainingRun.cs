@@ -11,19 +11,33 @@ namespace Onsager;
 /// (<see cref="TrainingRun.Defaults"/>) or of the recipe (<see cref="Reproduction.FastRecipe"/>).</summary>
 public sealed record TrainingChoices
 {
+    /// <summary>The stepper of the loss.</summary>
     public Stepper? Scheme { get; init; }
+    /// <summary>The loss horizon k.</summary>
     public int? Horizon { get; init; }
+    /// <summary>Frames per training window.</summary>
     public int? WindowLength { get; init; }
+    /// <summary>Windows per optimiser step.</summary>
     public int? BatchSize { get; init; }
+    /// <summary>The maximum number of epochs.</summary>
     public int? MaxEpochs { get; init; }
+    /// <summary>The random seed.</summary>
     public int? Seed { get; init; }
+    /// <summary>The initial learning rate.</summary>
     public double? LearningRate { get; init; }
+    /// <summary>Optimiser steps per epoch.</summary>
     public int? StepsPerEpoch { get; init; }
+    /// <summary>Learning-rate plateau patience in epochs.</summary>
     public int? Patience { get; init; }
+    /// <summary>Whether to cut the graph between the loss steps.</summary>
     public bool? Detach { get; init; }
+    /// <summary>Picard iterations unrolled by the dg step in the loss.</summary>
     public int? PicardIterations { get; init; }
+    /// <summary>The wall-clock budget.</summary>
     public TimeSpan? Budget { get; init; }
+    /// <summary>How the data are split.</summary>
     public SplitKind? Split { get; init; }
+    /// <summary>The training precision.</summary>
     public ScalarType? DType { get; init; }
 
     /// <summary>The given options with every choice made here put in.</summary>
@@ -40,12 +54,16 @@ public sealed record TrainingChoices
 /// checkpoint folder to resume from, the choices, and the network sizes of the family or baseline.</summary>
 public sealed record TrainingRunOptions(string Data, string Out)
 {
+    /// <summary>The model kind (null when resuming: the checkpoint's).</summary>
     public string? Kind { get; init; }
     /// <summary>A model folder written by an earlier run: its model is the start, and its checkpoint state (when present)
     /// continues the epoch count, the schedule and the optimiser's moments.</summary>
     public string? Resume { get; init; }
+    /// <summary>The training choices.</summary>
     public TrainingChoices Choices { get; init; } = new();
+    /// <summary>Network sizes of the spectral family.</summary>
     public SpectralOptions? Spectral { get; init; }
+    /// <summary>Network sizes of the baselines.</summary>
     public BaselineOptions? Baseline { get; init; }
     /// <summary>true: members whose M and W kill constants (spectral, local, polynomial); null: so when the data conserve
     /// mass to <see cref="DataMass.Tolerance"/>; false: not.</summary>
@@ -85,6 +103,7 @@ public static class TrainingRun
     public static TrainingOptions Defaults(Dataset data, string kind) =>
         new() { Scheme = Families.DefaultScheme(kind), Horizon = data.Name == "fput" ? 5 : 3 };
 
+    /// <summary>Runs the training into the output folder.</summary>
     public static TrainingRunResult Run(TrainingRunOptions o, IProgress<string>? log = null, CancellationToken cancel = default)
     {
         using var reader = DatasetReader.Open(o.Data, checkValues: true);
@@ -236,5 +255,6 @@ public static class TrainingRun
 /// <summary>An IProgress that reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
 public sealed class Reporter<T>(Action<T> report) : IProgress<T>
 {
+    /// <inheritdoc />
     public void Report(T value) => report(value);
 }
