@@ -31,7 +31,7 @@ public abstract record Param
     /// <summary>A learnable number; <see cref="V"/> is its current (initial or trained) value (finite, |V| &lt;= <see cref="MaxMagnitude"/>).</summary>
     public sealed record Learned(double V) : Param
     {
-        /// <summary>The value (the initial value before training).</summary>
+        /// <summary>The current value (the initial value until trained).</summary>
         public double V { get; init => field = Checks.Number(value, "A parameter"); } = Checks.Number(V, "A parameter");
         /// <inheritdoc />
         public override double Value => V;

@@ -18,7 +18,7 @@ public sealed record ParamArray(ImmutableArray<double> Values, bool Learned)
 
     /// <summary>Fixed values.</summary>
     public static ParamArray Fixed(params double[] values) => new(values.ToImmutableArray(), false);
-    /// <summary>Learned values (initial values before training).</summary>
+    /// <summary>Learned values, starting from the given ones.</summary>
     public static ParamArray Learn(params double[] values) => new(values.ToImmutableArray(), true);
     /// <summary>n copies of the value, learned or fixed.</summary>
     public static ParamArray Filled(int n, double value, bool learned) => new(Enumerable.Repeat(value, n).ToImmutableArray(), learned);

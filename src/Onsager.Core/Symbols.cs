@@ -62,7 +62,7 @@ public static class Symbols
         return theta.Select(t => Enumerable.Range(0, c.Length).Aggregate(Complex.Zero, (acc, j) => acc + c[j] * Complex.Exp(Complex.ImaginaryOne * (j + first) * t))).ToArray();
     }
 
-    /// <summary>The complex symbol as a tensor of the real dtype's complex type.</summary>
+    /// <summary>The complex symbol as a complex tensor with real and imaginary parts of the given real dtype.</summary>
     public static Tensor ToTensor(Complex[] s, ScalarType real, Device device) =>
         complex(tensor(s.Select(x => x.Real).ToArray(), real, device), tensor(s.Select(x => x.Imaginary).ToArray(), real, device));
 

@@ -58,7 +58,7 @@ public sealed class Etdrk4
             B = new Complex[n], Nb = new Complex[n], C = new Complex[n], Nc = new Complex[n];
     }
 
-    /// <summary>Scratch space for one thread's steps.</summary>
+    /// <summary>Work buffers for one trajectory.</summary>
     public Work NewWork() => new(Modes);
 
     /// <summary>One step of size <see cref="Step"/> in place.</summary>
