@@ -36,6 +36,8 @@ public static class CommandLine
         ["full-backprop"] = "back-propagate through all k loss steps", ["picard"] = "Picard iterations of the training dg step",
         ["resume"] = "a model folder of an earlier train to continue", ["width"] = "network width", ["depth"] = "network depth (layers)",
         ["window"] = "frames per training window", ["modes"] = "Fourier modes (fno)", ["kernel"] = "kernel size (unconstrained)",
+        ["conserve-mass"] = "members whose M and W kill constants (default: when the data conserve mass)", ["fit"] = "weak or strong (polynomial)",
+        ["noise"] = "Gaussian measurement noise, a share of the rms", ["step-seconds"] = "time budget of one DG step (s)",
         ["rank"] = "rank of W (onsagernet)", ["split"] = "time or trajectories", ["stride"] = "every K-th test frame starts a rollout",
         ["quick"] = "100 trajectories and a 2-minute budget", ["trajectories"] = "test trajectories", ["points"] = "points of the u grid",
         ["terms"] = "library terms, comma-separated", ["threshold"] = "drop terms below this share", ["states"] = "states the field is sampled on",
