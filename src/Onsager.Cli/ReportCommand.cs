@@ -39,6 +39,7 @@ public static class ReportCommand
         stdout.WriteLine($"identifiability: {d.Identifiability.Summary}");
         stdout.WriteLine(string.Format(inv, "energy rises: data {0:G3}, rollout {1:G3} of steps; rollout error at the end {2:G3}",
             d.DataEnergy.RiseShare, d.RolloutEnergy.RiseShare, d.Error.Relative[^1]));
+        stdout.WriteLine(Report.ClassLine(d).Replace("**", "").Replace("`", ""));
         stdout.WriteLine($"wrote {files.Markdown} and {files.Images.Length} PNGs: {string.Join(", ", files.Images)}");
         return 0;
     }

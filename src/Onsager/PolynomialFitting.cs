@@ -114,7 +114,10 @@ public static class PolynomialFitting
             if (o.Form == FitForm.Weak)
             {
                 var features = states.Select(u => PolynomialFamily.Features(u, d)).ToList();
-                var (a, b) = o.WeakForm.Rows(states, features, dt, length);
+                // few frames: the widest time window that fits (at least 2 frames either side)
+                var weak = states.Count >= 2 * o.WeakForm.TimeRadius + 1 || states.Count < 5 ? o.WeakForm
+                         : o.WeakForm with { TimeRadius = (states.Count - 1) / 2 };
+                var (a, b) = weak.Rows(states, features, dt, length);
                 rows.AddRange(a);
                 rhs.AddRange(b);
             }
@@ -136,7 +139,7 @@ public static class PolynomialFitting
         }
         if (rows.Count < PolynomialFamily.Terms.Length)
             throw new ArgumentException(o.Form == FitForm.Weak
-                ? $"{data.Path}: the weak form needs at least {2 * o.WeakForm.TimeRadius + 1} consecutive training frames per trajectory (there are {frames.End - frames.Start}); lower the time radius."
+                ? $"{data.Path}: the weak form needs at least 5 consecutive training frames per trajectory (there are {frames.End - frames.Start})."
                 : $"{data.Path}: the strong form needs at least 3 consecutive training frames.");
         var names = PolynomialFamily.Names.Where((_, j) => allowed[j]).ToList();
         var index = PolynomialFamily.Names.Select((name, j) => (name, j)).Where(p => allowed[p.j]).Select(p => p.j).ToList();

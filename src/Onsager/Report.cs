@@ -240,12 +240,30 @@ public static class Report
 
     // ---------------- markdown ----------------
 
+    /// <summary>
+    /// The energy half of <see cref="ClassCheck"/>'s verdict, by its rule (rises above its tolerance of max |E| in at most
+    /// its share of frame steps), on the test trajectories the report traces; the other half, the error against an
+    /// unconstrained fit at an equal budget, needs that fit, which `onsager check-class` makes.
+    /// </summary>
+    public static string ClassLine(DiagnosisResult d)
+    {
+        var rule = new ClassCheckOptions();
+        double rises = Diagnostics.Trace(d.DataEnergy.Energy, d.DataEnergy.Times, rule.RiseTolerance).RiseShare;
+        bool ok = rises <= rule.MaxRiseShare;
+        return string.Format(CultureInfo.InvariantCulture,
+            "**Class check (energy): {0}** — the member's energy rises along the test data in {1:P1} of frame steps ({2} {3:P0}, check-class's rule); " +
+            "for the full verdict with an unconstrained fit at an equal budget, run `onsager check-class --data {4}`.",
+            ok ? "consistent with the Onsager class" : "not consistent with the Onsager class", rises, ok ? "at most" : "more than", rule.MaxRiseShare, d.DataPath);
+    }
+
     /// <summary>The diagnosis as a markdown report.</summary>
     public static string Markdown(DiagnosisResult d)
     {
         var s = new StringBuilder();
         var r = d.Identifiability;
         s.AppendLine($"# Diagnostics: {d.Model.Describe()}");
+        s.AppendLine();
+        s.AppendLine(ClassLine(d));
         s.AppendLine();
         s.AppendLine($"Data: `{d.DataPath}` ({d.DataName}), grid {d.Grid}, dt {G(d.Dt)}; test trajectories {string.Join(", ", d.TestTrajectories)} " +
                      $"(the reference split: the last 10 % in file order); rollouts with `{d.Scheme}` at the data's dt. " +

@@ -119,6 +119,22 @@ public sealed class PolynomialFamilyTests : IDisposable
     }
 
     [Fact]
+    public void TheReportOpensWithTheEnergyHalfOfTheClassVerdictAndFewFramesStillFit()
+    {
+        Assert.Equal(0, Run("generate", "burgers", "--samples", "1", "--seed", "2", "--out", P("b.h5"), "--n", "64", "--frames", "21", "--length", "16", "--origin", "-8", "--dt", "0.1").Code);
+        Assert.Equal(0, Run("generate", "ks", "--samples", "1", "--seed", "2", "--out", P("ks.h5"), "--n", "64", "--frames", "41", "--length", "50").Code);
+        foreach (var (data, verdict) in new[] { ("b", "Class check (energy): consistent"), ("ks", "Class check (energy): not consistent") })
+        {
+            var (code, output, err) = Run("train", "--data", P(data + ".h5"), "--kind", "polynomial", "--out", P(data + "-model"));
+            Assert.True(code == 0, err);                                     // 15 training frames: the time window shrinks to fit
+            (code, output, err) = Run("report", "--model", P(data + "-model"), "--data", P(data + ".h5"), "--out", P(data + "-report"));
+            Assert.True(code == 0, err);
+            Assert.Contains(verdict, output);
+            Assert.Contains("**" + verdict, File.ReadAllLines(P(data + "-report/report.md"))[2]);
+        }
+    }
+
+    [Fact]
     public void Etdrk4StepsTheTrueKdvMemberAcrossACoarseFrameToTheDatasFloor()
     {
         var recipe = Recipes.With(Recipes.Get("kdv"), frames: 3, points: 256, length: 40, origin: -20, dt: 0.1);
