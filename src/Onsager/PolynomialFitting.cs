@@ -168,23 +168,26 @@ public static class DataMass
     /// <summary>The relative drift below which data count as conserving mass (1e-6).</summary>
     public const double Tolerance = 1e-6;
 
-    /// <summary>max over the trajectories and frames of |mass(t) - mass(0)| / integral |u(0)|.</summary>
+    /// <summary>max over the trajectories, frames and fields of |mass(t) - mass(0)| / integral |u(0)|, each field on its
+    /// own (fields are interleaved in a frame, as <see cref="Dataset.FrameSize"/> lays them out).</summary>
     public static double RelativeDrift(DatasetReader reader, IEnumerable<int> trajectories)
     {
         var data = reader.Dataset;
-        int n = data.Points.Aggregate(1, (a, b) => a * b) * data.Fields;
+        int fields = data.Fields;
+        long n = data.FrameSize;
         double worst = 0;
         foreach (int s in trajectories)
         {
             var u = reader.ReadTrajectory(s);
-            double m0 = 0, scale = 0;
-            for (int i = 0; i < n; i++) { m0 += u[i]; scale += Math.Abs(u[i]); }
-            if (scale == 0) continue;
+            double[] Mass(int f) { var m = new double[fields]; for (long i = 0; i < n; i++) m[i % fields] += u[f * n + i]; return m; }
+            var m0 = Mass(0);
+            var scale = new double[fields];
+            for (long i = 0; i < n; i++) scale[i % fields] += Math.Abs(u[i]);
             for (int f = 1; f < data.Frames; f++)
             {
-                double m = 0;
-                for (int i = 0; i < n; i++) m += u[f * n + i];
-                worst = Math.Max(worst, Math.Abs(m - m0) / scale);
+                var m = Mass(f);
+                for (int c = 0; c < fields; c++)
+                    if (scale[c] > 0) worst = Math.Max(worst, Math.Abs(m[c] - m0[c]) / scale[c]);
             }
         }
         return worst;

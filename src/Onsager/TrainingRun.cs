@@ -119,6 +119,7 @@ public static class TrainingRun
     {
         var data = reader.Dataset;
         var inv = CultureInfo.InvariantCulture;
+        var split = data.SplitBy(options.Split, options.Seed);
         IVectorField initial;
         TrainingState? state = null;
         if (resume is not null)
@@ -133,7 +134,7 @@ public static class TrainingRun
         }
         else
         {
-            if (conserveMass is null && kind is "spectral" or "local" && DataMass.Conserved(reader, data.SplitBy(options.Split, options.Seed)))
+            if (conserveMass is null && kind is "spectral" or "local" && DataMass.Conserved(reader, split))
             {
                 conserveMass = true;
                 log?.Report($"the data conserve mass (relative drift <= {DataMass.Tolerance:G2}): building a mass-conserving {kind} member (M and W kill constants)");
@@ -141,7 +142,6 @@ public static class TrainingRun
             initial = Families.Create(kind, data.Grid, data.Fields, options.Seed, data.KnownMember, spectral, baseline, conserveMass == true && kind != "polynomial");
         }
         string dtype = options.DType == ScalarType.Float32 ? "float32" : "float64";
-        var split = data.SplitBy(options.Split, options.Seed);
         options = options with { Split = split.Kind };
         string gauge = initial is Model ? "none fixed during training; see docs/theory.md (gauges)" : "none (a force field has no energy)";
         ModelMetadata Metadata(JsonObject training) =>
