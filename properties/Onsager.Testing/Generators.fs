@@ -1,12 +1,10 @@
 namespace Onsager.Properties
 
-// Recipes: small F# values (unions and records of bounded ints and bools) that FsCheck generates and shrinks by
-// reflection, and a pure translation into the C# algebra (the same constructors as Onsager.RandomMembers).
-// A failing member therefore shrinks to a small recipe (fewer nodes, exponent 0 = scale 1, 8 points) that prints
-// readably, and the translation clamps every number into its valid range, so no generated case is discarded.
+// The leaves of hand-written properties: bounded ints (scales, coefficients, seeds, choices) and periodic grids that
+// FsCheck generates and shrinks towards a simple value, and their translation into numbers and Grid values.
+// Random members come from one generator, Onsager.RandomMembers, wrapped as FsCheck values in Members.fs.
 
 open System
-open System.Collections.Immutable
 open FsCheck
 open FsCheck.FSharp
 open Onsager
@@ -35,90 +33,12 @@ type Length = Length of int
 /// A small choice 0..7 (width, axis, kind, order, ...): the translation reduces it modulo what fits the grid.
 type Small = Small of int
 
-// ---------------------------------------------------------------- the recipe tree
+// ---------------------------------------------------------------- grids
 
-/// A pointwise function b(u) with no sign constraint.
-type ScalarR =
-    | SConstant of Coef
-    | SPolynomial of Coef * Coef * Coef
-    | SNetwork of Seed * width: Small
-
-/// A pointwise function that is non-negative by construction.
-type NonNegR =
-    | NConstant of Exponent * learned: bool
-    | NSoftplus of ScalarR
-    | NSquare of ScalarR
-    | NAtLeast of floor: Small * ScalarR
-    | NNetwork of Seed * width: Small
-
-/// A linear map for congruences L^T K L.
-type LinearR =
-    | LDifference of kind: Small * axis: Small
-    | LSelect of field: Small
-    | LCompose of outer: LinearR * inner: LinearR
-
-/// A dissipation M (symmetric PSD by construction).
-type DissR =
-    | DMultiplier of Seed * Exponent * massFree: bool * learned: bool
-    | DMobility of NonNegR
-    | DDivergence of NonNegR
-    | DBanded of Coef * Coef * Coef * Coef * reach: Small * Exponent * axis: Small
-    | DLowRank of Seed * rank: Small * Exponent * learned: bool
-    | DSum of DissR * DissR
-    | DScaled of Exponent * learned: bool * DissR
-    | DWeighted of NonNegR * DissR
-    | DCongruence of LinearR * DissR
-
-/// A conservation W (antisymmetric by construction).
-type ConsR =
-    | WMultiplier of Seed * Exponent * learned: bool
-    | WStencil of Coef * Coef * length: Small * order: Small * axis: Small
-    | WAdvection of ScalarR * axis: Small
-    | WBanded of Coef * Coef * Coef * length: Small * Exponent * axis: Small
-    | WLowRank of Seed * rank: Small * Exponent * learned: bool
-    | WSymplectic of swap: bool
-    | WCoupling of kind: Small * axis: Small
-    | WSum of ConsR * ConsR
-    | WScaled of negative: bool * Exponent * learned: bool * ConsR
-    | WCongruence of LinearR * ConsR
-
-/// A coercive anchor (one per field).
-type AnchorR =
-    | AQuadratic of Exponent * learned: bool
-    | AQuartic of Exponent * learned: bool
-    | ADoubleWell of Exponent * well: Small * learned: bool
-    | ACoerciveNetwork of Exponent * Coef * Coef * Coef * Seed * width: Small
-    | ASineNetwork of Exponent * Seed * width: Small
-
-/// An energy term that need only be bounded below.
-type TermR =
-    | TQuadratic of Exponent
-    | TGradient of Exponent * spectral: bool
-    | TPolynomial of Coef * Coef * Coef * Coef * leading: Exponent * quartic: bool
-    | TLocalNetwork of Seed * width: Small * output: Exponent
-    | TInputConvex of Seed * width: Small * deep: bool
-    | TCirculant of Seed * Exponent
-    | TLowModes of modes: Small * Seed
-    | TDense of Seed * width: Small
-    | TScaled of Exponent * TermR
-    | TSum of TermR * TermR
-
-type TermEntry = { SecondField: bool; Term: TermR }
-
-/// Anchors for field 0 and (when there are two fields) field 1, and up to 3 terms.
-type EnergyR = { Anchor: AnchorR; SecondAnchor: AnchorR; Terms: TermEntry list }
-
+/// A periodic grid: a line or a plane.
 type GridR =
     | Line of Points1D * Length
     | Plane of Points2D * Points2D * Length * Length
-
-/// A whole member of the class.
-type Recipe =
-    { Grid: GridR
-      TwoFields: bool
-      Energy: EnergyR
-      Dissipation: DissR option
-      Conservation: ConsR option }
 
 // ---------------------------------------------------------------- arbitraries
 
@@ -163,63 +83,7 @@ type Leaves =
                 }
         Arb.fromGenShrink (Gen.oneof [ line; plane ], shrink)
 
-/// The recipe parts, derived by reflection from the leaves; each first tries to shrink to its simplest case
-/// (FsCheck's derived shrinker only moves to sub-terms of the same type and shrinks fields in place, so a network
-/// anchor would never become a quadratic one).
-type Parts =
-    static member private Derived = ArbMap.defaults |> ArbMap.mergeWith<Leaves>
-
-    static member private TryFirst (simplest: 'T) : Arbitrary<'T> =
-        let a = ArbMap.arbitrary<'T> Parts.Derived
-        Arb.fromGenShrink (a.Generator, fun v -> if v = simplest then a.Shrinker v else Seq.append (Seq.singleton simplest) (a.Shrinker v))
-
-    static member Exponent() = Leaves.Exponent()
-    static member Coef() = Leaves.Coef()
-    static member Seed() = Leaves.Seed()
-    static member Points1D() = Leaves.Points1D()
-    static member Points2D() = Leaves.Points2D()
-    static member Length() = Leaves.Length()
-    static member Small() = Leaves.Small()
-    static member Bool() = Leaves.Bool()
-    static member GridR() = Leaves.GridR()
-    static member ScalarR() = Parts.TryFirst(SConstant(Coef 0))
-    static member NonNegR() = Parts.TryFirst(NConstant(Exponent 0, false))
-    static member LinearR() = Parts.TryFirst(LDifference(Small 0, Small 0))
-    static member AnchorR() = Parts.TryFirst(AQuadratic(Exponent 0, false))
-    static member TermR() = Parts.TryFirst(TQuadratic(Exponent 0))
-    /// M = I (mobility 1).
-    static member DissR() = Parts.TryFirst(DMobility(NConstant(Exponent 0, false)))
-    /// W = D1 (transport: the stencil 1/2 (S - S^-1)/h).
-    static member ConsR() = Parts.TryFirst(WStencil(Coef 2, Coef 0, Small 0, Small 0, Small 0))
-
-/// The generator map: FsCheck's defaults plus the parts; every recipe type is derived from it.
-module RecipeGen =
-    let map = ArbMap.defaults |> ArbMap.mergeWith<Parts>
-
-    /// The derived generator of 'T at a fixed size (the size bounds the depth of recursive unions: 6 gives depth <= 2).
-    let sized<'T> size = ArbMap.generate<'T> map |> Gen.resize size
-
-    /// The shrinker of 'T (simplest case first, then sub-terms, leaves towards their simple value, Some towards None).
-    let shrinker<'T> = ArbMap.arbitrary<'T> map |> Arb.toShrink
-
-    let private maybe share (g: Gen<'T>) = Gen.frequency [ (100 - share, Gen.map Some g); (share, Gen.constant None) ]
-
-    /// One or two fields (20 % two, as RandomMembers), 0..3 energy terms, operator trees of depth <= 2;
-    /// M present in 3/4 of cases, W in 3/4 (both absent in about 1/16: a member with K = 0 is still a member).
-    let recipe : Gen<Recipe> =
-        gen {
-            let! grid = sized<GridR> 10
-            let! two = Gen.frequency [ (4, Gen.constant false); (1, Gen.constant true) ]
-            let! a0 = sized<AnchorR> 10
-            let! a1 = sized<AnchorR> 10
-            let! count = Gen.choose (0, 3)
-            let! terms = Gen.listOfLength count (sized<TermEntry> 6)
-            let! d = maybe 25 (sized<DissR> 6)
-            let! w = maybe 25 (sized<ConsR> 6)
-            return { Grid = grid; TwoFields = two; Energy = { Anchor = a0; SecondAnchor = a1; Terms = terms }; Dissipation = d; Conservation = w }
-        }
-
-/// Register with [<Property(Arbitrary = [| typeof<Arbs> |])>]: recipes of members (Recipe), grids (GridR) and every part.
+/// Register with [<Property(Arbitrary = [| typeof<Arbs> |])>]: the leaves above and grids (GridR).
 type Arbs =
     static member Exponent() = Leaves.Exponent()
     static member Coef() = Leaves.Coef()
@@ -230,20 +94,11 @@ type Arbs =
     static member Small() = Leaves.Small()
     static member Bool() = Leaves.Bool()
     static member GridR() = Leaves.GridR()
-    static member ScalarR() = ArbMap.arbitrary<ScalarR> RecipeGen.map
-    static member NonNegR() = ArbMap.arbitrary<NonNegR> RecipeGen.map
-    static member LinearR() = ArbMap.arbitrary<LinearR> RecipeGen.map
-    static member AnchorR() = ArbMap.arbitrary<AnchorR> RecipeGen.map
-    static member TermR() = ArbMap.arbitrary<TermR> RecipeGen.map
-    static member DissR() = ArbMap.arbitrary<DissR> RecipeGen.map
-    static member ConsR() = ArbMap.arbitrary<ConsR> RecipeGen.map
-    static member Recipe() = Arb.fromGenShrink (RecipeGen.recipe, RecipeGen.shrinker<Recipe>)
 
 // ---------------------------------------------------------------- translation into the C# algebra
 
-/// Pure translation of recipes into members (Onsager.Model). Every number is clamped into its valid range and every
-/// band, mode count and field index is reduced to what the grid and the number of fields allow, so Structure.Validate
-/// never throws on a translated recipe.
+/// Pure translation of the leaves into numbers and grids; every number is clamped into its valid range, so no
+/// generated case is discarded.
 module Recipe =
     let private clamp lo hi (x: int) = max lo (min hi x)
 
@@ -251,163 +106,14 @@ module Recipe =
     let scale lo hi (Exponent e) = 10.0 ** float (clamp lo hi e)
     /// 10^e over the full range 1e-6..1e6.
     let full e = scale -6 6 e
+    /// k/4 with k clamped to -8..8.
     let coef (Coef k) = float (clamp -8 8 k) / 4.0
     /// A choice in 0..n-1.
     let pick (Small k) n = (abs k) % n
 
-    let private param learned (v: float) : Param = if learned then Param.Learned v else Param.Fixed v
-    let private array learned (values: float seq) = ParamArray(ImmutableArray.CreateRange values, learned)
-    let private uniform (Seed s) n = let rng = Random s in Array.init n (fun _ -> rng.NextDouble())
-
+    /// The periodic grid: 8..64 points on a line, 4..12 per axis on a plane, lengths 2 pi 10^(k/3).
     let grid (g: GridR) : Grid =
         let len (Length k) = 2.0 * Math.PI * 10.0 ** (float (clamp -2 4 k) / 3.0)
         match g with
         | Line (Points1D n, l) -> Grid.Periodic(len l, clamp 8 64 n)
         | Plane (Points2D nx, Points2D ny, lx, ly) -> Grid.Periodic(len lx, len ly, clamp 4 12 nx, clamp 4 12 ny)
-
-    /// A network with deterministic weights: width 2..8, depth 1 or 2 (from the seed's parity).
-    let network inputs head (Seed s) width (output: float) learned =
-        Network.Create(inputs, 2 + pick width 7, 1 + abs s % 2, head, s, outputScale = output, learned = learned)
-
-    /// A dense n x rank factor (n = fields x sites) with entries of size sqrt(amp / n), so P P^T is of size amp.
-    let private factor (g: Grid) fields (Seed s) rank amp learned =
-        let n = fields * g.Sites
-        array learned (uniform (Seed s) (n * rank) |> Array.map (fun r -> sqrt (amp / float n) * (2.0 * r - 1.0)))
-
-    let scalar (s: ScalarR) : Scalar =
-        match s with
-        | SConstant c -> Scalar.Constant(Param.Fixed(1.5 * coef c))
-        | SPolynomial (c0, c1, c2) -> Scalar.Polynomial(array false [ coef c0; coef c1; coef c2 ])
-        | SNetwork (seed, w) -> Scalar.Net(network 1 Head.Free seed w 1.0 false)
-
-    let nonNegative (n: NonNegR) : NonNegative =
-        match n with
-        | NConstant (e, learned) -> NonNegative.Constant(param learned (full e))
-        | NSoftplus s -> NonNegative.Softplus(scalar s)
-        | NSquare s -> NonNegative.Square(scalar s)
-        | NAtLeast (f, s) -> NonNegative.AtLeast(float (pick f 8) / 8.0, scalar s)
-        | NNetwork (seed, w) -> NonNegative.Net(network 1 Head.Positive seed w 1.0 false)
-
-    /// Fields a linear map outputs (mirrors Structure.OutputFields, which is internal).
-    let rec outputFields (l: Linear) fields =
-        match l with
-        | :? Linear.Select -> 1
-        | :? Linear.Compose as c -> outputFields c.Outer (outputFields c.Inner fields)
-        | _ -> fields
-
-    let rec linear (g: Grid) fields (l: LinearR) : Linear =
-        match l with
-        | LDifference (k, a) -> Linear.Difference(enum<DifferenceKind> (pick k 4), pick a g.Dimensions)
-        | LSelect f -> Linear.Select(pick f fields, fields)
-        | LCompose (outer, inner) ->
-            let i = linear g fields inner
-            Linear.Compose(linear g (outputFields i fields) outer, i)
-
-    let rec dissipation (g: Grid) fields (d: DissR) : Dissipation =
-        match d with
-        | DMultiplier (seed, e, massFree, learned) ->
-            let amp = sqrt (full e)
-            let theta = uniform seed (Spectral.ModeCount g) |> Array.mapi (fun k r -> if massFree && k = 0 then 0.0 else amp * (2.0 * r - 1.0))
-            Dissipation.Multiplier(array learned theta)
-        | DMobility m -> Dissipation.Mobility(nonNegative m)
-        | DDivergence m -> Dissipation.Divergence(nonNegative m)
-        | DBanded (b0, b1, b2, b3, reach, e, axis) ->
-            let ax = pick axis g.Dimensions
-            // B = sum_{j < len} b_j S^j reaches len - 1 sites: needs 2 (len - 1) < N.
-            let len = 1 + pick reach (min 4 ((g.Points[ax] + 1) / 2))
-            let amp = sqrt (full e)
-            Dissipation.Banded(array false ([ b0; b1; b2; b3 ] |> List.truncate len |> List.map (fun c -> amp * coef c)), ax)
-        | DLowRank (seed, rank, e, learned) ->
-            let r = 1 + pick rank 3
-            Dissipation.LowRank(param learned (full e), r, factor g fields seed r (full e) learned)
-        | DSum (a, b) -> Dissipation.Sum(ImmutableArray.Create(dissipation g fields a, dissipation g fields b))
-        | DScaled (e, learned, inner) -> Dissipation.Scaled(param learned (full e), dissipation g fields inner)
-        | DWeighted (s, inner) -> Dissipation.Weighted(nonNegative s, dissipation g fields inner)
-        | DCongruence (l, inner) ->
-            let lin = linear g fields l
-            Dissipation.Congruence(lin, dissipation g (outputFields lin fields) inner)
-
-    let rec conservation (g: Grid) fields (w: ConsR) : Conservation =
-        let transport () = Conservation.Stencil(ParamArray.Fixed 0.5, 1) :> Conservation
-        match w with
-        | WMultiplier (seed, e, learned) ->
-            let amp = full e
-            Conservation.Multiplier(array learned (uniform seed (Spectral.ModeCount g) |> Array.map (fun r -> amp * (2.0 * r - 1.0))))
-        | WStencil (c1, c2, length, order, axis) ->
-            let ax = pick axis g.Dimensions
-            // sum_{j = 1..len} c_j (S^j - S^-j) needs 2 len < N.
-            let len = 1 + pick length (min 2 ((g.Points[ax] - 1) / 2))
-            Conservation.Stencil(array false ([ coef c1; coef c2 ] |> List.truncate len), 1 + pick order 3, ax)
-        | WAdvection (b, axis) -> Conservation.Advection(scalar b, pick axis g.Dimensions)
-        | WBanded (a1, a2, a3, length, e, axis) ->
-            let ax = pick axis g.Dimensions
-            let len = 1 + pick length (min 3 ((g.Points[ax] - 1) / 2))
-            let amp = full e
-            Conservation.Banded(array false ([ a1; a2; a3 ] |> List.truncate len |> List.map (fun c -> amp * coef c)), ax)
-        | WLowRank (Seed s, rank, e, learned) ->
-            let r = 1 + pick rank 3
-            Conservation.LowRank(r, factor g fields (Seed s) r (full e) learned, factor g fields (Seed (s + 1)) r (full e) learned)
-        | WSymplectic swap ->
-            if fields < 2 then transport () elif swap then Conservation.Symplectic(1, 0) else Conservation.Symplectic(0, 1)
-        | WCoupling (k, axis) ->
-            if fields < 2 then transport ()
-            else
-                let kind = [| DifferenceKind.Central; DifferenceKind.Spectral; DifferenceKind.Third |][pick k 3]
-                Conservation.Coupling(0, 1, kind, pick axis g.Dimensions)
-        | WSum (a, b) -> Conservation.Sum(ImmutableArray.Create(conservation g fields a, conservation g fields b))
-        | WScaled (negative, e, learned, inner) ->
-            Conservation.Scaled(param learned ((if negative then -1.0 else 1.0) * full e), conservation g fields inner)
-        | WCongruence (l, inner) ->
-            let lin = linear g fields l
-            Conservation.Congruence(lin, conservation g (outputFields lin fields) inner)
-
-    let anchor field (a: AnchorR) : Anchor =
-        match a with
-        | AQuadratic (e, learned) -> Anchor.Quadratic(param learned (full e), field)
-        | AQuartic (e, learned) -> Anchor.Quartic(param learned (full e), field)
-        | ADoubleWell (e, well, learned) ->
-            let wells = [| 1.0; 0.3; 3.0; 0.1 |]
-            Anchor.DoubleWell(param learned (full e), param learned wells[pick well 4], field)
-        | ACoerciveNetwork (e, c1, c2, c3, seed, w) ->
-            Anchor.CoerciveNetwork(param true (scale -2 2 e), array true [ coef c1 / 2.0; coef c2 / 2.0; coef c3 / 2.0 ],
-                                   network 1 Head.Bounded seed w 1.0 true, field)
-        | ASineNetwork (e, seed, w) -> Anchor.SineNetwork(param true (full e), network 1 Head.Bounded seed w 1.0 true, field)
-
-    let rec term (g: Grid) fields field (t: TermR) : EnergyTerm =
-        match t with
-        | TQuadratic e -> EnergyTerm.Quadratic(Param.Fixed(full e), field)
-        | TGradient (e, spectral) ->
-            EnergyTerm.Gradient(Param.Fixed(full e), (if spectral then Derivative.Spectral else Derivative.Forward), field)
-        | TPolynomial (c0, c1, c2, c3, leading, quartic) ->
-            // even degree and a positive leading coefficient (bounded below), as RandomMembers
-            let lead = scale -2 2 leading
-            let c = if quartic then [ coef c0 / 2.0; coef c1 / 2.0; coef c2 / 2.0; coef c3 / 2.0; lead ] else [ coef c0 / 2.0; coef c1 / 2.0; lead ]
-            EnergyTerm.Polynomial(array false c, field)
-        | TLocalNetwork (seed, w, output) -> EnergyTerm.LocalNetwork(network 1 Head.Bounded seed w (scale -3 2 output) true, field)
-        | TInputConvex (Seed s, w, deep) -> EnergyTerm.InputConvex.Create(2 + pick w 4, (if deep then 2 else 1), s, field)
-        | TCirculant (seed, e) ->
-            let amp = scale -3 3 e
-            EnergyTerm.Circulant(array true (uniform seed (Spectral.ModeCount g) |> Array.map ((*) amp)), field)
-        | TLowModes (modes, seed) ->
-            if g.Dimensions = 1 && g.Points[0] >= 6 then
-                let m = 1 + pick modes (min 4 (g.Points[0] / 2 - 1))          // 1 <= m < N/2
-                EnergyTerm.LowModes(m, network (2 * m) Head.Bounded seed (Small 3) 0.1 true, field)
-            else EnergyTerm.Quadratic(Param.Fixed 1.0, field)
-        | TDense (seed, w) -> EnergyTerm.Dense(network (fields * g.Sites) Head.Bounded seed w 0.1 true)
-        | TScaled (e, inner) -> EnergyTerm.Scaled(Param.Fixed(scale -3 3 e), term g fields field inner)
-        | TSum (a, b) -> EnergyTerm.Sum(ImmutableArray.Create(term g fields field a, term g fields field b))
-
-    let fields (r: Recipe) = if r.TwoFields then 2 else 1
-
-    let energy (g: Grid) fields (e: EnergyR) : Energy =
-        let anchors = [ yield anchor 0 e.Anchor; if fields > 1 then yield anchor 1 e.SecondAnchor ]
-        let terms = e.Terms |> List.truncate 3 |> List.map (fun t -> term g fields (if fields > 1 && t.SecondField then 1 else 0) t.Term)
-        Energy(ImmutableArray.CreateRange anchors, ImmutableArray.CreateRange terms)
-
-    /// The member a recipe stands for.
-    let toModel (r: Recipe) : Model =
-        let g = grid r.Grid
-        let f = fields r
-        let d = r.Dissipation |> Option.map (dissipation g f) |> Option.toObj
-        let w = r.Conservation |> Option.map (conservation g f) |> Option.toObj
-        Model(g, f, energy g f r.Energy, d, w)
