@@ -66,9 +66,12 @@ public static class CliApp
         }
         catch (UsageException e)
         {
+            // The error, then the usage of the command it concerns (the whole list only when there is no such command).
             stderr.WriteLine($"error: {e.Message}");
             stderr.WriteLine();
-            stderr.WriteLine(Usage);
+            stderr.WriteLine(Commands.FirstOrDefault(c => c.Name == args.FirstOrDefault()) is { } command
+                ? $"usage:\n{command.Usage.TrimEnd()}\n(onsager {command.Name} --help for every option)"
+                : Usage);
             return 2;
         }
         catch (ArgumentException e)
