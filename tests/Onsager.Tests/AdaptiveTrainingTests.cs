@@ -6,13 +6,9 @@ namespace Onsager.Tests;
 
 /// <summary>rk4-adaptive and rk4-substeps: accurate at stiff dt, substeps that follow the stiffness, and a local member
 /// that trains at a frame spacing where one RK4 step diverges.</summary>
-public sealed class AdaptiveTrainingTests : IDisposable
+public sealed class AdaptiveTrainingTests() : ScratchFolder("onsager-adaptive")
 {
-    private readonly string dir = Path.Combine(Path.GetTempPath(), "onsager-adaptive-" + Guid.NewGuid().ToString("N"));
     private static readonly Grid G = Grid.Periodic(2 * Math.PI, 32);
-
-    public AdaptiveTrainingTests() => Directory.CreateDirectory(dir);
-    public void Dispose() { try { Directory.Delete(dir, true); } catch (IOException) { } }
 
     private static Tensor State(int batch = 2)
     {

@@ -7,17 +7,11 @@ using static TorchSharp.torch;
 namespace Onsager.Tests;
 
 /// <summary>The baselines (onsagernet, unconstrained, fno): training, model files, schemes and the CLI on tiny data.</summary>
-public sealed class BaselineTests : IDisposable
+public sealed class BaselineTests() : ScratchFolder("onsager-baselines")
 {
-    private readonly string dir = Path.Combine(Path.GetTempPath(), "onsager-baselines-" + Guid.NewGuid().ToString("N"));
     /// <summary>Small sizes so that each training runs in seconds (the FNO keeps the published 16 modes, which 32 points allow).</summary>
     private static readonly BaselineOptions Small = new(FnoModes: 16, FnoWidth: 16, FnoLayers: 2, FnoProjection: 16, CnnWidth: 8, CnnDepth: 2, CnnKernel: 3,
                                                         Rank: 4, EnergyWidth: 8, EnergyDepth: 1);
-
-    public BaselineTests() => Directory.CreateDirectory(dir);
-    public void Dispose() { try { Directory.Delete(dir, true); } catch (IOException) { } }
-
-    private string P(string name) => Path.Combine(dir, name);
 
     private string SmallData(string key = "ac")
     {

@@ -3,27 +3,13 @@ using System.Diagnostics;
 using Onsager.Cli;
 using Onsager.Data;
 using Xunit;
+using static Onsager.Tests.InProcessCli;
 
 namespace Onsager.Tests;
 
 /// <summary>The command line's error paths: output paths checked before the work, unknown options, odd dataset notes; one line each.</summary>
-public sealed class CliErrorTests : IDisposable
+public sealed class CliErrorTests() : ScratchFolder("onsager-cli-errors")
 {
-    private readonly string dir = Path.Combine(Path.GetTempPath(), "onsager-cli-errors-" + Guid.NewGuid().ToString("N"));
-
-    public CliErrorTests() => Directory.CreateDirectory(dir);
-
-    public void Dispose() { try { Directory.Delete(dir, true); } catch (IOException) { } }
-
-    private string P(string name) => Path.Combine(dir, name);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter(); var e = new StringWriter();
-        int code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
-
     private static readonly Recipe Small = Recipes.With(Recipes.Get("ac"), frames: 6, points: 256);
 
     private string Data(string name, Func<DatasetContent, DatasetContent>? edit = null)

@@ -1,18 +1,12 @@
 using Onsager.Cli;
 using Xunit;
+using static Onsager.Tests.InProcessCli;
 
 namespace Onsager.Tests;
 
 /// <summary>The command line on System.CommandLine: --help on every command, suggestions for typos, the usual exit codes.</summary>
 public sealed class CliHelpTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter(); var e = new StringWriter();
-        int code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
-
     [Fact]
     public void EveryCommandHasHelpListingItsOptions()
     {

@@ -1,18 +1,12 @@
 using System.Text.Json;
 using Onsager.Cli;
 using Xunit;
+using static Onsager.Tests.InProcessCli;
 
 namespace Onsager.Tests;
 
 public class CliTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter(); var e = new StringWriter();
-        int code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
-
     [Fact]
     public void VerifyPrintsATableAndALastLine()
     {

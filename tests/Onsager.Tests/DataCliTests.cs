@@ -1,24 +1,12 @@
 using System.Text.Json;
 using Onsager.Cli;
 using Xunit;
+using static Onsager.Tests.InProcessCli;
 
 namespace Onsager.Tests;
 
-public sealed class DataCliTests : IDisposable
+public sealed class DataCliTests() : ScratchFolder("onsager-cli-data")
 {
-    private readonly string dir = Path.Combine(Path.GetTempPath(), "onsager-cli-data-" + Guid.NewGuid().ToString("N"));
-
-    public DataCliTests() => Directory.CreateDirectory(dir);
-
-    public void Dispose() { try { Directory.Delete(dir, true); } catch (IOException) { } }
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter(); var e = new StringWriter();
-        int code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
-
     [Fact]
     public void GenerateThenInspectAKnownTruthSet()
     {

@@ -6,16 +6,8 @@ using Xunit;
 namespace Onsager.Tests;
 
 /// <summary>Dataset files: HDF5 and npz round trips, shards, streaming windows, the reference split, and every validation error.</summary>
-public sealed class DataFileTests : IDisposable
+public sealed class DataFileTests() : ScratchFolder("onsager-data-tests")
 {
-    private readonly string dir = Path.Combine(Path.GetTempPath(), "onsager-data-tests-" + Guid.NewGuid().ToString("N"));
-
-    public DataFileTests() => Directory.CreateDirectory(dir);
-
-    public void Dispose() { try { Directory.Delete(dir, true); } catch (IOException) { } }
-
-    private string P(string name) => Path.Combine(dir, name);
-
     private static readonly Recipe Small = Recipes.With(Recipes.Get("ac"), frames: 13, points: 32);
 
     private static DatasetContent SmallContent(int samples = 3) => DatasetContent.From(Generators.Generate(Small, 5, 0, samples));

@@ -3,28 +3,14 @@ using System.Text.Json.Nodes;
 using Onsager.Cli;
 using Onsager.Data;
 using Xunit;
+using static Onsager.Tests.InProcessCli;
 
 namespace Onsager.Tests;
 
 /// <summary>Faults: kill -9 at seeded random points of train, generate and simulate leaves each output absent or complete and
 /// loadable; stale temporaries of killed saves are cleaned on the next save; --resume continues the epoch count and Adam.</summary>
-public sealed class FaultTests : IDisposable
+public sealed class FaultTests() : ScratchFolder("onsager-faults")
 {
-    private readonly string dir = Path.Combine(Path.GetTempPath(), "onsager-faults-" + Guid.NewGuid().ToString("N"));
-
-    public FaultTests() => Directory.CreateDirectory(dir);
-
-    public void Dispose() { try { Directory.Delete(dir, true); } catch (IOException) { } }
-
-    private string P(string name) => Path.Combine(dir, name);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter(); var e = new StringWriter();
-        int code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
-
     private string SmallData()
     {
         var path = P("ac.h5");

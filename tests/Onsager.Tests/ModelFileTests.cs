@@ -11,16 +11,8 @@ using static TorchSharp.torch;
 namespace Onsager.Tests;
 
 /// <summary>Model files: bit-exact round trips of every primitive, known and random members, networks; every error; atomic replace.</summary>
-public sealed class ModelFileTests : IDisposable
+public sealed class ModelFileTests() : ScratchFolder("onsager-model-tests")
 {
-    private readonly string dir = Path.Combine(Path.GetTempPath(), "onsager-model-tests-" + Guid.NewGuid().ToString("N"));
-
-    public ModelFileTests() => Directory.CreateDirectory(dir);
-
-    public void Dispose() { try { Directory.Delete(dir, true); } catch (IOException) { } }
-
-    private string P(string name) => Path.Combine(dir, name);
-
     private static readonly Grid G = Grid.Periodic(2 * Math.PI, 32);
 
     private static readonly ModelMetadata Meta = new ModelMetadata("spectral", 1e-3, "float32", "factor 1, shift 0, offset 0")

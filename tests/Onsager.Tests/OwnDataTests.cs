@@ -4,27 +4,14 @@ using Onsager.Cli;
 using Onsager.Data;
 using PureHDF;
 using Xunit;
+using static Onsager.Tests.InProcessCli;
 
 namespace Onsager.Tests;
 
 /// <summary>Data shaped as users bring it: an offset grid, float32 coordinates, one trajectory (split in time), and the
 /// equation read back from a field.</summary>
-public sealed class OwnDataTests : IDisposable
+public sealed class OwnDataTests() : ScratchFolder("onsager-own-data")
 {
-    private readonly string dir = Path.Combine(Path.GetTempPath(), "onsager-own-data-" + Guid.NewGuid().ToString("N"));
-
-    public OwnDataTests() => Directory.CreateDirectory(dir);
-    public void Dispose() { try { Directory.Delete(dir, true); } catch (IOException) { } }
-
-    private string P(string name) => Path.Combine(dir, name);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter(); var e = new StringWriter();
-        int code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
-
     // ---- grids as the data give them ----
 
     [Theory]

@@ -3,27 +3,14 @@ using Onsager.Cli;
 using Onsager.Data;
 using Xunit;
 using static TorchSharp.torch;
+using static Onsager.Tests.InProcessCli;
 
 namespace Onsager.Tests;
 
 /// <summary>The polynomial family (E = u^2/2, M and W polynomial in u and spectral derivatives), its weak-form fit on
 /// one coarse trajectory of an offset grid, with and without noise, the etdrk4 rollout, and mass conservation as a choice.</summary>
-public sealed class PolynomialFamilyTests : IDisposable
+public sealed class PolynomialFamilyTests() : ScratchFolder("onsager-polynomial")
 {
-    private readonly string dir = Path.Combine(Path.GetTempPath(), "onsager-polynomial-" + Guid.NewGuid().ToString("N"));
-
-    public PolynomialFamilyTests() => Directory.CreateDirectory(dir);
-    public void Dispose() { try { Directory.Delete(dir, true); } catch (IOException) { } }
-
-    private string P(string name) => Path.Combine(dir, name);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter(); var e = new StringWriter();
-        int code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
-
     private static double[] SmoothState(int n, double length, int seed)
     {
         var rng = new Random(seed);

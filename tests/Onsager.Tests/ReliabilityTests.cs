@@ -12,16 +12,8 @@ namespace Onsager.Tests;
 
 /// <summary>Issue 16, items 3-5 (docs/reliability.md): readers that bound their work, steppers that never hang, explicit
 /// rollouts that say when they blow up. Each case gives a one-line error or a correct result.</summary>
-public sealed class ReliabilityTests : IDisposable
+public sealed class ReliabilityTests() : ScratchFolder("onsager-reliability")
 {
-    private readonly string dir = Path.Combine(Path.GetTempPath(), "onsager-reliability-" + Guid.NewGuid().ToString("N"));
-
-    public ReliabilityTests() => Directory.CreateDirectory(dir);
-
-    public void Dispose() { try { Directory.Delete(dir, true); } catch (IOException) { } }
-
-    private string P(string name) => Path.Combine(dir, name);
-
     private static DatasetContent Content(ImmutableSortedDictionary<string, string>? notes = null)
     {
         long[] shape = [2, 4, 16, 1];

@@ -1,23 +1,11 @@
 using Onsager.Cli;
 using Xunit;
+using static Onsager.Tests.InProcessCli;
 
 namespace Onsager.Tests;
 
-public sealed class ReportCliTests : IDisposable
+public sealed class ReportCliTests() : ScratchFolder("onsager-report")
 {
-    private readonly string dir = Path.Combine(Path.GetTempPath(), "onsager-report-" + Guid.NewGuid().ToString("N"));
-
-    public ReportCliTests() => Directory.CreateDirectory(dir);
-
-    public void Dispose() { try { Directory.Delete(dir, true); } catch (IOException) { } }
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter(); var e = new StringWriter();
-        int code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
-
     private static readonly string[] Pictures =
     [
         "energy.png", "energy-steps.png", "density-F.png", "density-dF.png", "spectrum.png", "mobility.png", "split.png",

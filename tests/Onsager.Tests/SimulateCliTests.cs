@@ -2,24 +2,12 @@ using System.Collections.Immutable;
 using Onsager.Cli;
 using Onsager.Data;
 using Xunit;
+using static Onsager.Tests.InProcessCli;
 
 namespace Onsager.Tests;
 
-public sealed class SimulateCliTests : IDisposable
+public sealed class SimulateCliTests() : ScratchFolder("onsager-cli-simulate")
 {
-    private readonly string dir = Path.Combine(Path.GetTempPath(), "onsager-cli-simulate-" + Guid.NewGuid().ToString("N"));
-
-    public SimulateCliTests() => Directory.CreateDirectory(dir);
-
-    public void Dispose() { try { Directory.Delete(dir, true); } catch (IOException) { } }
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter(); var e = new StringWriter();
-        int code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
-
     /// <summary>A reference-layout file of <paramref name="samples"/> one-frame trajectories on a periodic grid of N points.</summary>
     private string InitFile(string name, int points, double length, Func<int, double> value, int samples = 2)
     {

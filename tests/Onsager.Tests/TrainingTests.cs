@@ -9,16 +9,10 @@ using static TorchSharp.torch;
 namespace Onsager.Tests;
 
 /// <summary>Training and evaluation: the pure pieces exactly, and tiny fixed-seed runs end to end.</summary>
-public sealed class TrainingTests : IDisposable
+public sealed class TrainingTests() : ScratchFolder("onsager-training")
 {
-    private readonly string dir = Path.Combine(Path.GetTempPath(), "onsager-training-" + Guid.NewGuid().ToString("N"));
     private static readonly Recipe SmallAc = Recipes.With(Recipes.Get("ac"), frames: 16, points: 32);
     private static readonly SpectralOptions Tiny = new(Width: 8, Depth: 1, LowModes: 4, LowModesWidth: 8, LowModesDepth: 1);
-
-    public TrainingTests() => Directory.CreateDirectory(dir);
-    public void Dispose() { try { Directory.Delete(dir, true); } catch (IOException) { } }
-
-    private string P(string name) => Path.Combine(dir, name);
 
     private string SmallData(string name = "ac.h5", int samples = 20)
     {
