@@ -29,12 +29,11 @@ public static class DatasetSummary
                 var m0 = new double[fields];
                 for (int f = 0; f < frames; f++)
                 {
-                    var m = new double[fields];
+                    var m = DataMass.FieldSums(u, f, frameSize, fields);
                     for (long i = 0; i < frameSize; i++)
                     {
                         int c = (int)(i % fields);
                         double v = u[f * frameSize + i];
-                        m[c] += v;
                         if (v < min[c]) min[c] = v;
                         if (v > max[c]) max[c] = v;
                     }

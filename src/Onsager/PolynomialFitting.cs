@@ -99,7 +99,7 @@ public static class PolynomialFitting
         var frames = split.TrainFrames ?? new FrameRange(0, data.Frames);
         int n = data.Points[0];
         double length = data.Lengths[0], dt = data.Dt;
-        var (conserve, reason) = MassChoice(reader, split, o);
+        var (conserve, reason) = DataMass.Choose(reader, split, o.ConserveMass, "mass-conserving terms only", "every term", o.MassTolerance);
         var allowed = PolynomialFamily.Terms.Select(t => !conserve || t.ConservesMass).ToArray();
         Func<double[], double[]> d = u => Solvers.Derivative(u, length);
 
@@ -151,15 +151,6 @@ public static class PolynomialFitting
         return new PolynomialFit(model, coefficients, fit.Unexplained, rows.Count, o.Form, conserve, reason, split, clock.Elapsed);
     }
 
-    /// <summary>Whether to fit mass-conserving terms only, and why (the option, or the data's own mass drift).</summary>
-    private static (bool Conserve, string Reason) MassChoice(DatasetReader reader, DatasetSplit split, PolynomialFitOptions o)
-    {
-        if (o.ConserveMass is { } c) return (c, c ? "mass-conserving terms only (--conserve-mass)" : "every term (--conserve-mass false)");
-        double drift = DataMass.RelativeDrift(reader, split.Train);
-        return drift <= o.MassTolerance
-            ? (true, string.Format(CultureInfo.InvariantCulture, "the data conserve mass (relative drift {0:G2} <= {1:G2}): mass-conserving terms only", drift, o.MassTolerance))
-            : (false, string.Format(CultureInfo.InvariantCulture, "the data do not conserve mass (relative drift {0:G2} > {1:G2}): every term", drift, o.MassTolerance));
-    }
 }
 
 /// <summary>Whether data conserve mass: the choice behind mass-conserving members by default.</summary>
@@ -168,8 +159,16 @@ public static class DataMass
     /// <summary>The relative drift below which data count as conserving mass (1e-6).</summary>
     public const double Tolerance = 1e-6;
 
-    /// <summary>max over the trajectories, frames and fields of |mass(t) - mass(0)| / integral |u(0)|, each field on its
-    /// own (fields are interleaved in a frame, as <see cref="Dataset.FrameSize"/> lays them out).</summary>
+    /// <summary>The sum of each field's values in frame <paramref name="frame"/> of a trajectory laid out as
+    /// <see cref="Dataset.FrameSize"/> says (fields interleaved); times the cell volume, each field's mass.</summary>
+    public static double[] FieldSums(float[] trajectory, int frame, long frameSize, int fields)
+    {
+        var m = new double[fields];
+        for (long i = 0, at = frame * frameSize; i < frameSize; i++) m[i % fields] += trajectory[at + i];
+        return m;
+    }
+
+    /// <summary>max over the trajectories, frames and fields of |mass(t) - mass(0)| / integral |u(0)|, each field on its own.</summary>
     public static double RelativeDrift(DatasetReader reader, IEnumerable<int> trajectories)
     {
         var data = reader.Dataset;
@@ -179,13 +178,12 @@ public static class DataMass
         foreach (int s in trajectories)
         {
             var u = reader.ReadTrajectory(s);
-            double[] Mass(int f) { var m = new double[fields]; for (long i = 0; i < n; i++) m[i % fields] += u[f * n + i]; return m; }
-            var m0 = Mass(0);
+            var m0 = FieldSums(u, 0, n, fields);
             var scale = new double[fields];
             for (long i = 0; i < n; i++) scale[i % fields] += Math.Abs(u[i]);
             for (int f = 1; f < data.Frames; f++)
             {
-                var m = Mass(f);
+                var m = FieldSums(u, f, n, fields);
                 for (int c = 0; c < fields; c++)
                     if (scale[c] > 0) worst = Math.Max(worst, Math.Abs(m[c] - m0[c]) / scale[c]);
             }
@@ -195,4 +193,17 @@ public static class DataMass
 
     /// <summary>Whether the training trajectories of the data conserve mass to <see cref="Tolerance"/>.</summary>
     public static bool Conserved(DatasetReader reader, DatasetSplit split) => RelativeDrift(reader, split.Train) <= Tolerance;
+
+    /// <summary>The one rule for mass-conserving members: as <paramref name="requested"/> when given, else conserving when
+    /// the training trajectories drift by at most <paramref name="tolerance"/>; with the reason in words (what was
+    /// chosen: <paramref name="conserving"/> or <paramref name="free"/>, and why).</summary>
+    public static (bool Conserve, string Reason) Choose(DatasetReader reader, DatasetSplit split, bool? requested, string conserving, string free,
+                                                        double tolerance = Tolerance)
+    {
+        if (requested is { } c) return (c, c ? $"{conserving} (--conserve-mass)" : $"{free} (--conserve-mass false)");
+        double drift = RelativeDrift(reader, split.Train);
+        return drift <= tolerance
+            ? (true, string.Format(CultureInfo.InvariantCulture, "the data conserve mass (relative drift {0:G2} <= {1:G2}): {2}", drift, tolerance, conserving))
+            : (false, string.Format(CultureInfo.InvariantCulture, "the data do not conserve mass (relative drift {0:G2} > {1:G2}): {2}", drift, tolerance, free));
+    }
 }

@@ -134,10 +134,10 @@ public static class TrainingRun
         }
         else
         {
-            if (conserveMass is null && kind is "spectral" or "local" && DataMass.Conserved(reader, split))
+            if (conserveMass is null && kind is "spectral" or "local")
             {
-                conserveMass = true;
-                log?.Report($"the data conserve mass (relative drift <= {DataMass.Tolerance:G2}): building a mass-conserving {kind} member (M and W kill constants)");
+                (conserveMass, var reason) = DataMass.Choose(reader, split, null, $"a mass-conserving {kind} member (M and W kill constants)", $"a {kind} member free to change mass");
+                log?.Report(reason);
             }
             initial = Families.Create(kind, data.Grid, data.Fields, options.Seed, data.KnownMember, spectral, baseline, conserveMass == true && kind != "polynomial");
         }
