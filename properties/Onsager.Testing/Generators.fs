@@ -1,7 +1,7 @@
 namespace Onsager.Properties
 
 // Recipes: small F# values (unions and records of bounded ints and bools) that FsCheck generates and shrinks by
-// reflection, and a pure translation into the C# algebra (the same constructors as Onsager.RandomMembers).
+// reflection, and a pure translation into the C# algebra (the same constructors as Onsager.Algebra.RandomMembers).
 // A failing member therefore shrinks to a small recipe (fewer nodes, exponent 0 = scale 1, 8 points) that prints
 // readably, and the translation clamps every number into its valid range, so no generated case is discarded.
 
@@ -9,7 +9,8 @@ open System
 open System.Collections.Immutable
 open FsCheck
 open FsCheck.FSharp
-open Onsager
+open Onsager.Numbers
+open Onsager.Algebra
 
 // ---------------------------------------------------------------- leaves (size-independent, shrink to a simple value)
 
@@ -241,7 +242,7 @@ type Arbs =
 
 // ---------------------------------------------------------------- translation into the C# algebra
 
-/// Pure translation of recipes into members (Onsager.Model). Every number is clamped into its valid range and every
+/// Pure translation of recipes into members (Onsager.Algebra.Model). Every number is clamped into its valid range and every
 /// band, mode count and field index is reduced to what the grid and the number of fields allow, so Structure.Validate
 /// never throws on a translated recipe.
 module Recipe =
