@@ -7,6 +7,9 @@
 #load "build-output.fsx"   // the library from the last build of src/Onsager.Cli (written by that build)
 
 open Onsager
+open Onsager.Algebra
+open Onsager.Compilation
+open Onsager.Time
 open Onsager.Data
 open TorchSharp
 

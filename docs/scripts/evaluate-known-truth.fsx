@@ -12,6 +12,7 @@
 #load "build-output.fsx"   // the library from the last build of src/Onsager.Cli (written by that build)
 
 open Onsager
+open Onsager.Learning
 open Onsager.Data
 
 TorchSharp.torch.set_num_threads 1

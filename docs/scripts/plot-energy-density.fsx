@@ -11,6 +11,8 @@
 #load "build-output.fsx"   // the library from the last build of src/Onsager.Cli (written by that build)
 
 open Onsager
+open Onsager.Compilation
+open Onsager.Analysis
 
 TorchSharp.torch.set_num_threads 1
 let args = fsi.CommandLineArgs |> Array.skip 1
@@ -22,7 +24,7 @@ let model = Onsager.Cli.ModelReference.Resolve reference
 printfn "model: %s" (model.Describe())
 
 let compiled = Dynamics.Compile model
-let density = Diagnostics.Density(compiled, -1.5, 1.5, 201)
+let density = Diagnose.Density(compiled, -1.5, 1.5, 201)
 
 let plot = ScottPlot.Plot()
 let line = plot.Add.Scatter(Seq.toArray density.U, Seq.toArray density.DF)

@@ -10,6 +10,10 @@
 #load "build-output.fsx"   // the library from the last build of src/Onsager.Cli (written by that build)
 
 open Onsager
+open Onsager.Algebra
+open Onsager.Compilation
+open Onsager.Time
+open Onsager.Learning
 open Onsager.Data
 open TorchSharp
 

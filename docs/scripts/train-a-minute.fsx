@@ -13,6 +13,8 @@
 open System
 open System.IO
 open Onsager
+open Onsager.Time
+open Onsager.Learning
 open Onsager.Data
 
 TorchSharp.torch.set_num_threads 1

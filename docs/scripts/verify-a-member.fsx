@@ -17,6 +17,9 @@
 
 open System
 open Onsager
+open Onsager.Numbers
+open Onsager.Algebra
+open Onsager.Guarantees
 
 let watch = Diagnostics.Stopwatch.StartNew()
 // One intra-op thread: the laws work on small tensors, and when another process keeps a core busy, libtorch's

@@ -1,7 +1,7 @@
 module Onsager.Properties.GuideVariant
 // guide:variant-fsharp begin
 open FsCheck.Xunit
-open Onsager
+open Onsager.Algebra
 open Onsager.Testing
 
 /// E doubled: still a member of the class, so every law must hold.
@@ -22,6 +22,7 @@ open System.IO
 open Xunit
 open FsCheck
 open FsCheck.FSharp
+open Onsager.Numbers
 
 let private root () =
     let rec up (d: DirectoryInfo) =

@@ -14,6 +14,11 @@ open FsCheck.Xunit
 open Xunit.Abstractions
 open TorchSharp
 open Onsager
+open Onsager.Numbers
+open Onsager.Algebra
+open Onsager.Compilation
+open Onsager.Time
+open Onsager.Guarantees
 open Onsager.Testing
 
 // One property at a time: a collection triggered by another test thread can finalize TorchSharp's temporary Scalars

@@ -7,7 +7,8 @@ namespace Onsager.Properties
 open System
 open FsCheck
 open FsCheck.FSharp
-open Onsager
+open Onsager.Numbers
+open Onsager.Algebra
 
 // ---------------------------------------------------------------- leaves (size-independent, shrink to a simple value)
 

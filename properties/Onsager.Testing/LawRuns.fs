@@ -7,7 +7,10 @@ namespace Onsager.Testing
 open System
 open FsCheck
 open FsCheck.FSharp
-open Onsager
+open Onsager.Numbers
+open Onsager.Algebra
+open Onsager.Time
+open Onsager.Guarantees
 open Onsager.Properties
 
 /// What one law did over a run of generated cases.

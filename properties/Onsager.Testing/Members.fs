@@ -1,13 +1,13 @@
 namespace Onsager.Testing
 
-// Random members from the generator `onsager verify` uses (Onsager.RandomMembers), as FsCheck values: a member is its
+// Random members from the generator `onsager verify` uses (Onsager.Algebra.RandomMembers), as FsCheck values: a member is its
 // recipe (MemberRecipe, the generator's draws), generated from a seed and shrunk by the recipe (1D grids, one field,
 // shallower trees, fewer and smaller draws), so a failure shrinks to a small member that the generator itself built.
 
 open System
 open FsCheck
 open FsCheck.FSharp
-open Onsager
+open Onsager.Algebra
 
 /// Generators and shrinkers of members (MemberRecipe) for FsCheck.
 module Members =

@@ -10,7 +10,9 @@ module Onsager.Properties.Reusable
 
 open FsCheck
 open FsCheck.FSharp
-open Onsager
+open Onsager.Numbers
+open Onsager.Algebra
+open Onsager.Guarantees
 
 /// The laws work on small tensors (at most a few hundred sites). With libtorch's default of one intra-op thread per
 /// core, a small FFT costs 0.2 ms on an idle 2-core machine but 7-15 ms when another process keeps one core busy

@@ -31,7 +31,7 @@ public abstract record Recipe
     public abstract ImmutableArray<CoefficientSpec> Coefficients { get; }
     /// <summary>Numerical scalars of the run (stored in pde_info).</summary>
     public abstract ImmutableSortedDictionary<string, double> Scalars { get; }
-    /// <summary>The Onsager.KnownMembers name whose energy this data should follow, if any.</summary>
+    /// <summary>The Onsager.Algebra.KnownMembers name whose energy this data should follow, if any.</summary>
     public virtual string? KnownMember => null;
 
     /// <summary>Domain length along each axis (2 pi unless set): the grid is x_j = Origin + j Length / N.</summary>

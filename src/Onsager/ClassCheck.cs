@@ -197,9 +197,9 @@ public static class ClassCheck
         {
             var t = ModelData.Load(reader, model, [s]);
             var u = tensor(t.Values, ScalarType.Float64).reshape(t.Shape.ToArray());
-            var trace = Diagnostics.Energy(m, u, t.Times);
+            var trace = Diagnose.Energy(m, u, t.Times);
             for (int f = 0; f < d.Frames; f++) energy[s, f] = trace.Energy[0, f];
         }
-        return Diagnostics.Trace(energy, d.Times, tolerance).RiseShare;
+        return Diagnose.Trace(energy, d.Times, tolerance).RiseShare;
     }
 }

@@ -51,43 +51,43 @@ public static class Diagnosis
 
         progress?.Report("energy along the data");
         var times = observed.Times;
-        var dataEnergy = Diagnostics.Energy(m, u, times);
+        var dataEnergy = Diagnose.Energy(m, u, times);
         progress?.Report($"rollout ({o.Stepper.Name}, {frames - 1} steps of {dt:G3})");
         var u0 = u[TensorIndex.Colon, 0];
         var roll = Rollout.Run(m, stepper, u0, dt, frames - 1, cancel: cancel);
         var predicted = new ModelTrajectories(roll.States, [.. roll.Shape], roll.Times, observed.Samples);
         var p = tensor(roll.States, ScalarType.Float64).reshape(roll.Shape);
-        var rollEnergy = Diagnostics.Trace(roll.Energy, roll.Times);
-        var error = Diagnostics.Error(p, u, times);
+        var rollEnergy = Diagnose.Trace(roll.Energy, roll.Times);
+        var error = Diagnose.Error(p, u, times);
 
         var flat = u.flatten();
         double lo = flat.min().item<double>(), hi = flat.max().item<double>(), pad = 0.1 * Math.Max(hi - lo, 1e-12);
         progress?.Report("density, spectra, split, order");
-        var density = Enumerable.Range(0, model.Fields).Select(f => Diagnostics.Density(m, lo - pad, hi + pad, 101, f)).ToImmutableArray();
+        var density = Enumerable.Range(0, model.Fields).Select(f => Diagnose.Density(m, lo - pad, hi + pad, 101, f)).ToImmutableArray();
         var vsTruth = t is null ? ImmutableArray<DensityComparison>.Empty
-            : density.Select(d => Diagnostics.Compare(d, Diagnostics.Density(t, lo - pad, hi + pad, 101, d.Field))).ToImmutableArray();
+            : density.Select(d => Diagnose.Compare(d, Diagnose.Density(t, lo - pad, hi + pad, 101, d.Field))).ToImmutableArray();
         int maxMode = model.Grid.Points[0] / 2;
-        var spectrum = Diagnostics.Spectrum(m, 0, 0, maxMode);
-        var truthSpectrum = t is null ? null : Diagnostics.Spectrum(t, 0, 0, maxMode);
-        var mobility = Diagnostics.Mobility(m, lo, hi);
-        var truthMobility = t is null ? null : Diagnostics.Mobility(t, lo, hi);
-        var split = Diagnostics.Split(m, u, times);
-        var order = Diagnostics.Order(m, u0);
+        var spectrum = Diagnose.Spectrum(m, 0, 0, maxMode);
+        var truthSpectrum = t is null ? null : Diagnose.Spectrum(t, 0, 0, maxMode);
+        var mobility = Diagnose.Mobility(m, lo, hi);
+        var truthMobility = t is null ? null : Diagnose.Mobility(t, lo, hi);
+        var split = Diagnose.Split(m, u, times);
+        var order = Diagnose.Order(m, u0);
 
         progress?.Report("identifiability");
         var states = u.flatten(0, 1);
         long n = states.shape[0];
         int take = (int)Math.Min(n, o.IdentifiabilityStates);
         var pick = tensor(Enumerable.Range(0, take).Select(i => (long)Math.Round(i * (n - 1) / (double)Math.Max(take - 1, 1))).ToArray(), ScalarType.Int64);
-        var ident = Onsager.Identifiability.Analyse(m, states.index_select(0, pick), o.Identifiability);
+        var ident = Onsager.Analysis.Identifiability.Analyse(m, states.index_select(0, pick), o.Identifiability);
 
         int driftSteps = o.DriftSteps ?? 10 * (frames - 1);
         progress?.Report($"drift rollout ({driftSteps} steps)");
         var longRoll = Rollout.Run(m, stepper, u0, dt, driftSteps, saveEvery: Math.Max(1, driftSteps / 100), cancel: cancel);
-        var drift = Diagnostics.Drift(model, longRoll, dt);
+        var drift = Diagnose.Drift(model, longRoll, dt);
 
         return new DiagnosisResult(model, truth, data.Name, dataPath, data.Grid, dt, [.. chosen], observed, predicted, o.Stepper.Name,
-            dataEnergy, rollEnergy, Diagnostics.StepScaling(dataEnergy, dt), Diagnostics.StepScaling(rollEnergy, dt),
+            dataEnergy, rollEnergy, Diagnose.StepScaling(dataEnergy, dt), Diagnose.StepScaling(rollEnergy, dt),
             density, vsTruth, spectrum, truthSpectrum, mobility, truthMobility, split, order, ident, drift, error, lo, hi);
     }
 }

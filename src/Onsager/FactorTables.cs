@@ -67,18 +67,18 @@ public static class FactorTables
         var density = new StringBuilder("field,u,F,dF\n");
         for (int f = 0; f < model.Fields; f++)
         {
-            var c = Diagnostics.Density(m, lo, hi, range.Points, f);
+            var c = Diagnose.Density(m, lo, hi, range.Points, f);
             for (int i = 0; i < c.U.Length; i++) density.Append($"{f},{N(c.U[i])},{N(c.F[i])},{N(c.DF[i])}\n");
         }
         Save("density.csv", density.ToString());
 
-        var s = Diagnostics.Spectrum(m);
+        var s = Diagnose.Spectrum(m);
         var symbols = new StringBuilder("k,K_M,K_W,E2,growth\n");
         for (int j = 0; j < s.Wavenumbers.Length; j++)
             symbols.Append($"{N(s.Wavenumbers[j])},{N(s.M[j])},{N(s.W[j])},{N(s.EnergySymbol[j])},{N(s.Rate[j])}\n");
         Save("symbols.csv", symbols.ToString());
 
-        var mob = Diagnostics.Mobility(m, lo, hi, Math.Min(range.Points, 101));
+        var mob = Diagnose.Mobility(m, lo, hi, Math.Min(range.Points, 101));
         var mobility = new StringBuilder("u,m,b\n");
         for (int i = 0; i < mob.U.Length; i++) mobility.Append($"{N(mob.U[i])},{N(mob.M[i])},{N(mob.B[i])}\n");
         Save("mobility.csv", mobility.ToString());

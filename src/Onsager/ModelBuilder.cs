@@ -67,10 +67,10 @@ public sealed record EnergyBuilder(Grid Grid)
     public EnergyBuilder DoubleWell(double a, double well = 1, int field = 0, bool learned = false) => Anchor(new Anchor.DoubleWell(P(a, learned), P(well, learned), field));
     /// <summary>Anchor a u^4 + cubic(u) + G(u), G a bounded network.</summary>
     public EnergyBuilder CoerciveNetwork(double a = 0.1, int width = 32, int depth = 2, int seed = 0, int field = 0) =>
-        Anchor(new Anchor.CoerciveNetwork(new Param.Learned(a), ParamArray.Learn(0, 0, 0), Onsager.Network.Create(1, width, depth, Head.Bounded, seed), field));
+        Anchor(new Anchor.CoerciveNetwork(new Param.Learned(a), ParamArray.Learn(0, 0, 0), Onsager.Algebra.Network.Create(1, width, depth, Head.Bounded, seed), field));
     /// <summary>The reference's anchor a/2 u^2 + G(u), G bounded (sine head, no output bias).</summary>
     public EnergyBuilder SineNetwork(double a = 1, int width = 64, int depth = 3, int seed = 0, int field = 0) =>
-        Anchor(new Anchor.SineNetwork(new Param.Learned(a), Onsager.Network.Create(1, width, depth, Head.Bounded, seed), field));
+        Anchor(new Anchor.SineNetwork(new Param.Learned(a), Onsager.Algebra.Network.Create(1, width, depth, Head.Bounded, seed), field));
 
     // terms
     /// <summary>Adds the quadratic term with coefficient a.</summary>
@@ -83,7 +83,7 @@ public sealed record EnergyBuilder(Grid Grid)
         Term(new EnergyTerm.Polynomial(new ParamArray(coefficients.ToImmutableArray(), learned), field));
     /// <summary>Adds a local network term of the given width and depth.</summary>
     public EnergyBuilder Network(int width = 32, int depth = 2, int seed = 0, int field = 0) =>
-        Term(new EnergyTerm.LocalNetwork(Onsager.Network.Create(1, width, depth, Head.Bounded, seed), field));
+        Term(new EnergyTerm.LocalNetwork(Onsager.Algebra.Network.Create(1, width, depth, Head.Bounded, seed), field));
     /// <summary>Adds an input-convex network term of the given width and depth.</summary>
     public EnergyBuilder InputConvex(int width = 16, int depth = 2, int seed = 0, int field = 0) => Term(EnergyTerm.InputConvex.Create(width, depth, seed, field));
     /// <summary>Adds a circulant (Fourier-symbol) term, every symbol entry set to value.</summary>
@@ -91,7 +91,7 @@ public sealed record EnergyBuilder(Grid Grid)
         Term(new EnergyTerm.Circulant(ParamArray.Filled(Spectral.ModeCount(Grid), value, learned), field));
     /// <summary>Adds a network term on the low Fourier modes.</summary>
     public EnergyBuilder LowModes(int modes = 16, int width = 32, int depth = 2, int seed = 0, int field = 0) =>
-        Term(new EnergyTerm.LowModes(modes, Onsager.Network.Create(2 * modes, width, depth, Head.Bounded, seed, outputScale: 0.1), field));
+        Term(new EnergyTerm.LowModes(modes, Onsager.Algebra.Network.Create(2 * modes, width, depth, Head.Bounded, seed, outputScale: 0.1), field));
     /// <summary>Adds a user-supplied energy term.</summary>
     public EnergyBuilder Custom(ICustomEnergy term) => Term(new EnergyTerm.Custom(term));
 

@@ -11,7 +11,7 @@ public sealed record ReportFiles(string Directory, string Markdown, ImmutableArr
 
 /// <summary>
 /// Renders a <see cref="DiagnosisResult"/> as PNGs (ScottPlot) and a self-contained report.md. The facade owns this because it
-/// writes files; the numbers all come from the pure functions of <see cref="Diagnostics"/> and <see cref="Identifiability"/>.
+/// writes files; the numbers all come from the pure functions of <see cref="Diagnose"/> and <see cref="Identifiability"/>.
 /// </summary>
 public static class Report
 {
@@ -248,7 +248,7 @@ public static class Report
     public static string ClassLine(DiagnosisResult d)
     {
         var rule = new ClassCheckOptions();
-        double rises = Diagnostics.Trace(d.DataEnergy.Energy, d.DataEnergy.Times, rule.RiseTolerance).RiseShare;
+        double rises = Diagnose.Trace(d.DataEnergy.Energy, d.DataEnergy.Times, rule.RiseTolerance).RiseShare;
         bool ok = rises <= rule.MaxRiseShare;
         return string.Format(CultureInfo.InvariantCulture,
             "**Class check (energy): {0}** — the member's energy rises along the test data in {1:P1} of frame steps ({2} {3:P0}, check-class's rule); " +
@@ -292,7 +292,7 @@ public static class Report
         s.AppendLine("## Energy along the test trajectories");
         s.AppendLine();
         s.AppendLine("E(u(t)) of the model's energy on the data (solid) and on its own rollout from the same initial state (dashed). " +
-                     $"A step counts as a rise when E grows by more than {G(Diagnostics.RiseTolerance)} x max |E|.");
+                     $"A step counts as a rise when E grows by more than {G(Diagnose.RiseTolerance)} x max |E|.");
         s.AppendLine();
         s.AppendLine("![energy](energy.png)");
         s.AppendLine();

@@ -18,6 +18,6 @@ public static class Members
     public static Model Get(string name, Grid g) => name == "reference" ? Reference(g) : StateDependent(g);
 
     public static Grid Grid(string points) => points.Contains('x')
-        ? Onsager.Grid.Periodic(2 * Math.PI, 2 * Math.PI, int.Parse(points.Split('x')[0]), int.Parse(points.Split('x')[1]))
-        : Onsager.Grid.Periodic(2 * Math.PI, int.Parse(points));
+        ? Onsager.Numbers.Grid.Periodic(2 * Math.PI, 2 * Math.PI, int.Parse(points.Split('x')[0]), int.Parse(points.Split('x')[1]))
+        : Onsager.Numbers.Grid.Periodic(2 * Math.PI, int.Parse(points));
 }

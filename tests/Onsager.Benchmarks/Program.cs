@@ -31,14 +31,14 @@ if (args.Length >= 3 && args[0] == "--dg-members")
 if (args.Length >= 1 && args[0] == "--training")
 {
     int ti = Array.IndexOf(args, "--threads"), ri = Array.IndexOf(args, "--repeats"), ni = Array.IndexOf(args, "--nodes");
-    var tabulation = args.Contains("--exact") ? null : ni >= 0 ? new Onsager.Tabulation(int.Parse(args[ni + 1], inv)) : Onsager.Tabulation.Default;
+    var tabulation = args.Contains("--exact") ? null : ni >= 0 ? new Onsager.Algebra.Tabulation(int.Parse(args[ni + 1], inv)) : Onsager.Algebra.Tabulation.Default;
     TrainingStep.Run(ti >= 0 ? int.Parse(args[ti + 1], inv) : 1, ri >= 0 ? int.Parse(args[ri + 1], inv) : 3, tabulation);
     return 0;
 }
 if (args.Length >= 1 && args[0] == "gc-stress")
 {
     int si = Array.IndexOf(args, "--steps"), ki = Array.IndexOf(args, "--kinds");
-    var kinds = ki >= 0 ? args[ki + 1].Split(',') : Onsager.Families.Kinds.Where(k => k != "classical").ToArray();
+    var kinds = ki >= 0 ? args[ki + 1].Split(',') : Onsager.Learning.Families.Kinds.Where(k => k != "classical").ToArray();
     return Onsager.Benchmarks.GcStress.Run(si >= 0 ? int.Parse(args[si + 1], inv) : 1000, kinds);
 }
 if (args.Length >= 1 && args[0] == "--quick")

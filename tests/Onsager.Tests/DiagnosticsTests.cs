@@ -89,14 +89,14 @@ public class DiagnosticsOnKnownMembersTests
         var ac = KnownMembers.Get("allen-cahn");
         var (u, times) = SmallData.Load(SmallData.AllenCahn, ac);
         using var m = Dynamics.Compile(ac);
-        var data = Diagnostics.Energy(m, u, times);
+        var data = Diagnose.Energy(m, u, times);
         Assert.Equal(0, data.RiseShare);
         Assert.True(data.Mean[^1] < data.Mean[0]);
         var roll = Rollout.Run(m, new Stepper.DiscreteGradient(), u[TensorIndex.Colon, 0], 1e-3, 10);
-        var trace = Diagnostics.Trace(roll.Energy, roll.Times);
+        var trace = Diagnose.Trace(roll.Energy, roll.Times);
         Assert.Equal(0, trace.RiseShare);
         Assert.True(trace.MaxStep > 0 && trace.MedianStep <= trace.MaxStep);
-        var scaling = Diagnostics.StepScaling(data, 1e-3);
+        var scaling = Diagnose.StepScaling(data, 1e-3);
         Assert.Equal(4, scaling.Dts.Length);
         Assert.InRange(scaling.MedianSlope, 0.5, 1.5);                          // a smooth E(t): |dE| ~ dt
     }
@@ -106,7 +106,7 @@ public class DiagnosticsOnKnownMembersTests
     {
         using var scope = NewDisposeScope();
         using var m = Dynamics.Compile(KnownMembers.Get("allen-cahn"));
-        var d = Diagnostics.Density(m, -1.5, 1.5, 61);
+        var d = Diagnose.Density(m, -1.5, 1.5, 61);
         for (int i = 0; i < d.U.Length; i++)
         {
             double s = d.U[i];
@@ -115,7 +115,7 @@ public class DiagnosticsOnKnownMembersTests
         }
         // modulo the G2 gauge: a rescaled member has the same density up to the fitted scale
         using var scaled = Dynamics.Compile(Gauge.Rescale(KnownMembers.Get("allen-cahn"), 3));
-        var c = Diagnostics.Compare(Diagnostics.Density(scaled, -1.5, 1.5, 61), d);
+        var c = Diagnose.Compare(Diagnose.Density(scaled, -1.5, 1.5, 61), d);
         Assert.Equal(1.0 / 3, c.Scale, 1e-10);
         Assert.True(c.RelativeErrorDF < 1e-10 && c.RelativeErrorF < 1e-10);
     }
@@ -126,7 +126,7 @@ public class DiagnosticsOnKnownMembersTests
         using var scope = NewDisposeScope();
         var heat = KnownMembers.Get("heat");
         using var m = Dynamics.Compile(heat);
-        var s = Diagnostics.Spectrum(m);
+        var s = Diagnose.Spectrum(m);
         double h = heat.Grid.Spacing(0);
         for (int j = 0; j < s.Wavenumbers.Length; j++)
         {
@@ -135,21 +135,21 @@ public class DiagnosticsOnKnownMembersTests
             Assert.Equal(1.0, s.EnergySymbol[j], 1e-6);                         // E = 1/2 integral u^2
             Assert.Equal(0.0, s.W[j], 1e-12);
         }
-        var mob = Diagnostics.Mobility(m, -1, 1);
+        var mob = Diagnose.Mobility(m, -1, 1);
         Assert.True(mob.DivergenceForm && !mob.StateDependentM && !mob.StateDependentW);
         Assert.All(mob.M, x => Assert.Equal(0.1, x, 1e-10));
 
         var (u, times) = SmallData.Load(SmallData.Heat, heat);
-        var order = Diagnostics.Order(m, u[TensorIndex.Colon, 0]);
+        var order = Diagnose.Order(m, u[TensorIndex.Colon, 0]);
         Assert.Equal(2.0, order.Order, 1e-9);
-        var split = Diagnostics.Split(m, u, times);
+        var split = Diagnose.Split(m, u, times);
         Assert.Equal(1.0, split.DissipativeShare, 12);
         Assert.All(split.DissipationRate, r => Assert.True(r > 0));
         var roll = Rollout.Run(m, new Stepper.DiscreteGradient(), u[TensorIndex.Colon, 0], 1e-2, 50, saveEvery: 10);
-        var drift = Diagnostics.Drift(heat, roll, 1e-2);
+        var drift = Diagnose.Drift(heat, roll, 1e-2);
         Assert.True(drift.ConservesMass && !drift.Conservative);
         Assert.True(drift.MaxMassDrift[0] < 1e-12, $"mass drift {drift.MaxMassDrift[0]}");
-        var err = Diagnostics.Error(u, u, times);
+        var err = Diagnose.Error(u, u, times);
         Assert.All(err.Relative, e => Assert.Equal(0, e));
         Assert.Null(err.TimeToTenPercent);
     }
@@ -162,18 +162,18 @@ public class DiagnosticsOnKnownMembersTests
         var truth = tensor(new double[] { 3, 4, 4, 0, 0, 2, /**/ 0, 1, 2, 0, 1, 1 }, [2, 3, 1, 2]);
         var predicted = tensor(new double[] { 3, 4, 4, 1, 0, 2.5, /**/ 0, 1.125, 2, 0, 2, 1 }, [2, 3, 1, 2]);
         double[] times = [0, 0.5, 1.0];
-        var err = Diagnostics.Error(predicted, truth, times);
+        var err = Diagnose.Error(predicted, truth, times);
         Assert.Equal(times, err.Times);
         Assert.Equal(3, err.Relative.Length);
         Assert.Equal(1.0 / 16, err.Relative[0], 15);
         Assert.Equal(1.0 / 8, err.Relative[1], 15);
         Assert.Equal((0.25 + 1 / Math.Sqrt(2)) / 2, err.Relative[2], 15);
         Assert.Equal(0.5, err.TimeToTenPercent);                                   // first frame above 0.1: 1/8 at t = 0.5
-        Assert.Equal(1.0, Diagnostics.Error(predicted, truth, times, threshold: 0.2).TimeToTenPercent);
-        Assert.Null(Diagnostics.Error(predicted, truth, times, threshold: 0.5).TimeToTenPercent);
+        Assert.Equal(1.0, Diagnose.Error(predicted, truth, times, threshold: 0.2).TimeToTenPercent);
+        Assert.Null(Diagnose.Error(predicted, truth, times, threshold: 0.5).TimeToTenPercent);
         // the error is relative to the truth, not symmetric: swapping the arguments changes it
-        Assert.NotEqual(err.Relative[1], Diagnostics.Error(truth, predicted, times).Relative[1]);
-        Assert.Throws<ArgumentException>(() => Diagnostics.Error(predicted, truth.narrow(1, 0, 2), times));
+        Assert.NotEqual(err.Relative[1], Diagnose.Error(truth, predicted, times).Relative[1]);
+        Assert.Throws<ArgumentException>(() => Diagnose.Error(predicted, truth.narrow(1, 0, 2), times));
     }
 
     [Fact]
@@ -182,12 +182,12 @@ public class DiagnosticsOnKnownMembersTests
         using var scope = NewDisposeScope();
         var kdv = KnownMembers.Get("kdv", Grid.Periodic(2 * Math.PI, 64));
         using var m = Dynamics.Compile(kdv);
-        var mob = Diagnostics.Mobility(m, -1, 1, 5);
+        var mob = Diagnose.Mobility(m, -1, 1, 5);
         Assert.True(mob.StateDependentW && !mob.StateDependentM);
         Assert.Equal(4.0, (mob.B[^1] - mob.B[0]) / (mob.U[^1] - mob.U[0]), 1e-9);   // b = 4u (plus D3's constant part at k1)
         var u0 = RandomMembers.States(new Random(1), kdv.Grid, 1, 2, 0.5);
         var roll = Rollout.Run(m, new Stepper.DiscreteGradient(DgOptions.Laws), u0, 1e-3, 20, saveEvery: 5);
-        var drift = Diagnostics.Drift(kdv, roll, 1e-3);
+        var drift = Diagnose.Drift(kdv, roll, 1e-3);
         Assert.True(drift.Conservative);
         Assert.True(drift.MaxRelativeEnergyDrift < 1e-10, $"energy drift {drift.MaxRelativeEnergyDrift}");
     }
@@ -217,15 +217,15 @@ public class DiagnosticsOnAnyMemberTests
             using var m = Dynamics.Compile(model);
             var states = RandomMembers.States(new Random(seed), model.Grid, model.Fields, 6, 0.8);
             string what = $"seed {seed}: {model.Describe()}";
-            var d = Diagnostics.Density(m, -1, 1, 11);
+            var d = Diagnose.Density(m, -1, 1, 11);
             Assert.True(d.DF.All(double.IsFinite), what);
-            var s = Diagnostics.Spectrum(m, 0, 0, 8);
+            var s = Diagnose.Spectrum(m, 0, 0, 8);
             Assert.True(s.M.All(x => x >= -1e-9 * Math.Max(1, s.M.Max(Math.Abs))), what);   // M is PSD: its symbol is >= 0
-            var mob = Diagnostics.Mobility(m, -1, 1, 5);
+            var mob = Diagnose.Mobility(m, -1, 1, 5);
             Assert.True(mob.M.All(double.IsFinite) && mob.B.All(double.IsFinite), what);
             var r = Identifiability.Analyse(m, states, new IdentifiabilityOptions(Nodes: 6, MaxModes: 8));
             Assert.True(r.SingularValues.Length > 0 && double.IsFinite(r.Ratio), what);
-            var order = Diagnostics.Order(m, states);
+            var order = Diagnose.Order(m, states);
             Assert.True(double.IsFinite(order.Order), what);
         }
     }

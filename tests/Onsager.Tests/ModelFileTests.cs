@@ -240,7 +240,7 @@ public sealed class ModelFileTests() : ScratchFolder("onsager-model-tests")
         if (node.GetType() == t) return true;
         if (node is string || node.GetType().IsPrimitive || node is Grid || node is ParamArray || node is Network) return false;
         if (node is System.Collections.IEnumerable seq) return seq.Cast<object?>().Any(x => Contains(x, t));
-        return node.GetType().GetProperties().Where(p => p.GetIndexParameters().Length == 0 && p.DeclaringType!.Namespace == "Onsager")
+        return node.GetType().GetProperties().Where(p => p.GetIndexParameters().Length == 0 && p.DeclaringType!.Namespace?.Split('.')[0] == "Onsager")
             .Any(p => p.PropertyType.IsClass || p.PropertyType.IsInterface || p.PropertyType.IsGenericType ? Contains(p.GetValue(node), t) : false);
     }
 

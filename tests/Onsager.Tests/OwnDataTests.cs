@@ -203,7 +203,7 @@ public sealed class OwnDataTests() : ScratchFolder("onsager-own-data")
         DatasetWriter.Generate(Recipes.With(Recipes.Get("heat"), frames: 11, points: 64, length: 16, origin: -8), 2, 1, P("heat.h5"));
         using var heat = DatasetReader.Open(P("heat.h5"));
         var spectralHeat = new Model(heat.Dataset.Grid, new Energy(new Anchor.Quadratic(1.0)),
-                                     new Dissipation.Multiplier(ParamArray.Fixed(Onsager.Spectral.WavenumbersOfModes(heat.Dataset.Grid, 0, dropNyquist: false)
+                                     new Dissipation.Multiplier(ParamArray.Fixed(Onsager.Numbers.Spectral.WavenumbersOfModes(heat.Dataset.Grid, 0, dropNyquist: false)
                                          .Select(k => Math.Sqrt(0.1) * Math.Abs(k)).ToArray())));           // K_M = theta_k^2 = 0.1 k^2
         var h = Equations.Read(spectralHeat, heat);
         Assert.Equal(["u_xx"], h.Learned.Terms.Select(t => t.Name).ToArray());

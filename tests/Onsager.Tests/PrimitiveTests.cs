@@ -18,7 +18,7 @@ public sealed class PrimitiveTests
 {
     private static readonly Assembly Core = typeof(Model).Assembly;
 
-    private static Type Internal(string name, Type arg) => Core.GetType("Onsager." + name, throwOnError: true)!.MakeGenericType(arg);
+    private static Type Internal(string name, Type arg) => Core.GetType("Onsager.Algebra." + name, throwOnError: true)!.MakeGenericType(arg);
 
     private static object Registry(Type hierarchy, string property) =>
         Internal("Primitives`1", hierarchy).GetProperty(property, BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
@@ -30,7 +30,7 @@ public sealed class PrimitiveTests
     [MemberData(nameof(OperatorHierarchies))]
     public void EveryOperatorPrimitiveHasATagADecoderAndARandomRule(string hierarchy)
     {
-        var h = Core.GetType("Onsager." + hierarchy)!;
+        var h = Core.GetType("Onsager.Algebra." + hierarchy)!;
         var nested = h.GetNestedTypes().Where(t => t.IsSubclassOf(h)).ToList();
         var primitive = Internal("IPrimitive`1", h);
         Assert.All(nested, t => Assert.True(primitive.IsAssignableFrom(t), $"{t.Name} does not implement IPrimitive<{hierarchy}>"));
@@ -125,7 +125,7 @@ public sealed class PrimitiveTests
         {
             if (n is null || n is string || n.GetType().IsPrimitive || n.GetType().IsEnum || n is Grid || n is ParamArray || n is Network) return;
             if (n is IEnumerable seq) { foreach (var x in seq) Walk(x); return; }
-            if (n.GetType().Namespace != "Onsager") return;
+            if (n.GetType().Namespace?.Split('.')[0] != "Onsager") return;
             found.Add(n.GetType());
             foreach (var p in n.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.GetIndexParameters().Length == 0 && p.Name != "EqualityContract"))
                 if (!p.PropertyType.IsValueType || p.PropertyType.IsGenericType) Walk(p.GetValue(n));
@@ -192,7 +192,10 @@ public sealed class PrimitiveTests
                 new[] { "System", "System.Collections.Generic", "System.IO", "System.Linq", "System.Net.Http", "System.Threading", "System.Threading.Tasks" }
                 .Select(n => $"global using global::{n};")));
             var output = Path.Combine(dir, "Onsager.Core.dll");
-            var sources = Directory.GetFiles(Path.Combine(Root(), "src", "Onsager.Core"), "*.cs").Concat(Directory.GetFiles(dir, "*.cs"));
+            var core = Path.Combine(Root(), "src", "Onsager.Core");   // every room's folder, not the build's obj/ and bin/
+            var sources = Directory.GetFiles(core, "*.cs", SearchOption.AllDirectories)
+                .Where(s => Path.GetRelativePath(core, s).Split(Path.DirectorySeparatorChar)[0] is not ("obj" or "bin"))
+                .Concat(Directory.GetFiles(dir, "*.cs"));
             Compile(sources, output);
 
             var context = new AssemblyLoadContext("guide-new-primitive", isCollectible: true);   // TorchSharp comes from the default context

@@ -33,7 +33,7 @@ public sealed class ScalarLifetimeTests
         foreach (var assembly in new[] { typeof(Model).Assembly, typeof(DatasetReader).Assembly, typeof(Trainer).Assembly })
             foreach (var m in Il.Read(assembly.Location).Methods)
             {
-                bool helper = m.Type == "Onsager.Scalars" || m.Type.StartsWith("Onsager.Scalars/", StringComparison.Ordinal);
+                bool helper = m.Type == "Onsager.Numbers.Scalars" || m.Type.StartsWith("Onsager.Numbers.Scalars/", StringComparison.Ordinal);
                 foreach (var c in m.Calls)
                 {
                     // Scalars made explicitly (and disposed after the call) only in the helper; nothing that makes one
@@ -46,7 +46,7 @@ public sealed class ScalarLifetimeTests
                         offending.Add($"{Path.GetFileName(assembly.Location)} {m.Type}::{m.Name} at {c.Where}: {c.Callee}");
                 }
             }
-        Assert.True(offending.Count == 0, $"{offending.Count} calls pass a number to libtorch through a temporary Scalar (use Onsager.Scalars):\n" +
+        Assert.True(offending.Count == 0, $"{offending.Count} calls pass a number to libtorch through a temporary Scalar (use Onsager.Numbers.Scalars):\n" +
                                           string.Join("\n", offending.Take(40)));
     }
 

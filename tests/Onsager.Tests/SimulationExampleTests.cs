@@ -17,8 +17,8 @@ public class SimulationExampleTests
         var progress = new Progress<RolloutProgress>(p => console.WriteLine($"step {p.Step}/{p.Steps}: mean E = {p.MeanEnergy:G6}"));
         Trajectory run = await simulator.RunAsync(initial, batch: 2, dt: 1e-3, steps: 200, saveEvery: 20, progress: progress);
 
-        EnergyTrace energy = Diagnostics.Trace(run.Energy, run.Times);    // E(u(t)) per sample and saved frame
-        Drift drift = Diagnostics.Drift(model, run, dt: 1e-3);           // mass and energy drift along the run
+        EnergyTrace energy = Diagnose.Trace(run.Energy, run.Times);    // E(u(t)) per sample and saved frame
+        Drift drift = Diagnose.Drift(model, run, dt: 1e-3);           // mass and energy drift along the run
         console.WriteLine($"{run.Shape[1]} frames; E {energy.Mean[0]:G6} -> {energy.Mean[^1]:G6}, " +
                           $"rising in {energy.RiseShare:P0} of the saved steps; mass drift {drift.MaxMassDrift[0]:G2}");
 

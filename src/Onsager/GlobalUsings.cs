@@ -1,0 +1,10 @@
+// The rooms of Onsager.Core (docs/architecture.md).
+global using Onsager.Numbers;
+global using Onsager.Algebra;
+global using Onsager.Compilation;
+global using Onsager.Time;
+global using Onsager.Learning;
+global using Onsager.Guarantees;
+global using Onsager.Analysis;
+// Core's Trajectory (a rollout), not Onsager.Data.Trajectory (a generated dataset's), as before the rooms.
+global using Trajectory = Onsager.Time.Trajectory;
