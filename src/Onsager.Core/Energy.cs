@@ -32,6 +32,8 @@ public abstract partial record Anchor
     internal abstract string FormulaText { get; }
     /// <summary>Its coercivity: anchor(s) &gt;= C s^2 - Const pointwise, C &gt; 0 (Coercivity's certificate).</summary>
     internal abstract (double C, double Const) Bound { get; }
+    /// <summary>Its coefficient a: the gauge's representative divides the energy by the first anchor's (Gauge).</summary>
+    internal abstract double Scale { get; }
     /// <summary>Its model.json object (arrays longer than the writer's limit go to weights.bin, in encoding order).</summary>
     internal abstract JsonNode EncodeWith(ModelJson.Writer w, string path);
 
@@ -58,6 +60,7 @@ public abstract partial record Anchor
 
         internal override string FormulaText => $"{A}/2 {Formula.U(Field)}^2";
         internal override (double C, double Const) Bound => (A.Value / 2, 0);
+        internal override double Scale => A.Value;
         internal override JsonNode EncodeWith(ModelJson.Writer w, string path) => new JsonObject { ["type"] = Tag, ["a"] = ModelJson.Writer.Param(A), ["field"] = Field };
     }
 
@@ -83,6 +86,7 @@ public abstract partial record Anchor
 
         internal override string FormulaText => $"{A} {Formula.U(Field)}^4";
         internal override (double C, double Const) Bound => (2 * A.Value, A.Value);                          // s^4 >= 2 s^2 - 1
+        internal override double Scale => A.Value;
         internal override JsonNode EncodeWith(ModelJson.Writer w, string path) => new JsonObject { ["type"] = Tag, ["a"] = ModelJson.Writer.Param(A), ["field"] = Field };
     }
 
@@ -122,6 +126,7 @@ public abstract partial record Anchor
                 return (2 * a0, a0 * (2 * w2 + 1));
             }
         }
+        internal override double Scale => A.Value;
         internal override JsonNode EncodeWith(ModelJson.Writer w, string path) =>
             new JsonObject { ["type"] = Tag, ["a"] = ModelJson.Writer.Param(A), ["well"] = ModelJson.Writer.Param(Well), ["field"] = Field };
     }
@@ -178,6 +183,7 @@ public abstract partial record Anchor
                 return (a0, -min + G.OutputL1);
             }
         }
+        internal override double Scale => A.Value;
         internal override JsonNode EncodeWith(ModelJson.Writer w, string path) =>
             new JsonObject { ["type"] = Tag, ["a"] = ModelJson.Writer.Param(A), ["cubic"] = w.Array(Cubic), ["g"] = w.Network(G), ["field"] = Field };
     }
@@ -216,6 +222,7 @@ public abstract partial record Anchor
 
         internal override string FormulaText => $"{A}/2 {Formula.U(Field)}^2 + G({Formula.U(Field)})";
         internal override (double C, double Const) Bound => (A.Value / 2, G.OutputL1);
+        internal override double Scale => A.Value;
         internal override JsonNode EncodeWith(ModelJson.Writer w, string path) =>
             new JsonObject { ["type"] = Tag, ["a"] = ModelJson.Writer.Param(A), ["g"] = w.Network(G), ["field"] = Field };
     }
@@ -252,6 +259,8 @@ public abstract partial record EnergyTerm
     /// <summary>A certified lower bound of scale * term, an input-convex part on field f using <paramref name="share"/>[f] of
     /// its anchor's kappa (Young's inequality: such parts grow at most linearly).</summary>
     internal abstract double LowerBoundIn(Grid grid, double scale, IReadOnlyList<double> share);
+    /// <summary>The user's terms inside it (the energy-lower-bound law checks each one's claimed bound).</summary>
+    internal abstract IEnumerable<ICustomEnergy> CustomParts { get; }
     /// <summary>Its model.json object (arrays longer than the writer's limit go to weights.bin, in encoding order).</summary>
     internal abstract JsonNode EncodeWith(ModelJson.Writer w, string path);
 
@@ -277,6 +286,7 @@ public abstract partial record EnergyTerm
         internal override bool PromisesShiftInvariance => true;
         internal override void ValidateIn(Grid g, int fields, string at) => Structure.CheckField(Field, fields, "quadratic term", at + ".field");
         internal override IEnumerable<int> ConvexFields => [];
+        internal override IEnumerable<ICustomEnergy> CustomParts => [];
         internal override double LowerBoundIn(Grid grid, double scale, IReadOnlyList<double> share) => 0;
         internal override JsonNode EncodeWith(ModelJson.Writer w, string path) => new JsonObject { ["type"] = Tag, ["a"] = ModelJson.Writer.Param(A), ["field"] = Field };
     }
@@ -309,6 +319,7 @@ public abstract partial record EnergyTerm
         internal override bool PromisesShiftInvariance => true;
         internal override void ValidateIn(Grid g, int fields, string at) => Structure.CheckField(Field, fields, "gradient term", at + ".field");
         internal override IEnumerable<int> ConvexFields => [];
+        internal override IEnumerable<ICustomEnergy> CustomParts => [];
         internal override double LowerBoundIn(Grid grid, double scale, IReadOnlyList<double> share) => 0;
         internal override JsonNode EncodeWith(ModelJson.Writer w, string path) =>
             new JsonObject { ["type"] = Tag, ["kappa"] = ModelJson.Writer.Param(Kappa), ["derivative"] = ModelJson.Name(Derivative), ["field"] = Field };
@@ -356,6 +367,7 @@ public abstract partial record EnergyTerm
         internal override bool PromisesShiftInvariance => true;
         internal override void ValidateIn(Grid g, int fields, string at) => Structure.CheckField(Field, fields, "polynomial term", at + ".field");
         internal override IEnumerable<int> ConvexFields => [];
+        internal override IEnumerable<ICustomEnergy> CustomParts => [];
         internal override double LowerBoundIn(Grid grid, double scale, IReadOnlyList<double> share) => scale * grid.Volume * Polynomials.LowerBound(Coefficients.Values);
         internal override JsonNode EncodeWith(ModelJson.Writer w, string path) => new JsonObject { ["type"] = Tag, ["coefficients"] = w.Array(Coefficients), ["field"] = Field };
     }
@@ -382,6 +394,7 @@ public abstract partial record EnergyTerm
         internal override bool PromisesShiftInvariance => true;
         internal override void ValidateIn(Grid g, int fields, string at) => Structure.CheckField(Field, fields, "network term", at + ".field");
         internal override IEnumerable<int> ConvexFields => [];
+        internal override IEnumerable<ICustomEnergy> CustomParts => [];
         internal override double LowerBoundIn(Grid grid, double scale, IReadOnlyList<double> share) => -scale * grid.Volume * G.OutputL1;
         internal override JsonNode EncodeWith(ModelJson.Writer w, string path) => new JsonObject { ["type"] = Tag, ["g"] = w.Network(G), ["field"] = Field };
     }
@@ -428,6 +441,7 @@ public abstract partial record EnergyTerm
         internal override bool PromisesShiftInvariance => true;
         internal override void ValidateIn(Grid g, int fields, string at) => Structure.CheckField(Field, fields, "input-convex term", at + ".field");
         internal override IEnumerable<int> ConvexFields => [Field];
+        internal override IEnumerable<ICustomEnergy> CustomParts => [];
         internal override double LowerBoundIn(Grid grid, double scale, IReadOnlyList<double> share)
         {
             // scale C(s) >= scale C(0) - scale |C'(0)| |s| >= scale C(0) - q s^2 - scale^2 C'(0)^2 / (4 q)
@@ -484,6 +498,7 @@ public abstract partial record EnergyTerm
             Structure.CheckModes(Symbol, g, "circulant energy", at + ".symbol");
         }
         internal override IEnumerable<int> ConvexFields => [];
+        internal override IEnumerable<ICustomEnergy> CustomParts => [];
         internal override double LowerBoundIn(Grid grid, double scale, IReadOnlyList<double> share) => 0;
         internal override JsonNode EncodeWith(ModelJson.Writer w, string path) => new JsonObject { ["type"] = Tag, ["symbol"] = w.Array(Symbol), ["field"] = Field };
     }
@@ -538,6 +553,7 @@ public abstract partial record EnergyTerm
             if (Modes < 1 || Modes >= g.Points[0] / 2) throw Checks.Invalid(at + ".modes", $"The low-mode energy needs 1 <= modes < N/2 = {g.Points[0] / 2}, got {Modes}.");
         }
         internal override IEnumerable<int> ConvexFields => [];
+        internal override IEnumerable<ICustomEnergy> CustomParts => [];
         internal override double LowerBoundIn(Grid grid, double scale, IReadOnlyList<double> share) => -scale * grid.Volume * G.OutputL1;
         internal override JsonNode EncodeWith(ModelJson.Writer w, string path) => new JsonObject { ["type"] = Tag, ["modes"] = Modes, ["g"] = w.Network(G), ["field"] = Field };
     }
@@ -574,6 +590,7 @@ public abstract partial record EnergyTerm
                 throw Checks.Invalid(at + ".g.inputs", $"The dense energy's network takes the whole state: {(long)fields * g.Sites} inputs (fields x sites), got {G.Inputs}.");
         }
         internal override IEnumerable<int> ConvexFields => [];
+        internal override IEnumerable<ICustomEnergy> CustomParts => [];
         internal override double LowerBoundIn(Grid grid, double scale, IReadOnlyList<double> share) => -scale * grid.Volume * G.OutputL1;
         internal override JsonNode EncodeWith(ModelJson.Writer w, string path) => new JsonObject { ["type"] = Tag, ["g"] = w.Network(G) };
     }
@@ -608,6 +625,7 @@ public abstract partial record EnergyTerm
         internal override bool PromisesShiftInvariance => Term.PromisesShiftInvariance;
         internal override void ValidateIn(Grid g, int fields, string at) => Term.ValidateIn(g, fields, at + ".term");
         internal override IEnumerable<int> ConvexFields => Term.ConvexFields;
+        internal override IEnumerable<ICustomEnergy> CustomParts => Term.CustomParts;
         internal override double LowerBoundIn(Grid grid, double scale, IReadOnlyList<double> share) => Term.LowerBoundIn(grid, scale * C.Value, share);
         internal override JsonNode EncodeWith(ModelJson.Writer w, string path) =>
             new JsonObject { ["type"] = Tag, ["c"] = ModelJson.Writer.Param(C), ["term"] = Term.EncodeWith(w, path + ".term") };
@@ -647,6 +665,7 @@ public abstract partial record EnergyTerm
             for (int i = 0; i < Terms.Length; i++) Terms[i].ValidateIn(g, fields, $"{at}.terms[{i}]");
         }
         internal override IEnumerable<int> ConvexFields => Terms.SelectMany(t => t.ConvexFields);
+        internal override IEnumerable<ICustomEnergy> CustomParts => Terms.SelectMany(t => t.CustomParts);
         internal override double LowerBoundIn(Grid grid, double scale, IReadOnlyList<double> share) => Terms.Sum(x => x.LowerBoundIn(grid, scale, share));
         internal override JsonNode EncodeWith(ModelJson.Writer w, string path) =>
             new JsonObject { ["type"] = Tag, ["terms"] = new JsonArray(Terms.Select((x, i) => x.EncodeWith(w, $"{path}.terms[{i}]")).ToArray()) };
@@ -677,6 +696,7 @@ public abstract partial record EnergyTerm
         internal override bool PromisesShiftInvariance => Term.ShiftInvariant;
         internal override void ValidateIn(Grid g, int fields, string at) { }
         internal override IEnumerable<int> ConvexFields => [];
+        internal override IEnumerable<ICustomEnergy> CustomParts => [Term];
         internal override double LowerBoundIn(Grid grid, double scale, IReadOnlyList<double> share) => scale * Term.LowerBound(grid);
         internal override JsonNode EncodeWith(ModelJson.Writer w, string path) => w.Custom(path, "EnergyTerm.Custom", Term.Formula, Term);
     }
