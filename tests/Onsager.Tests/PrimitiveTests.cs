@@ -23,12 +23,48 @@ public sealed class PrimitiveTests
     private static object Registry(Type hierarchy, string property) =>
         Internal("Primitives`1", hierarchy).GetProperty(property, BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
 
-    public static TheoryData<string> OperatorHierarchies => new(nameof(Dissipation), nameof(Conservation));
+    /// <summary>The hierarchies whose primitives carry their interpretations themselves (registry: Primitives.cs).</summary>
+    public static TheoryData<string> RegisteredHierarchies => new(nameof(Dissipation), nameof(Conservation), nameof(Anchor), nameof(EnergyTerm));
 
-    /// <summary>The static interpretations (model.json tag and decoder, random rule) of every operator primitive.</summary>
+    /// <summary>The instance interpretations each registered hierarchy declares abstract (so that no central switch and no
+    /// default arm stands in for a primitive's own): a primitive that lacks one does not compile, and one made virtual with
+    /// a default, or dropped from the base, fails here.</summary>
+    private static readonly ImmutableDictionary<string, string[]> Interpretations = new Dictionary<string, string[]>
+    {
+        [nameof(Dissipation)] = ["CompileIn", "FormulaText", "PromisesMass", "PromisesShiftEquivariance", "ValidateIn", "EncodeWith"],
+        [nameof(Conservation)] = ["CompileIn", "FormulaText", "PromisesMass", "PromisesShiftEquivariance", "ValidateIn", "EncodeWith"],
+        [nameof(Anchor)] = ["On", "CompileIn", "FormulaText", "Bound", "Scale", "EncodeWith"],
+        [nameof(EnergyTerm)] = ["CompileIn", "FormulaText", "PromisesShiftInvariance", "ValidateIn", "ConvexFields", "LowerBoundIn", "CustomParts", "EncodeWith"],
+    }.ToImmutableDictionary();
+
+    /// <summary>Every primitive of every registered hierarchy overrides each of the hierarchy's instance interpretations itself.</summary>
     [Theory]
-    [MemberData(nameof(OperatorHierarchies))]
-    public void EveryOperatorPrimitiveHasATagADecoderAndARandomRule(string hierarchy)
+    [MemberData(nameof(RegisteredHierarchies))]
+    public void EveryPrimitiveImplementsEveryInstanceInterpretation(string hierarchy)
+    {
+        const BindingFlags Instance = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance;
+        var h = Core.GetType("Onsager." + hierarchy)!;
+        MethodInfo Accessor(MemberInfo m) => m switch
+        {
+            MethodInfo method => method,
+            PropertyInfo property => property.GetMethod!,
+            _ => throw new Xunit.Sdk.XunitException($"{m.Name} is neither a method nor a property"),
+        };
+        var declared = h.GetMembers(Instance | BindingFlags.DeclaredOnly).Where(m => m is MethodInfo { IsSpecialName: false } or PropertyInfo && !m.Name.StartsWith('<'))
+            .Where(m => Accessor(m).IsAbstract).Select(m => m.Name).Order().ToList();
+        Assert.Equal(Interpretations[hierarchy].Order(), declared);
+        foreach (var t in h.GetNestedTypes().Where(t => t.IsSubclassOf(h)))
+            foreach (var name in Interpretations[hierarchy])
+            {
+                var member = t.GetMember(name, Instance | BindingFlags.DeclaredOnly).SingleOrDefault();
+                Assert.True(member is not null && !Accessor(member).IsAbstract, $"{hierarchy}.{t.Name} does not implement {name}");
+            }
+    }
+
+    /// <summary>The static interpretations (model.json tag and decoder, random rule) of every registered primitive.</summary>
+    [Theory]
+    [MemberData(nameof(RegisteredHierarchies))]
+    public void EveryRegisteredPrimitiveHasATagADecoderAndARandomRule(string hierarchy)
     {
         var h = Core.GetType("Onsager.Algebra." + hierarchy)!;
         var nested = h.GetNestedTypes().Where(t => t.IsSubclassOf(h)).ToList();
@@ -95,11 +131,9 @@ public sealed class PrimitiveTests
     }
 
     /// <summary>Types that the random generator never draws, and why; every other primitive must turn up in 300 seeds.
-    /// (Operator primitives say it in their own rule; this list covers the other hierarchies.)</summary>
+    /// (Registered primitives say it in their own rule; this list covers the other hierarchies.)</summary>
     private static readonly ImmutableDictionary<Type, string> NeverDrawn = new Dictionary<Type, string>
     {
-        [typeof(EnergyTerm.Dense)] = "its network takes fields x sites inputs (OnsagerNet's family builds it)",
-        [typeof(EnergyTerm.Custom)] = "a user's code",
         [typeof(Linear.Compose)] = "congruences draw single maps; nested congruences compose them",
     }.ToImmutableDictionary();
 
@@ -110,7 +144,7 @@ public sealed class PrimitiveTests
         foreach (var h in ModelFileTests.Hierarchies)
             foreach (var t in h.GetNestedTypes().Where(t => t.IsSubclassOf(h)))
             {
-                bool never = h == typeof(Dissipation) || h == typeof(Conservation)
+                bool never = Interpretations.ContainsKey(h.Name)
                     ? ((IDictionary)Registry(h, "Rules"))[t]!.GetType().Name == "Never"
                     : NeverDrawn.ContainsKey(t);
                 Assert.True(never != drawn.Contains(t), $"{t.FullName}: {(never ? "drawn, but its rule says never" : "never drawn in 300 seeds")}");

@@ -36,87 +36,17 @@ public static class Coercivity
         double constant = 0;
         foreach (var a in m.Energy.Anchors)
         {
-            var (c, cc) = AnchorBound(a);
+            var (c, cc) = a.Bound;
             kappa[a.On] += c;
             constant += cc * vol;
         }
         // Input-convex terms grow at most linearly: each takes a share of its field's anchor (Young's inequality).
+        var convex = m.Energy.Terms.SelectMany(t => t.ConvexFields).ToList();
         var convexCount = new int[m.Fields];
-        foreach (var t in m.Energy.Terms) CountConvex(t, convexCount);
+        foreach (var f in convex) convexCount[f]++;
         var share = kappa.Select((k, f) => convexCount[f] == 0 ? 0 : k / (2 * convexCount[f])).ToArray();
-        foreach (var t in m.Energy.Terms) constant -= TermLowerBound(t, grid, 1.0, share, kappa);
+        foreach (var t in m.Energy.Terms) constant -= t.LowerBoundIn(grid, 1.0, share);
+        foreach (var f in convex) kappa[f] -= share[f];
         return new CoercivityCertificate(kappa, constant, m.Energy.Factor, m.Energy.Offset, m.Energy.Shift.ToArray(), vol);
-    }
-
-    /// <summary>anchor(s) &gt;= c s^2 - C pointwise: (c, C).</summary>
-    private static (double C, double Const) AnchorBound(Anchor a)
-    {
-        switch (a)
-        {
-            case Anchor.Quadratic q: return (q.A.Value / 2, 0);
-            case Anchor.Quartic q: return (2 * q.A.Value, q.A.Value);                       // s^4 >= 2 s^2 - 1
-            case Anchor.DoubleWell d:
-            {
-                double a0 = d.A.Value, w2 = d.Well.Value * d.Well.Value;                    // s^4 >= 2 t s^2 - t^2, t = w^2 + 1
-                return (2 * a0, a0 * (2 * w2 + 1));
-            }
-            case Anchor.CoerciveNetwork c:
-            {
-                double a0 = c.A.Value;
-                // a s^4 + c1 s + c2 s^2 + c3 s^3 - a s^2 >= min (certified), G >= -||w_out||_1
-                double min = Polynomials.LowerBound([0, c.Cubic[0], c.Cubic[1] - a0, c.Cubic[2], a0]);
-                return (a0, -min + c.G.OutputL1);
-            }
-            case Anchor.SineNetwork s: return (s.A.Value / 2, s.G.OutputL1);
-            default: throw new NotSupportedException(a.GetType().Name);
-        }
-    }
-
-    private static void CountConvex(EnergyTerm t, int[] count)
-    {
-        switch (t)
-        {
-            case EnergyTerm.InputConvex c: count[c.Field]++; break;
-            case EnergyTerm.Scaled s: CountConvex(s.Term, count); break;
-            case EnergyTerm.Sum s: foreach (var x in s.Terms) CountConvex(x, count); break;
-        }
-    }
-
-    /// <summary>A certified lower bound of scale * term, after the input-convex terms took their share of kappa.</summary>
-    private static double TermLowerBound(EnergyTerm t, Grid grid, double scale, double[] share, double[] kappa)
-    {
-        double vol = grid.Volume;
-        switch (t)
-        {
-            case EnergyTerm.Quadratic or EnergyTerm.Gradient or EnergyTerm.Circulant: return 0;
-            case EnergyTerm.Polynomial p: return scale * vol * Polynomials.LowerBound(p.Coefficients.Values);
-            case EnergyTerm.LocalNetwork n: return -scale * vol * n.G.OutputL1;
-            case EnergyTerm.LowModes l: return -scale * vol * l.G.OutputL1;
-            case EnergyTerm.Dense d: return -scale * vol * d.G.OutputL1;
-            case EnergyTerm.InputConvex c:
-            {
-                // scale C(s) >= scale C(0) - scale |C'(0)| |s| >= scale C(0) - q s^2 - scale^2 C'(0)^2 / (4 q)
-                var (c0, c1) = ConvexAtZero(c);
-                double q = share[c.Field];
-                kappa[c.Field] -= q;
-                return scale * c0 * vol - scale * scale * c1 * c1 * vol / (4 * q);
-            }
-            case EnergyTerm.Scaled s: return TermLowerBound(s.Term, grid, scale * s.C.Value, share, kappa);
-            case EnergyTerm.Sum s: return s.Terms.Sum(x => TermLowerBound(x, grid, scale, share, kappa));
-            case EnergyTerm.Custom c: return scale * c.Term.LowerBound(grid);
-            default: throw new NotSupportedException(t.GetType().Name);
-        }
-    }
-
-    private static (double Value, double Slope) ConvexAtZero(EnergyTerm.InputConvex c)
-    {
-        using var scope = NewDisposeScope();
-        var store = new ParameterStore(ScalarType.Float64, CPU);
-        var f = Pointwise.CompileConvex(c with { Weights = c.Weights with { Learned = false } }, store, "c");
-        var s = zeros(1, dtype: ScalarType.Float64).requires_grad_(true);
-        using var enabled = enable_grad();
-        var y = f.Apply(s).sum();
-        var g = autograd.grad([y], [s])[0];
-        return (y.item<double>(), g.item<double>());
     }
 }

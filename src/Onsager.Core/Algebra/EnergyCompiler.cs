@@ -34,7 +34,15 @@ internal sealed record EnergyPart(PartKind Kind, int Field, Func<Tensor, Tensor>
         DensityDerivative is null ? null : s => DensityDerivative(s).Times(c), Gradient is null ? null : u => Gradient(u).Times(c));
 }
 
-/// <summary>Compiles energies. Every piece uses the same L2 scaling: E is a functional of u, dE = (1/h) grad_u E.</summary>
+/// <summary>What compiling an energy piece needs: the grid, where its numbers live, its name, and the table its density
+/// networks run on (null: at every site).</summary>
+internal sealed record EnergyContext(Grid Grid, ParameterStore Store, string Name, Tabulation? Tabulation)
+{
+    /// <summary>The context of a part: its name extended.</summary>
+    public EnergyContext Part(string suffix) => this with { Name = Name + suffix };
+}
+
+/// <summary>Compiles energies (each anchor and term compiles itself: Energy.cs). Every piece uses the same L2 scaling: E is a functional of u, dE = (1/h) grad_u E.</summary>
 internal static class EnergyCompiler
 {
     /// <summary>h * sum over the grid of a field (batch, x[, y]) -> (batch).</summary>
@@ -53,8 +61,8 @@ internal static class EnergyCompiler
     /// <summary>Compile an energy; with a <paramref name="tabulation"/>, its density networks run on a table of nodes.</summary>
     public static CompiledPiece<Energy> Compile(Energy e, Grid grid, ParameterStore store, Tabulation? tabulation = null)
     {
-        var anchors = e.Anchors.Select((a, i) => CompileAnchor(a, grid, store, $"anchor{i}", tabulation)).ToList();
-        var terms = e.Terms.Select((t, i) => CompileTerm(t, grid, store, $"term{i}", tabulation)).ToList();
+        var anchors = e.Anchors.Select((a, i) => a.CompileIn(new EnergyContext(grid, store, $"anchor{i}", tabulation))).ToList();
+        var terms = e.Terms.Select((t, i) => t.CompileIn(new EnergyContext(grid, store, $"term{i}", tabulation))).ToList();
         var pieces = anchors.Select(a => (a.Value, a.Closed)).Concat(terms.Select(t => (t.Value, t.Closed))).ToList();
         double factor = e.Factor, offset = e.Offset;
         var shift = e.Shift;
@@ -116,7 +124,7 @@ internal static class EnergyCompiler
     }
 
     /// <summary>A site-separable piece integral F(u_f): value, closed derivative (if given) and its density part.</summary>
-    private static CompiledPiece<T> DensityPiece<T>(int f, Grid grid, Func<Tensor, Tensor> density, Func<Tensor, Tensor>? derivative, Func<T> snapshot)
+    internal static CompiledPiece<T> DensityPiece<T>(int f, Grid grid, Func<Tensor, Tensor> density, Func<Tensor, Tensor>? derivative, Func<T> snapshot)
     {
         Tensor Value(Tensor u) => Integrate(density(Field(u, f)), grid);
         Func<Tensor, Tensor>? closed = derivative is null ? null : u => OnField(u, f, derivative(Field(u, f)));
@@ -124,73 +132,19 @@ internal static class EnergyCompiler
     }
 
     /// <summary>A quadratic piece 1/2 &lt;u_f, L u_f&gt;_h given L on the field and, where it is a multiplier, its symbol.</summary>
-    private static CompiledPiece<T> QuadraticPiece<T>(int f, Grid grid, Func<Tensor, Tensor> l, Func<Tensor>? symbol, Func<T> snapshot)
+    internal static CompiledPiece<T> QuadraticPiece<T>(int f, Grid grid, Func<Tensor, Tensor> l, Func<Tensor>? symbol, Func<T> snapshot)
     {
         Tensor Value(Tensor u) { var s = Field(u, f); return Integrate(s * l(s), grid).Times(0.5); }
         Tensor Linear(Tensor u) => OnField(u, f, l(Field(u, f)));
         return new CompiledPiece<T>(Value, Linear, snapshot) { Parts = [new EnergyPart(PartKind.Quadratic, f, Value, Linear: Linear, Symbol: symbol)] };
     }
 
-    private static CompiledPiece<T> GeneralPiece<T>(Func<Tensor, Tensor> value, Func<Tensor, Tensor>? closed, Func<T> snapshot) =>
+    internal static CompiledPiece<T> GeneralPiece<T>(Func<Tensor, Tensor> value, Func<Tensor, Tensor>? closed, Func<T> snapshot) =>
         new(value, closed, snapshot) { Parts = [new EnergyPart(PartKind.General, -1, value, Gradient: closed)] };
 
     /// <summary>A one-input network as a density: G and G' at every site, or tabulated (<see cref="Tabulation"/>).</summary>
-    private static (Func<Tensor, Tensor> Density, Func<Tensor, Tensor> Derivative) NetworkDensity(CompiledNetwork g, Tabulation? tabulation) =>
+    internal static (Func<Tensor, Tensor> Density, Func<Tensor, Tensor> Derivative) NetworkDensity(CompiledNetwork g, Tabulation? tabulation) =>
         tabulation is null ? (s => g.Apply(s.unsqueeze(-1)), g.Derivative!) : tabulation.Of(g.Jet!);
-
-    private static CompiledPiece<Anchor> CompileAnchor(Anchor a, Grid grid, ParameterStore store, string name, Tabulation? tabulation)
-    {
-        int modes = Spectral.ModeCount(grid);
-        switch (a)
-        {
-            case Anchor.Quadratic q:
-            {
-                var h = store.Scalar(q.A, Constraint.Positive, name + ".a");
-                return QuadraticPiece<Anchor>(q.Field, grid, s => h.Get() * s, () => h.Get() * ones(modes, store.DType, store.Device), () => q with { A = h.Snapshot() });
-            }
-            case Anchor.Quartic q:
-            {
-                var h = store.Scalar(q.A, Constraint.Positive, name + ".a");
-                return DensityPiece<Anchor>(q.Field, grid, s => h.Get() * s.Power(4), s => h.Get().Times(4) * s.Power(3), () => q with { A = h.Snapshot() });
-            }
-            case Anchor.DoubleWell d:
-            {
-                var h = store.Scalar(d.A, Constraint.Positive, name + ".a");
-                var w = store.Scalar(d.Well, Constraint.Free, name + ".well");
-                return DensityPiece<Anchor>(d.Field, grid, s => h.Get() * (s.Squared() - w.Get().Squared()).Squared(),
-                                            s => h.Get().Times(4) * s * (s.Squared() - w.Get().Squared()),
-                                            () => d with { A = h.Snapshot(), Well = w.Snapshot() });
-            }
-            case Anchor.CoerciveNetwork c:
-            {
-                var h = store.Scalar(c.A, Constraint.Positive, name + ".a");
-                var cubic = store.Array(c.Cubic, Constraint.Free, name + ".cubic");
-                var g = Pointwise.CompileScalarNetwork(c.G, store, name + ".G");
-                var (density, derivative) = NetworkDensity(g, tabulation);
-                return DensityPiece<Anchor>(c.Field, grid, s =>
-                {
-                    var k = cubic.Get();
-                    return (h.Get() * s.Power(4)).Plus(s * k[0].Plus(s * k[1].Plus(s * k[2]))).Plus(density(s));
-                }, s =>
-                {
-                    var k = cubic.Get();
-                    return (h.Get().Times(4) * s.Power(3)).Plus(k[0]).Plus(s * k[1].Times(2).Plus(s.Times(3) * k[2])).Plus(derivative(s));
-                }, () => c with { A = h.Snapshot(), Cubic = cubic.Snapshot(), G = g.Snapshot() });
-            }
-            case Anchor.SineNetwork sn:
-            {
-                var h = store.Scalar(sn.A, Constraint.Positive, name + ".a");
-                // Split into the quadratic a/2 s^2 (treated exactly and implicitly by DG and SBDF1) and the bounded density G.
-                var g = Pointwise.CompileScalarNetwork(sn.G, store, name + ".G");
-                var (density, derivative) = NetworkDensity(g, tabulation);
-                var quad = QuadraticPiece<Anchor>(sn.Field, grid, s => h.Get() * s, () => h.Get() * ones(modes, store.DType, store.Device), () => sn);
-                var dens = DensityPiece<Anchor>(sn.Field, grid, density, derivative, () => sn);
-                return new CompiledPiece<Anchor>(u => quad.Value(u).Plus(dens.Value(u)), u => quad.Closed!(u).Plus(dens.Closed!(u)),
-                                                 () => sn with { A = h.Snapshot(), G = g.Snapshot() }) { Parts = quad.Parts.AddRange(dens.Parts) };
-            }
-            default: throw new NotSupportedException(a.GetType().Name);
-        }
-    }
 
     private static Tensor GradientEnergy(Tensor s, Grid grid, Derivative d)
     {
@@ -204,7 +158,8 @@ internal static class EnergyCompiler
         return total!;
     }
 
-    private static Tensor GradientDerivative(Tensor s, Grid grid, Derivative d)
+    /// <summary>The L2 gradient of 1/2 |grad s|^2 with the given derivative: D^T D s summed over the axes.</summary>
+    internal static Tensor GradientDerivative(Tensor s, Grid grid, Derivative d)
     {
         var x = s.unsqueeze(1);
         Tensor? total = null;
@@ -219,7 +174,7 @@ internal static class EnergyCompiler
     }
 
     /// <summary>Rows cos(2 pi k i / N) / N for k = 1..m, then -sin(2 pi k i / N) / N: the real and imaginary rfft coefficients over N.</summary>
-    private static double[] LowModeBasis(int modes, int n)
+    internal static double[] LowModeBasis(int modes, int n)
     {
         var b = new double[2 * modes * n];
         for (int k = 1; k <= modes; k++)
@@ -230,99 +185,5 @@ internal static class EnergyCompiler
                 b[(modes + k - 1) * n + i] = -Math.Sin(angle) / n;
             }
         return b;
-    }
-
-    internal static CompiledPiece<EnergyTerm> CompileTerm(EnergyTerm t, Grid grid, ParameterStore store, string name, Tabulation? tabulation)
-    {
-        int modes = Spectral.ModeCount(grid);
-        switch (t)
-        {
-            case EnergyTerm.Quadratic q:
-            {
-                var h = store.Scalar(q.A, Constraint.Positive, name + ".a");
-                return QuadraticPiece<EnergyTerm>(q.Field, grid, s => h.Get() * s, () => h.Get() * ones(modes, store.DType, store.Device), () => q with { A = h.Snapshot() });
-            }
-            case EnergyTerm.Gradient gr:
-            {
-                var k = store.Scalar(gr.Kappa, Constraint.Positive, name + ".kappa");
-                var symbol = Symbols.Laplacian(grid, gr.Derivative == Derivative.Forward ? DifferenceKind.Forward : DifferenceKind.Spectral);
-                return QuadraticPiece<EnergyTerm>(gr.Field, grid, s => k.Get() * GradientDerivative(s, grid, gr.Derivative),
-                    () => k.Get() * tensor(symbol, store.DType, store.Device), () => gr with { Kappa = k.Snapshot() });
-            }
-            case EnergyTerm.Polynomial p:
-            {
-                // The leading coefficient stays positive (bounded below); the others are free.
-                int n = p.Coefficients.Length;
-                var lower = store.Array(p.Coefficients with { Values = p.Coefficients.Values.RemoveAt(n - 1) }, Constraint.Free, name + ".c");
-                var lead = store.Scalar(p.Coefficients.Learned ? new Param.Learned(p.Coefficients[^1]) : new Param.Fixed(p.Coefficients[^1]), Constraint.Positive, name + ".lead");
-                Tensor Coefficients() => n == 1 ? lead.Get().reshape(1) : cat([lower.Get(), lead.Get().reshape(1)]);
-                return DensityPiece<EnergyTerm>(p.Field, grid, s => Pointwise.Horner(Coefficients(), s, n),
-                    s =>
-                    {
-                        if (n == 1) return zeros_like(s);
-                        var c = Coefficients();
-                        var dc = c.narrow(0, 1, n - 1) * Scalars.Range(1, n, c.dtype, c.device);
-                        return Pointwise.Horner(dc, s, n - 1);
-                    },
-                    () => p with { Coefficients = p.Coefficients.With(lower.Snapshot().Values.Add(lead.Snapshot().Value)) });
-            }
-            case EnergyTerm.LocalNetwork ln:
-            {
-                var g = Pointwise.CompileScalarNetwork(ln.G, store, name + ".G");
-                var (density, derivative) = NetworkDensity(g, tabulation);
-                return DensityPiece<EnergyTerm>(ln.Field, grid, density, derivative, () => ln with { G = g.Snapshot() });
-            }
-            case EnergyTerm.InputConvex ic:
-            {
-                var c = Pointwise.CompileConvex(ic, store, name);
-                return DensityPiece<EnergyTerm>(ic.Field, grid, c.Apply, null, () => c.Snapshot());
-            }
-            case EnergyTerm.Circulant ci:
-            {
-                var sym = store.Array(ci.Symbol, Constraint.Positive, name + ".symbol");
-                return QuadraticPiece<EnergyTerm>(ci.Field, grid,
-                    s => Spectral.ApplyReal(s.unsqueeze(1), Spectral.Expand(sym.Get(), grid, false), grid).squeeze(1),
-                    () => Spectral.Expand(sym.Get(), grid, false), () => ci with { Symbol = sym.Snapshot() });
-            }
-            case EnergyTerm.LowModes lm:
-            {
-                // E = |Omega| V(c), c = (Re, Im) of rfft modes 1..m over N = u B^T with B = [cos; -sin](2 pi k i / N) / N
-                // (a small matmul instead of an FFT), so dE = (|Omega| / h) grad V(c) B in closed form: no autograd, and
-                // training through dE needs one backward pass.
-                var v = Pointwise.CompileScalarNetwork(lm.G, store, name + ".V");
-                int f = lm.Field, n = grid.Points[0];
-                var basis = store.Constant(LowModeBasis(lm.Modes, n)).view(2 * lm.Modes, n);
-                return GeneralPiece<EnergyTerm>(u => v.Apply(Field(u, f).matmul(basis.t())).Times(grid.Volume),
-                    u => OnField(u, f, v.InputGradient!(Field(u, f).matmul(basis.t())).matmul(basis).Times(grid.Volume / grid.CellVolume)),
-                    () => lm with { G = v.Snapshot() });
-            }
-            case EnergyTerm.Dense de:
-            {
-                // |Omega| G(u): the same scaling as the low-mode term, so dE = (1/h) grad_u E stays O(1) per site.
-                var (g, snap) = Pointwise.CompileNetwork(de.G, store, name + ".V");
-                return GeneralPiece<EnergyTerm>(u => g(u.flatten(1)).Times(grid.Volume), null, () => de with { G = snap() });
-            }
-            case EnergyTerm.Scaled sc:
-            {
-                var c = store.Scalar(sc.C, Constraint.Positive, name + ".scale");
-                var inner = CompileTerm(sc.Term, grid, store, name + ".inner", tabulation);
-                return new CompiledPiece<EnergyTerm>(u => c.Get() * inner.Value(u),
-                           inner.Closed is null ? null : u => c.Get() * inner.Closed(u),
-                           () => new EnergyTerm.Scaled(c.Snapshot(), inner.Snapshot())) { Parts = inner.Parts.Select(x => x.Scale(c.Get)).ToImmutableArray() };
-            }
-            case EnergyTerm.Sum s:
-            {
-                var parts = s.Terms.Select((x, i) => CompileTerm(x, grid, store, $"{name}.{i}", tabulation)).ToList();
-                return new CompiledPiece<EnergyTerm>(u => parts.Select(p => p.Value(u)).Aggregate((a, b) => a.Plus(b)),
-                           parts.All(p => p.Closed is not null) ? u => parts.Select(p => p.Closed!(u)).Aggregate((a, b) => a.Plus(b)) : null,
-                           () => new EnergyTerm.Sum(parts.Select(p => p.Snapshot()).ToImmutableArray())) { Parts = parts.SelectMany(p => p.Parts).ToImmutableArray() };
-            }
-            case EnergyTerm.Custom cu:
-                return GeneralPiece<EnergyTerm>(u => cu.Term.Energy(u, grid),
-                           cu.Term.HasVariationalDerivative ? u => cu.Term.VariationalDerivative(u, grid)
-                               ?? throw new InvalidOperationException($"The custom term '{cu.Term.Formula}' promised a closed-form derivative and returned none.") : null,
-                           () => cu);
-            default: throw new NotSupportedException(t.GetType().Name);
-        }
     }
 }

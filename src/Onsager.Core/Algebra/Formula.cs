@@ -8,9 +8,9 @@ public static class Formula
     private static string N(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
     private static string P(Param p) => p.ToString();
     private static string Fld(int field, int fields) => fields > 1 ? $"_{field}" : "";
-    private static string U(int field) => field == 0 ? "u" : $"u{field}";
+    internal static string U(int field) => field == 0 ? "u" : $"u{field}";
 
-    private static string Poly(ParamArray c, string v)
+    internal static string Poly(ParamArray c, string v)
     {
         var parts = c.Values.Select((x, j) => (x, j)).Where(t => t.x != 0)
             .Select(t => t.j == 0 ? N(t.x) : t.j == 1 ? $"{N(t.x)} {v}" : $"{N(t.x)} {v}^{t.j}").ToList();
@@ -40,33 +40,11 @@ public static class Formula
         return body;
     }
 
-    /// <summary>The anchor's formula, as text.</summary>
-    public static string Of(Anchor a) => a switch
-    {
-        Anchor.Quadratic q => $"{P(q.A)}/2 {U(q.Field)}^2",
-        Anchor.Quartic q => $"{P(q.A)} {U(q.Field)}^4",
-        Anchor.DoubleWell d => $"{P(d.A)} ({U(d.Field)}^2 - {P(d.Well)}^2)^2",
-        Anchor.CoerciveNetwork c => $"{P(c.A)} {U(c.Field)}^4 + cubic({U(c.Field)}) + G({U(c.Field)})",
-        Anchor.SineNetwork s => $"{P(s.A)}/2 {U(s.Field)}^2 + G({U(s.Field)})",
-        _ => throw new InvalidOperationException()
-    };
+    /// <summary>The anchor's formula (each anchor formats itself).</summary>
+    public static string Of(Anchor a) => a.FormulaText;
 
-    /// <summary>The energy term's formula, as text.</summary>
-    public static string Of(EnergyTerm t) => t switch
-    {
-        EnergyTerm.Quadratic q => $"{P(q.A)}/2 {U(q.Field)}^2",
-        EnergyTerm.Gradient g => $"{P(g.Kappa)}/2 |{(g.Derivative == Derivative.Forward ? "D+" : "grad")} {U(g.Field)}|^2",
-        EnergyTerm.Polynomial p => "(" + Poly(p.Coefficients, U(p.Field)) + ")",
-        EnergyTerm.LocalNetwork n => $"F({U(n.Field)})",
-        EnergyTerm.InputConvex c => $"C_convex({U(c.Field)})",
-        EnergyTerm.Circulant c => $"1/2 {U(c.Field)} C(k) {U(c.Field)}",
-        EnergyTerm.LowModes l => $"V(low {l.Modes} modes of {U(l.Field)})",
-        EnergyTerm.Dense d => $"V(all {d.G.Inputs} values of u)",
-        EnergyTerm.Scaled s => $"{P(s.C)} ({Of(s.Term)})",
-        EnergyTerm.Sum s => "(" + string.Join(" + ", s.Terms.Select(Of)) + ")",
-        EnergyTerm.Custom c => c.Term.Formula,
-        _ => throw new InvalidOperationException()
-    };
+    /// <summary>The energy term's formula (each term formats itself).</summary>
+    public static string Of(EnergyTerm t) => t.FormulaText;
 
     /// <summary>A dissipation's formula (each primitive formats itself).</summary>
     public static string Of(Dissipation d) => d.FormulaText;

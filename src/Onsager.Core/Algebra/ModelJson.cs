@@ -147,8 +147,8 @@ public static class ModelJson
 
         private JsonObject Energy(Energy e) => new()
         {
-            ["anchors"] = new JsonArray(e.Anchors.Select(a => (JsonNode)Anchor(a)).ToArray()),
-            ["terms"] = new JsonArray(e.Terms.Select((t, i) => (JsonNode)Term(t, $"energy.terms[{i}]")).ToArray()),
+            ["anchors"] = new JsonArray(e.Anchors.Select((a, i) => a.EncodeWith(this, $"energy.anchors[{i}]")).ToArray()),
+            ["terms"] = new JsonArray(e.Terms.Select((t, i) => t.EncodeWith(this, $"energy.terms[{i}]")).ToArray()),
             ["factor"] = Num(e.Factor),
             ["shift"] = new JsonArray(e.Shift.Select(Num).ToArray()),
             ["offset"] = Num(e.Offset),
@@ -172,38 +172,9 @@ public static class ModelJson
             return node;
         }
 
-        private JsonNode Network(Network n) => new JsonObject
+        public JsonNode Network(Network n) => new JsonObject
         {
             ["inputs"] = n.Inputs, ["width"] = n.Width, ["depth"] = n.Depth, ["head"] = Name(n.Head), ["weights"] = Array(n.Weights),
-        };
-
-        private JsonNode Anchor(Anchor a) => a switch
-        {
-            Onsager.Algebra.Anchor.Quadratic q => new JsonObject { ["type"] = "quadratic", ["a"] = Param(q.A), ["field"] = q.Field },
-            Onsager.Algebra.Anchor.Quartic q => new JsonObject { ["type"] = "quartic", ["a"] = Param(q.A), ["field"] = q.Field },
-            Onsager.Algebra.Anchor.DoubleWell d => new JsonObject { ["type"] = "double-well", ["a"] = Param(d.A), ["well"] = Param(d.Well), ["field"] = d.Field },
-            Onsager.Algebra.Anchor.CoerciveNetwork c => new JsonObject
-                { ["type"] = "coercive-network", ["a"] = Param(c.A), ["cubic"] = Array(c.Cubic), ["g"] = Network(c.G), ["field"] = c.Field },
-            Onsager.Algebra.Anchor.SineNetwork s => new JsonObject { ["type"] = "sine-network", ["a"] = Param(s.A), ["g"] = Network(s.G), ["field"] = s.Field },
-            _ => throw Unknown(a),
-        };
-
-        private JsonNode Term(EnergyTerm t, string path) => t switch
-        {
-            EnergyTerm.Quadratic q => new JsonObject { ["type"] = "quadratic", ["a"] = Param(q.A), ["field"] = q.Field },
-            EnergyTerm.Gradient g => new JsonObject { ["type"] = "gradient", ["kappa"] = Param(g.Kappa), ["derivative"] = Name(g.Derivative), ["field"] = g.Field },
-            EnergyTerm.Polynomial p => new JsonObject { ["type"] = "polynomial", ["coefficients"] = Array(p.Coefficients), ["field"] = p.Field },
-            EnergyTerm.LocalNetwork n => new JsonObject { ["type"] = "local-network", ["g"] = Network(n.G), ["field"] = n.Field },
-            EnergyTerm.InputConvex c => new JsonObject
-                { ["type"] = "input-convex", ["width"] = c.Width, ["depth"] = c.Depth, ["weights"] = Array(c.Weights), ["field"] = c.Field },
-            EnergyTerm.Circulant c => new JsonObject { ["type"] = "circulant", ["symbol"] = Array(c.Symbol), ["field"] = c.Field },
-            EnergyTerm.LowModes l => new JsonObject { ["type"] = "low-modes", ["modes"] = l.Modes, ["g"] = Network(l.G), ["field"] = l.Field },
-            EnergyTerm.Dense d => new JsonObject { ["type"] = "dense", ["g"] = Network(d.G) },
-            EnergyTerm.Scaled s => new JsonObject { ["type"] = "scaled", ["c"] = Param(s.C), ["term"] = Term(s.Term, path + ".term") },
-            EnergyTerm.Sum s => new JsonObject
-                { ["type"] = "sum", ["terms"] = new JsonArray(s.Terms.Select((x, i) => Term(x, $"{path}.terms[{i}]")).ToArray()) },
-            EnergyTerm.Custom c => Custom(path, "EnergyTerm.Custom", c.Term.Formula, c.Term),
-            _ => throw Unknown(t),
         };
 
         public JsonNode Scalar(Scalar s) => s switch
@@ -422,7 +393,7 @@ public static class ModelJson
             return Build(path, () => new ParamArray(ImmutableArray.Create(v), learned));
         }
 
-        private Network Network(JsonObject parent, string key, string parentPath)
+        public Network Network(JsonObject parent, string key, string parentPath)
         {
             string path = $"{parentPath}.{key}";
             var o = AsObj(Req(parent, key, parentPath), path);
@@ -478,30 +449,11 @@ public static class ModelJson
             return Build(path, () => new Energy(anchors, terms) { Factor = factor, Shift = shift, Offset = offset });
         }
 
-        private Anchor Anchor(JsonObject o, string p) => Type(o, p) switch
-        {
-            "quadratic" => Build(p, () => new Anchor.Quadratic(Param(o, "a", p), Int(o, "field", p))),
-            "quartic" => Build(p, () => new Anchor.Quartic(Param(o, "a", p), Int(o, "field", p))),
-            "double-well" => Build(p, () => new Anchor.DoubleWell(Param(o, "a", p), Param(o, "well", p), Int(o, "field", p))),
-            "coercive-network" => Build(p, () => new Anchor.CoerciveNetwork(Param(o, "a", p), Array(o, "cubic", p), Network(o, "g", p), Int(o, "field", p))),
-            "sine-network" => Build(p, () => new Anchor.SineNetwork(Param(o, "a", p), Network(o, "g", p), Int(o, "field", p))),
-            var t => throw UnknownType("anchor", t, p),
-        };
+        /// <summary>An anchor, decoded by its tag (each anchor decodes itself: Energy.cs).</summary>
+        public Anchor Anchor(JsonObject o, string p) => Primitives<Anchor>.Decode(this, o, p, "anchor");
 
-        private EnergyTerm Term(JsonObject o, string p) => Type(o, p) switch
-        {
-            "quadratic" => Build(p, () => new EnergyTerm.Quadratic(Param(o, "a", p), Int(o, "field", p))),
-            "gradient" => Build(p, () => new EnergyTerm.Gradient(Param(o, "kappa", p), Enum<Derivative>(o, "derivative", p), Int(o, "field", p))),
-            "polynomial" => Build(p, () => new EnergyTerm.Polynomial(Array(o, "coefficients", p), Int(o, "field", p))),
-            "local-network" => Build(p, () => new EnergyTerm.LocalNetwork(Network(o, "g", p), Int(o, "field", p))),
-            "input-convex" => Build(p, () => new EnergyTerm.InputConvex(Int(o, "width", p), Int(o, "depth", p), Array(o, "weights", p), Int(o, "field", p))),
-            "circulant" => Build(p, () => new EnergyTerm.Circulant(Array(o, "symbol", p), Int(o, "field", p))),
-            "low-modes" => Build(p, () => new EnergyTerm.LowModes(Int(o, "modes", p), Network(o, "g", p), Int(o, "field", p))),
-            "dense" => Build(p, () => new EnergyTerm.Dense(Network(o, "g", p))),
-            "scaled" => Build(p, () => new EnergyTerm.Scaled(Param(o, "c", p), Term(Obj(o, "term", p), p + ".term"))),
-            "sum" => Build(p, () => new EnergyTerm.Sum(Arr(o, "terms", p).Select((x, i) => Term(AsObj(x, $"{p}.terms[{i}]"), $"{p}.terms[{i}]")).ToImmutableArray())),
-            var t => throw UnknownType("energy term", t, p),
-        };
+        /// <summary>An energy term, decoded by its tag (each term decodes itself: Energy.cs).</summary>
+        public EnergyTerm Term(JsonObject o, string p) => Primitives<EnergyTerm>.Decode(this, o, p, "energy term");
 
         public Scalar Scalar(JsonObject o, string p) => Type(o, p) switch
         {

@@ -10,6 +10,7 @@ namespace Onsager.Algebra;
 // primitive without one does not compile) and as static members of IPrimitive (JSON tag and decoder, random draw;
 // a nested type that does not implement IPrimitive fails Primitives<T>'s construction and the reflection test).
 // The combinators (Sum, Scaled, Congruence, Custom) are written once here, generic over both sides.
+// Energy terms and anchors (Energy.cs) carry their interpretations the same way and share the registry and random rules.
 
 /// <summary>What compiling an operator needs: the grid, the fields the operator acts on, where its numbers live, its name.</summary>
 internal sealed record OperatorContext(Grid Grid, int Fields, ParameterStore Store, string Name)
@@ -19,7 +20,11 @@ internal sealed record OperatorContext(Grid Grid, int Fields, ParameterStore Sto
 }
 
 /// <summary>What a random draw needs: the generator, its options, the grid and fields, the combinator depth left.</summary>
-internal sealed record RandomDraw(Random Rng, RandomMemberOptions Options, Grid Grid, int Fields, int Depth);
+internal sealed record RandomDraw(Random Rng, RandomMemberOptions Options, Grid Grid, int Fields, int Depth)
+{
+    /// <summary>The field an energy term or anchor is drawn on.</summary>
+    public int Field { get; init; }
+}
 
 /// <summary>How the random-member generator draws a primitive. The generator draws uniformly among the leaves (by
 /// their Order) and, while depth is left, the combinators after them; the order fixes the seeded stream.</summary>

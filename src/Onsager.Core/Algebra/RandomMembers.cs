@@ -56,55 +56,25 @@ public static class RandomMembers
 
     internal static double Signed(Random rng, double scale) => (2 * rng.NextDouble() - 1) * scale;
 
-    private static Network Net(Random rng, int inputs, Head head) =>
+    internal static Network Net(Random rng, int inputs, Head head) =>
         Network.Create(inputs, rng.Next(2, 9), rng.Next(1, 3), head, rng.Next(), outputScale: LogUniform(rng, 1e-3, 1e2), learned: rng.NextDouble() < 0.5);
 
-    /// <summary>A random anchor for the field.</summary>
-    public static Anchor RandomAnchor(Random rng, RandomMemberOptions o, int field) => rng.Next(5) switch
-    {
-        0 => new Anchor.Quadratic(P(rng, Scale(rng, o)), field),
-        1 => new Anchor.Quartic(P(rng, Scale(rng, o)), field),
-        2 => new Anchor.DoubleWell(P(rng, Scale(rng, o)), P(rng, LogUniform(rng, 0.1, 3)), field),
-        3 => new Anchor.CoerciveNetwork(P(rng, LogUniform(rng, 1e-2, 1e2)), Array(rng, 3, () => Signed(rng, 1)), Net(rng, 1, Head.Bounded), field),
-        _ => new Anchor.SineNetwork(P(rng, Scale(rng, o)), Net(rng, 1, Head.Bounded), field),
-    };
+    /// <summary>A random anchor for the field: each anchor draws itself by its rule (Energy.cs).</summary>
+    public static Anchor RandomAnchor(Random rng, RandomMemberOptions o, Grid grid, int field) =>
+        Primitives<Anchor>.Draw(new RandomDraw(rng, o, grid, field + 1, 0) { Field = field });
 
     /// <summary>A random energy on the grid.</summary>
     public static Energy RandomEnergy(Random rng, RandomMemberOptions o, Grid grid, int fields)
     {
-        var anchors = Enumerable.Range(0, fields).Select(f => RandomAnchor(rng, o, f)).ToImmutableArray();
-        var terms = Enumerable.Range(0, rng.Next(0, 4)).Select(_ => RandomTerm(rng, o, grid, rng.Next(fields), 1)).ToImmutableArray();
+        var anchors = Enumerable.Range(0, fields).Select(f => Primitives<Anchor>.Draw(new RandomDraw(rng, o, grid, fields, 0) { Field = f })).ToImmutableArray();
+        var terms = Enumerable.Range(0, rng.Next(0, 4)).Select(_ => Primitives<EnergyTerm>.Draw(new RandomDraw(rng, o, grid, fields, 1) { Field = rng.Next(fields) })).ToImmutableArray();
         return new Energy(anchors, terms);
     }
 
-    /// <summary>A random energy term for the field, nested at most depth deep.</summary>
-    public static EnergyTerm RandomTerm(Random rng, RandomMemberOptions o, Grid grid, int field, int depth)
-    {
-        int kinds = depth > 0 ? 9 : 7;
-        switch (rng.Next(kinds))
-        {
-            case 0: return new EnergyTerm.Quadratic(P(rng, Scale(rng, o)), field);
-            case 1: return new EnergyTerm.Gradient(P(rng, Scale(rng, o)), rng.Next(2) == 0 ? Derivative.Forward : Derivative.Spectral, field);
-            case 2:
-            {
-                int degree = rng.Next(2) == 0 ? 2 : 4;
-                var c = Enumerable.Range(0, degree + 1).Select(j => j == degree ? LogUniform(rng, 1e-2, 1e2) : Signed(rng, 1)).ToImmutableArray();
-                return new EnergyTerm.Polynomial(new ParamArray(c, rng.NextDouble() < 0.5), field);
-            }
-            case 3: return new EnergyTerm.LocalNetwork(Net(rng, 1, Head.Bounded), field);
-            case 4: return EnergyTerm.InputConvex.Create(rng.Next(2, 6), rng.Next(1, 3), rng.Next(), field);
-            case 5: return new EnergyTerm.Circulant(Array(rng, Spectral.ModeCount(grid), () => LogUniform(rng, 1e-3, 1e3)), field);
-            case 6:
-                if (grid.Dimensions == 1 && grid.Points[0] >= 6)
-                {
-                    int modes = rng.Next(1, Math.Min(4, grid.Points[0] / 2 - 1) + 1);
-                    return new EnergyTerm.LowModes(modes, Net(rng, 2 * modes, Head.Bounded), field);
-                }
-                return new EnergyTerm.Quadratic(P(rng, Scale(rng, o)), field);
-            case 7: return new EnergyTerm.Scaled(P(rng, LogUniform(rng, 1e-3, 1e3)), RandomTerm(rng, o, grid, field, depth - 1));
-            default: return new EnergyTerm.Sum([RandomTerm(rng, o, grid, field, depth - 1), RandomTerm(rng, o, grid, field, depth - 1)]);
-        }
-    }
+    /// <summary>A random energy term for the field, nested at most depth deep: each term draws itself by its rule (Energy.cs),
+    /// the combinators while depth is left.</summary>
+    public static EnergyTerm RandomTerm(Random rng, RandomMemberOptions o, Grid grid, int field, int depth) =>
+        Primitives<EnergyTerm>.Draw(new RandomDraw(rng, o, grid, field + 1, depth) { Field = field });
 
     /// <summary>A random scalar.</summary>
     public static Scalar RandomScalar(Random rng) => rng.Next(3) switch

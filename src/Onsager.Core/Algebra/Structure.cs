@@ -30,7 +30,7 @@ public static class Structure
                     (repeat >= 0 ? $"; anchor {repeat} is on field {e.Anchors[repeat].On}, which an earlier anchor already covers." : "."));
             }
         if (e.Shift.Length > fields) throw Checks.Invalid("energy.shift", $"More Casimir shifts ({e.Shift.Length}) than fields ({fields}).");
-        for (int i = 0; i < e.Terms.Length; i++) ValidateTerm(e.Terms[i], g, fields, $"energy.terms[{i}]");
+        for (int i = 0; i < e.Terms.Length; i++) e.Terms[i].ValidateIn(g, fields, $"energy.terms[{i}]");
     }
 
     internal static void CheckField(int field, int fields, string what, string at)
@@ -54,32 +54,6 @@ public static class Structure
     {
         if (p.Length != Spectral.ModeCount(g))
             throw Checks.Invalid(at, $"The {what} needs one value per rfft mode of the grid ({Spectral.ModeCount(g)}), got {p.Length}.");
-    }
-
-    private static void ValidateTerm(EnergyTerm t, Grid g, int fields, string at)
-    {
-        switch (t)
-        {
-            case EnergyTerm.Quadratic q: CheckField(q.Field, fields, "quadratic term", at + ".field"); break;
-            case EnergyTerm.Gradient gr: CheckField(gr.Field, fields, "gradient term", at + ".field"); break;
-            case EnergyTerm.Polynomial p: CheckField(p.Field, fields, "polynomial term", at + ".field"); break;
-            case EnergyTerm.LocalNetwork n: CheckField(n.Field, fields, "network term", at + ".field"); break;
-            case EnergyTerm.InputConvex c: CheckField(c.Field, fields, "input-convex term", at + ".field"); break;
-            case EnergyTerm.Circulant c: CheckField(c.Field, fields, "circulant term", at + ".field"); CheckModes(c.Symbol, g, "circulant energy", at + ".symbol"); break;
-            case EnergyTerm.LowModes l:
-                CheckField(l.Field, fields, "low-mode term", at + ".field");
-                if (g.Dimensions != 1) throw Checks.Invalid(at, "The low-mode energy is defined on 1D grids.");
-                if (l.Modes < 1 || l.Modes >= g.Points[0] / 2) throw Checks.Invalid(at + ".modes", $"The low-mode energy needs 1 <= modes < N/2 = {g.Points[0] / 2}, got {l.Modes}.");
-                break;
-            case EnergyTerm.Dense d:
-                if (d.G.Inputs != (long)fields * g.Sites)
-                    throw Checks.Invalid(at + ".g.inputs", $"The dense energy's network takes the whole state: {(long)fields * g.Sites} inputs (fields x sites), got {d.G.Inputs}.");
-                break;
-            case EnergyTerm.Scaled s: ValidateTerm(s.Term, g, fields, at + ".term"); break;
-            case EnergyTerm.Sum s: for (int i = 0; i < s.Terms.Length; i++) ValidateTerm(s.Terms[i], g, fields, $"{at}.terms[{i}]"); break;
-            case EnergyTerm.Custom: break;
-            default: throw new NotSupportedException($"Unknown energy term {t.GetType().Name}.");
-        }
     }
 
     internal static void ValidateLinear(Linear l, Grid g, int fields, string at)
@@ -137,19 +111,7 @@ public static class Structure
     public static bool ShiftEquivariant(Model m) =>
         ShiftInvariant(m.Energy) && (m.Dissipation is null || ShiftEquivariant(m.Dissipation)) && (m.Conservation is null || ShiftEquivariant(m.Conservation));
 
-    private static bool ShiftInvariant(Energy e) => e.Terms.All(ShiftInvariant);
-
-    // Every term says whether it is invariant under grid shifts: no default arm, so a new term must be placed here.
-    private static bool ShiftInvariant(EnergyTerm t) => t switch
-    {
-        EnergyTerm.Custom c => c.Term.ShiftInvariant,
-        EnergyTerm.LowModes => false,                       // a network of (Re, Im) of modes: phases move under shifts
-        EnergyTerm.Dense => false,                          // a network of the sites in their order
-        EnergyTerm.Scaled s => ShiftInvariant(s.Term),
-        EnergyTerm.Sum s => s.Terms.All(ShiftInvariant),
-        EnergyTerm.Quadratic or EnergyTerm.Gradient or EnergyTerm.Polynomial or EnergyTerm.LocalNetwork or EnergyTerm.InputConvex or EnergyTerm.Circulant => true,
-        _ => throw new NotSupportedException($"Unknown energy term {t.GetType().Name}.")
-    };
+    private static bool ShiftInvariant(Energy e) => e.Terms.All(t => t.PromisesShiftInvariance);
 
     private static bool ShiftEquivariant(Dissipation d) => d.PromisesShiftEquivariance;
 

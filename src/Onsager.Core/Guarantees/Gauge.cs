@@ -50,7 +50,7 @@ public static class Gauge
     /// </summary>
     public static Model Representative(Model m)
     {
-        double a0 = AnchorScale(m.Energy.Anchors[0]);
+        double a0 = m.Energy.Anchors[0].Scale;
         var r = Rescale(m, 1 / (m.Energy.Factor * a0));
         using var scope = NewDisposeScope();
         var zero = zeros(r.Grid.Shape(1, r.Fields), ScalarType.Float64);
@@ -65,14 +65,4 @@ public static class Gauge
         double e0 = c2.Energy(zero).item<double>();
         return AddConstant(r, -e0);
     }
-
-    private static double AnchorScale(Anchor a) => a switch
-    {
-        Anchor.Quadratic q => q.A.Value,
-        Anchor.Quartic q => q.A.Value,
-        Anchor.DoubleWell d => d.A.Value,
-        Anchor.CoerciveNetwork c => c.A.Value,
-        Anchor.SineNetwork s => s.A.Value,
-        _ => 1
-    };
 }

@@ -516,13 +516,7 @@ public static partial class Laws
         return t.Result();
     }
 
-    private static IEnumerable<ICustomEnergy> CustomTerms(IEnumerable<EnergyTerm> terms) => terms.SelectMany(t => t switch
-    {
-        EnergyTerm.Custom c => [c.Term],
-        EnergyTerm.Scaled s => CustomTerms([s.Term]),
-        EnergyTerm.Sum s => CustomTerms(s.Terms),
-        _ => Enumerable.Empty<ICustomEnergy>()
-    });
+    private static IEnumerable<ICustomEnergy> CustomTerms(IEnumerable<EnergyTerm> terms) => terms.SelectMany(t => t.CustomParts);
 
     private static LawResult ShiftEquivariance(Context c)
     {
