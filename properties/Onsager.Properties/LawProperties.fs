@@ -98,6 +98,25 @@ type LawRuns(output: ITestOutputHelper) =
         output.WriteLine(string counts)
         LawChecks.requireShare (minSchemeShare law) counts
 
+/// The counting can fail: a law made vacuous on its generator (every member's M dropped, so dissipation-symmetric has
+/// nothing to check) fails its run with the counts, and so does a law checked on fewer cases than its stated share.
+[<Fact>]
+let ``a law made vacuous on its generator fails its run`` () =
+    Reusable.singleThreaded ()
+    let law = "dissipation-symmetric"
+    let noM (m: Model) = Model(m.Grid, m.Fields, m.Energy, null, m.Conservation)
+    let counts = LawChecks.countChecks (config 20) law (Members.arbitrary Members.small) noM (fun m -> Laws.Check(law, m))
+    Assert.Equal(20, counts.Cases)
+    Assert.Equal(0, counts.Checked)
+    Assert.Equal(0L, counts.Checks)
+    let e = Assert.ThrowsAny<exn>(fun () -> LawChecks.requireShare (minShare law) counts)
+    Assert.Contains("0 of 20 cases", e.Message)
+    Assert.Contains("vacuous", e.Message)
+    // below the share fails, at it passes
+    let some = { Law = law; Cases = 100; Checked = 54; Checks = 5400L }
+    Assert.ThrowsAny<exn>(fun () -> LawChecks.requireShare 0.55 some) |> ignore
+    LawChecks.requireShare 0.55 { some with Checked = 55 }
+
 // ---------------------------------------------------------------- known-truth members and the gauge representative
 
 [<Property(MaxTest = 40, Arbitrary = [| typeof<Arbs> |])>]
@@ -186,7 +205,7 @@ module Broken =
             member _.Formula = "throws"
             member _.Apply(u, g, grid) = raise (InvalidOperationException "the broken operator threw")
 
-    // Broken combinators (what a bug in the compiler of Sum, Scaled or Congruence would do), offered through Laws.Closure.
+    // Broken combinators (what a bug in the compiler of Sum, Scaled, Weighted or Congruence would do), offered through Laws.Closure.
     let private compiledM (like: Model) (d: Dissipation) =
         let c = Dynamics.Compile(Model(like.Grid, like.Fields, like.Energy, d, null))
         Func<torch.Tensor, torch.Tensor, torch.Tensor>(fun u g -> c.Dissipation(u, g))
@@ -206,6 +225,15 @@ module Broken =
             member _.Formula = sprintf "%g A" c
             member _.Apply(u, g, grid) = a.Invoke(u, g).mul(torch.tensor c)
 
+    /// diag(s) A with s(x) = 1 + sin(x)/2 instead of diag(s)^(1/2) A diag(s)^(1/2): weighted on one side only.
+    type OneSidedWeight(a: Func<torch.Tensor, torch.Tensor, torch.Tensor>) =
+        interface ICustomOperator with
+            member _.Formula = "diag(s) A"
+            member _.Apply(u, g, grid) =
+                let fields = int g.shape[1]
+                onGrid grid fields (Array.init (fields * grid.Sites) (fun i -> 1.0 + 0.5 * Math.Sin(2.0 * Math.PI * float (i % grid.Sites) / float grid.Sites))) * a.Invoke(u, g)
+            member _.ShiftEquivariant = false
+
     /// D+ A D+ instead of D+^T A D+ (the transpose is missing).
     type UntransposedCongruence(a: Func<torch.Tensor, torch.Tensor, torch.Tensor>) =
         interface ICustomOperator with
@@ -215,6 +243,7 @@ module Broken =
     let shiftedSumM like a b = Dissipation.Custom(ShiftedSum(compiledM like a, compiledM like b)) :> Dissipation
     let shiftedSumW like a b = Conservation.Custom(ShiftedSum(compiledW like a, compiledW like b)) :> Conservation
     let negativeScaledM c like a = Dissipation.Custom(NegativeScaled(c, compiledM like a)) :> Dissipation
+    let oneSidedWeightM like a = Dissipation.Custom(OneSidedWeight(compiledM like a)) :> Dissipation
     let untransposedM like a = Dissipation.Custom(UntransposedCongruence(compiledM like a)) :> Dissipation
     let untransposedW like a = Conservation.Custom(UntransposedCongruence(compiledW like a)) :> Conservation
 
@@ -319,6 +348,12 @@ let ``a negative factor past validation is caught by closure-scaling`` (n: Point
     let heat = KnownMembers.Heat(line n)
     closure "closure-scaling" "-2 M" heat (fun m -> Laws.Closure("closure-scaling", m, Func<_, _>(fun d -> Dissipation.Scaled(Param.op_Implicit 2.0, d) :> Dissipation), keepW))
                                           (fun m -> Laws.Closure("closure-scaling", m, Func<_, _>(fun d -> Broken.negativeScaledM -2.0 m d), keepW))
+
+[<Property(MaxTest = 20, Arbitrary = [| typeof<Arbs> |]); BreaksLaw("closure-scaling")>]
+let ``a weight on one side only is caught by closure-scaling`` (n: Points1D) =
+    let heat = KnownMembers.Heat(line n)
+    closure "closure-scaling" "diag(s) M" heat (fun m -> Laws.Closure("closure-scaling", m, Func<_, _>(fun d -> Dissipation.Weighted(NonNegative.Of 1.5, d) :> Dissipation), keepW))
+                                               (fun m -> Laws.Closure("closure-scaling", m, Func<_, _>(fun d -> Broken.oneSidedWeightM m d), keepW))
 
 [<Property(MaxTest = 20, Arbitrary = [| typeof<Arbs> |]); BreaksLaw("closure-congruence")>]
 let ``a congruence without its transpose is caught by closure-congruence`` (n: Points1D) =

@@ -169,7 +169,8 @@ public sealed class ReliabilityTests() : ScratchFolder("onsager-reliability")
         var (code, stdout, _) = Cli("verify", "--random", "1", "--no-known", "--scheme", "dg", "--dt", "1000", "--step-seconds", "0.01", "--json");
         var json = System.Text.Json.Nodes.JsonNode.Parse(stdout)!;
         Assert.Equal(0, (int)json["violations"]!);
-        Assert.True((int)json["unconverged"]! >= 0);
+        // present as a count; how many steps run out of their 0.01 s depends on the machine, so not its value
+        Assert.Equal(System.Text.Json.JsonValueKind.Number, json["unconverged"]!.GetValueKind());
         Assert.Equal("random:0", (string)json["slowestMember"]!);
         Assert.Equal(0, code);
         (_, stdout, _) = Cli("verify", "--random", "1", "--no-known", "--scheme", "dg", "--dt", "1000");

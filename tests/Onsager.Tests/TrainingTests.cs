@@ -221,8 +221,9 @@ public sealed class TrainingTests() : ScratchFolder("onsager-training")
         (rc, var stdout, stderr) = Cli("evaluate", "--model", outDir, "--data", path, "--scheme", "sbdf1", "--json");
         Assert.True(rc == 0, stderr);
         double step1 = (double)JsonNode.Parse(stdout)!["steps"]![0]!["mean"]!;
-        // SBDF1 at the data's dt: 1.94e-3 on 128 x 128 (the published classical solver's 1.95e-3)
-        Assert.True(step1 < 1e-2, $"classical ac2d step 1: {step1}");
+        // SBDF1 at the data's dt: 1.90e-3 here (32 x 32, seed 0), 1.94e-3 on 128 x 128 (the published classical solver's
+        // 1.95e-3); the DG step gives 2.8e-5 on the same data, so the band also says which scheme ran
+        Assert.InRange(step1, 1.7e-3, 2.1e-3);
     }
 
     [Fact]
