@@ -1,24 +1,13 @@
 using Onsager.Cli;
 using Xunit;
+using static Onsager.Tests.InProcessCli;
 
 namespace Onsager.Tests;
 
 /// <summary>Every command's exit codes: 1 on a failure of its work (a missing or broken input, an unwritable output, a
 /// violated law for verify), 2 on bad usage, each with a one-line error; a guard keeps the table complete as commands are added.</summary>
-public sealed class CliExitCodeTests : IDisposable
+public sealed class CliExitCodeTests() : ScratchFolder("onsager-exit")
 {
-    private readonly string dir = Path.Combine(Path.GetTempPath(), "onsager-exit-" + Guid.NewGuid().ToString("N"));
-
-    public CliExitCodeTests() => Directory.CreateDirectory(dir);
-    public void Dispose() { try { Directory.Delete(dir, true); } catch (IOException) { } }
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter(); var e = new StringWriter();
-        int code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
-
     private const string Missing = "{dir}/missing.h5";
     private const string Broken = "{dir}/broken-model";            // model.json that is not JSON, no weights.bin
     private const string Unwritable = "/proc/onsager-no-such-place/out";

@@ -4,25 +4,14 @@ using Onsager.Cli;
 using Onsager.Data;
 using Xunit;
 using static TorchSharp.torch;
+using static Onsager.Tests.InProcessCli;
 
 namespace Onsager.Tests;
 
 /// <summary>`onsager reproduce` end to end at its smallest setting (10 ac trajectories, one of them test), with the numbers
 /// it prints and writes recomputed here, independently of the evaluator and of the report.</summary>
-public sealed class ReproductionTests : IDisposable
+public sealed class ReproductionTests() : ScratchFolder("onsager-reproduce")
 {
-    private readonly string dir = Path.Combine(Path.GetTempPath(), "onsager-reproduce-" + Guid.NewGuid().ToString("N"));
-
-    public ReproductionTests() => Directory.CreateDirectory(dir);
-    public void Dispose() { try { Directory.Delete(dir, true); } catch (IOException) { } }
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter(); var e = new StringWriter();
-        int code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
-
     /// <summary>The test trajectory of 10 (the reference split's last 10 %).</summary>
     private const int TestTrajectory = 9;
 

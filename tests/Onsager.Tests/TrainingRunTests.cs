@@ -4,34 +4,22 @@ using Onsager.Cli;
 using Onsager.Data;
 using Xunit;
 using static TorchSharp.torch;
+using static Onsager.Tests.InProcessCli;
 
 namespace Onsager.Tests;
 
 /// <summary>What a training run promises beyond lowering a loss: it stops on its budget and says so in run.json;
 /// --resume starts from the checkpoint's weights; the test trajectories never reach training or validation; the streamed
 /// window path gives the same batches as the in-memory one.</summary>
-public sealed class TrainingRunTests : IDisposable
+public sealed class TrainingRunTests() : ScratchFolder("onsager-trainrun")
 {
-    private readonly string dir = Path.Combine(Path.GetTempPath(), "onsager-trainrun-" + Guid.NewGuid().ToString("N"));
     private static readonly Recipe SmallAc = Recipes.With(Recipes.Get("ac"), frames: 16, points: 32);
-
-    public TrainingRunTests() => Directory.CreateDirectory(dir);
-    public void Dispose() { try { Directory.Delete(dir, true); } catch (IOException) { } }
-
-    private string P(string name) => Path.Combine(dir, name);
 
     private string SmallData()
     {
         var path = P("ac.h5");
         if (!File.Exists(path)) DatasetWriter.Generate(SmallAc, 20, 7, path);
         return path;
-    }
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter(); var e = new StringWriter();
-        int code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
     }
 
     private static readonly string[] Small = ["--window", "3", "--horizon", "2", "--batch", "4", "--width", "8", "--depth", "1", "--dtype", "f64"];
