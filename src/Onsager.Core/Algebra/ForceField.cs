@@ -5,7 +5,7 @@ namespace Onsager.Algebra;
 /// <summary>
 /// A baseline force field du/dt = f(u), learned with no structure: no energy, no M or W, so none of the class's
 /// guarantees and none of its schemes (dg, sbdf1) or diagnostics; only the explicit steps. A value holding its
-/// weights (one flat array, layer by layer, as <see cref="Network"/> does); <see cref="Compile"/> gives the module.
+/// weights (one flat array, layer by layer, as <see cref="Network"/> does); <see cref="Onsager.Compilation.ForceFieldCompiler.Compile"/> gives the module.
 /// </summary>
 public abstract record ForceField : IVectorField
 {
@@ -106,9 +106,6 @@ public abstract record ForceField : IVectorField
 
     /// <inheritdoc />
     public sealed override string ToString() => Describe();
-
-    /// <summary>Compiles to a TorchSharp module (float64 on CPU unless told otherwise).</summary>
-    public CompiledForceField Compile(CompileOptions? options = null) => new(this, options ?? CompileOptions.Default);
 
     /// <summary>The unconstrained baseline with deterministic fan-in-scaled uniform weights (the output layer scaled by <paramref name="outputScale"/>).</summary>
     public static Convolutional CreateConvolutional(Grid grid, int fields = 1, int width = 32, int depth = 4, int kernel = 5, int seed = 0, double outputScale = 0.1)

@@ -28,7 +28,7 @@ public sealed class CompiledForceField : CompiledVectorField<ForceField>
 
     /// <summary>f(u). A force field has no inner derivative, so <paramref name="createGraph"/> changes nothing: the graph to
     /// the weights is kept whenever gradients are enabled.</summary>
-    public override Tensor Rhs(Tensor u, bool createGraph = false) => rhs(VectorField.CheckState(Grid, Fields, u));
+    public override Tensor Rhs(Tensor u, bool createGraph = false) => rhs(StateShape.Check(Grid, Fields, u));
 
     /// <summary>The force field as a value with the current weights.</summary>
     public override ForceField Snapshot() => Structure switch
@@ -106,4 +106,12 @@ public sealed class CompiledForceField : CompiledVectorField<ForceField>
         h = nn.functional.gelu(Pointwise(h, r.Take(f.Projection, width), r.Take(f.Projection)));
         return Pointwise(h, r.Take(f.Fields, f.Projection), r.Take(f.Fields));
     }
+}
+
+/// <summary>Compiling a force field: an extension, so that the value (<see cref="ForceField"/>, in Onsager.Algebra) does
+/// not depend on its compiled form.</summary>
+public static class ForceFieldCompiler
+{
+    /// <summary>Compiles to a TorchSharp module (float64 on CPU unless told otherwise).</summary>
+    public static CompiledForceField Compile(this ForceField field, CompileOptions? options = null) => new(field, options ?? CompileOptions.Default);
 }

@@ -174,7 +174,7 @@ public sealed class CompiledModel : CompiledVectorField<Model>
     /// <summary>The member as a value with the current (learned) numbers.</summary>
     public override Model Snapshot() => new(Grid, Fields, energy.Snapshot(), dissipation?.Snapshot(), conservation?.Snapshot());   // the constructor re-validates
 
-    private Tensor Check(Tensor u) => VectorField.CheckState(Grid, Fields, u);
+    private Tensor Check(Tensor u) => StateShape.Check(Grid, Fields, u);
 }
 
 /// <summary>Pure functions of members: compile a value to tensors, and the vector field of the class.</summary>

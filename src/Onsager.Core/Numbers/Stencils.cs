@@ -49,3 +49,16 @@ public static class Stencils
         _ => -Apply(kind, v, g, axis)
     };
 }
+
+/// <summary>Difference operators on the periodic grid (the notation of docs/theory.md, section 1).</summary>
+public enum DifferenceKind
+{
+    /// <summary>D+ = (S - I)/h.</summary>
+    Forward,
+    /// <summary>D1 = (S - S^T)/(2h), antisymmetric.</summary>
+    Central,
+    /// <summary>D3 = (S^2 - 2S + 2S^T - S^T^2)/(2h^3), antisymmetric.</summary>
+    Third,
+    /// <summary>Spectral first derivative (Nyquist mode dropped), antisymmetric.</summary>
+    Spectral,
+}

@@ -2,51 +2,10 @@ using static TorchSharp.torch;
 
 namespace Onsager.Time;
 
-/// <summary>
-/// A learnable vector field du/dt = f(u) on a grid, as a value: a member of the class (<see cref="Model"/>) or a
-/// baseline force field without the class's structure (<see cref="ForceField"/>). What training, model files and the
-/// rollout error need; everything else (energy, M and W, the laws, dg and sbdf1) needs a <see cref="Model"/>.
-/// </summary>
-public interface IVectorField
-{
-    /// <summary>The grid.</summary>
-    Grid Grid { get; }
-    /// <summary>The number of fields of the state.</summary>
-    int Fields { get; }
-
-    /// <summary>The formula (members) or the architecture (force fields).</summary>
-    string Describe();
-}
-
-/// <summary>
-/// A vector field compiled to tensors: a TorchSharp module owning its parameters, with the differentiable
-/// right-hand side f(u) on states (batch, field, x[, y]).
-/// </summary>
-public interface ICompiledVectorField : IDisposable
-{
-    /// <summary>The grid.</summary>
-    Grid Grid { get; }
-    /// <summary>The number of fields of the state.</summary>
-    int Fields { get; }
-    /// <summary>The tensor dtype.</summary>
-    ScalarType DType { get; }
-    /// <summary>The device.</summary>
-    Device Device { get; }
-
-    /// <summary>f(u); <paramref name="createGraph"/> keeps the graph to the parameters through any inner derivative.</summary>
-    Tensor Rhs(Tensor u, bool createGraph = false);
-
-    /// <summary>The learnable parameters (TorchSharp's module method).</summary>
-    IEnumerable<TorchSharp.Modules.Parameter> parameters(bool recurse = true);
-
-    /// <summary>The value with the current (learned) numbers.</summary>
-    IVectorField Snapshot();
-}
-
 /// <summary>Pure functions on vector fields of either kind.</summary>
 public static class VectorField
 {
-    /// <summary>Compiles a member (<see cref="Dynamics.Compile"/>) or a force field (<see cref="ForceField.Compile"/>).</summary>
+    /// <summary>Compiles a member (<see cref="Dynamics.Compile"/>) or a force field (<see cref="ForceFieldCompiler.Compile"/>).</summary>
     public static ICompiledVectorField Compile(IVectorField field, CompileOptions? options = null) => field switch
     {
         Model m => Dynamics.Compile(m, options),
@@ -71,13 +30,7 @@ public static class VectorField
     }
 
     /// <summary>Throws naming the expected shape when u is not a batch of states (batch, fields, points...) of this grid.</summary>
-    public static Tensor CheckState(Grid grid, int fields, Tensor u)
-    {
-        var expected = grid.Shape(1, fields).Skip(1).ToArray();
-        if (u.dim() != expected.Length + 1 || !u.shape.Skip(1).SequenceEqual(expected))
-            throw new ArgumentException($"Expected a state of shape (batch, {string.Join(", ", expected)}), got ({string.Join(", ", u.shape)}).");
-        return u;
-    }
+    public static Tensor CheckState(Grid grid, int fields, Tensor u) => StateShape.Check(grid, fields, u);
 
     /// <summary>The one grid-compatibility rule (data against a model, files against files): the same dimensions and points,
     /// and lengths equal to 1e-9 relative (lengths are written to files as float64, so they round-trip exactly).</summary>
