@@ -25,10 +25,11 @@ open FsCheck.FSharp
 open Onsager.Numbers
 
 let private root () =
-    let rec up (d: DirectoryInfo) =
-        if isNull d then failwith "Functional.sln not found"
-        elif File.Exists(Path.Combine(d.FullName, "Functional.sln")) then d.FullName
-        else up d.Parent
+    let rec up (d: DirectoryInfo | null) =
+        match d with
+        | null -> failwith "Functional.sln not found"
+        | d when File.Exists(Path.Combine(d.FullName, "Functional.sln")) -> d.FullName
+        | d -> up d.Parent
     up (DirectoryInfo AppContext.BaseDirectory)
 
 let private lines (relative: string) = File.ReadAllLines(Path.Combine(root (), relative)) |> List.ofArray

@@ -386,7 +386,7 @@ let private onlyBreaks (law: string) (results: ImmutableArray<LawResult>) =
     (caught && othersPass) |> Prop.label (sprintf "expected only %s to fail:\n  %s" law all)
 
 let private seedOf (s: int) = abs (s % 1000)
-let private withOperators (m: Model) (d: Dissipation) (w: Conservation) = Model(m.Grid, m.Fields, m.Energy, d, w)
+let private withOperators (m: Model) (d: Dissipation | null) (w: Conservation | null) = Model(m.Grid, m.Fields, m.Energy, d, w)
 
 [<Property(MaxTest = 5); BreaksLaw("step-identity")>]
 let ``a symmetric W beside an honest M breaks only step-identity`` (seed: int) =

@@ -14,31 +14,47 @@ open Onsager.Algebra
 
 /// log10 of a scale. Generated in -6..6 (the extremes 1e-6..1e6 of RandomMembers); shrinks towards 0 (scale 1).
 /// Each use clamps it to the range that parameter allows.
-type Exponent = Exponent of int
+type Exponent =
+    /// The exponent e (the scale is 10^e).
+    | Exponent of int
 
 /// A small signed coefficient k/4 with k in -8..8 (so -2..2); shrinks towards 0.
-type Coef = Coef of int
+type Coef =
+    /// k (the coefficient is k/4).
+    | Coef of int
 
 /// A seed for deterministic weights (networks, per-mode symbols); shrinks towards 0.
-type Seed = Seed of int
+type Seed =
+    /// The seed.
+    | Seed of int
 
 /// Points of a 1D grid, 8..64; shrinks towards 8.
-type Points1D = Points1D of int
+type Points1D =
+    /// The number of points.
+    | Points1D of int
 
 /// Points per axis of a 2D grid, 4..12; shrinks towards 4.
-type Points2D = Points2D of int
+type Points2D =
+    /// The number of points on one axis.
+    | Points2D of int
 
 /// Domain length 2 pi 10^(k/3) with k in -2..4 (about 1.35 .. 135); shrinks towards 2 pi.
-type Length = Length of int
+type Length =
+    /// k (the length is 2 pi 10^(k/3)).
+    | Length of int
 
 /// A small choice 0..7 (width, axis, kind, order, ...): the translation reduces it modulo what fits the grid.
-type Small = Small of int
+type Small =
+    /// The choice.
+    | Small of int
 
 // ---------------------------------------------------------------- grids
 
 /// A periodic grid: a line or a plane.
 type GridR =
+    /// A 1D grid.
     | Line of Points1D * Length
+    /// A 2D grid.
     | Plane of Points2D * Points2D * Length * Length
 
 // ---------------------------------------------------------------- arbitraries
@@ -51,13 +67,21 @@ type Leaves =
         Arb.fromGenShrink (Gen.choose (lo, hi),
                            fun v -> shrinkInt (v - target) |> Seq.map ((+) target) |> Seq.filter (fun x -> x >= lo && x <= hi))
 
+    /// Exponents in -6..6, shrinking towards 0.
     static member Exponent() = Leaves.Ranged(-6, 6, 0) |> Arb.convert Exponent (fun (Exponent e) -> e)
+    /// Coefficients k in -8..8, shrinking towards 0.
     static member Coef() = Leaves.Ranged(-8, 8, 0) |> Arb.convert Coef (fun (Coef c) -> c)
+    /// Seeds in 0..1,000,000, shrinking towards 0.
     static member Seed() = Leaves.Ranged(0, 1_000_000, 0) |> Arb.convert Seed (fun (Seed s) -> s)
+    /// Points of a 1D grid, 8..64, shrinking towards 8.
     static member Points1D() = Leaves.Ranged(8, 64, 8) |> Arb.convert Points1D (fun (Points1D n) -> n)
+    /// Points per axis of a 2D grid, 4..12, shrinking towards 4.
     static member Points2D() = Leaves.Ranged(4, 12, 4) |> Arb.convert Points2D (fun (Points2D n) -> n)
+    /// Length exponents k in -2..4, shrinking towards 0 (2 pi).
     static member Length() = Leaves.Ranged(-2, 4, 0) |> Arb.convert Length (fun (Length k) -> k)
+    /// Small choices 0..7, shrinking towards 0.
     static member Small() = Leaves.Ranged(0, 7, 0) |> Arb.convert Small (fun (Small k) -> k)
+    /// Booleans, shrinking true to false.
     static member Bool() = Arb.fromGenShrink (Gen.elements [ false; true ], fun b -> if b then Seq.singleton false else Seq.empty)
 
     /// Grids: 1D or 2D with equal odds. Written out (not derived) so that a 2D grid can shrink to the simplest 1D one.
@@ -86,14 +110,23 @@ type Leaves =
 
 /// Register with [<Property(Arbitrary = [| typeof<Arbs> |])>]: the leaves above and grids (GridR).
 type Arbs =
+    /// Exponents in -6..6, shrinking towards 0.
     static member Exponent() = Leaves.Exponent()
+    /// Coefficients k in -8..8, shrinking towards 0.
     static member Coef() = Leaves.Coef()
+    /// Seeds in 0..1,000,000, shrinking towards 0.
     static member Seed() = Leaves.Seed()
+    /// Points of a 1D grid, 8..64, shrinking towards 8.
     static member Points1D() = Leaves.Points1D()
+    /// Points per axis of a 2D grid, 4..12, shrinking towards 4.
     static member Points2D() = Leaves.Points2D()
+    /// Length exponents k in -2..4, shrinking towards 0 (2 pi).
     static member Length() = Leaves.Length()
+    /// Small choices 0..7, shrinking towards 0.
     static member Small() = Leaves.Small()
+    /// Booleans, shrinking true to false.
     static member Bool() = Leaves.Bool()
+    /// Grids, 1D or 2D, a 2D grid shrinking to the simplest 1D one.
     static member GridR() = Leaves.GridR()
 
 // ---------------------------------------------------------------- translation into the C# algebra

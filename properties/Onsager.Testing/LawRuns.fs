@@ -15,7 +15,8 @@ open Onsager.Properties
 
 /// What one law did over a run of generated cases.
 type LawCount =
-    { Law: string
+    { /// The law's name.
+      Law: string
       /// Cases generated (and passed).
       Cases: int
       /// Cases on which the law made at least one check.
@@ -26,6 +27,7 @@ type LawCount =
     /// The share of cases on which the law made at least one check.
     member c.Share = float c.Checked / float (max 1 c.Cases)
 
+    /// One line: the law, its cases, how many were checked (and the share), the checks.
     override c.ToString() =
         sprintf "%-38s %4d cases, %4d checked (%3.0f %%), %7d checks" c.Law c.Cases c.Checked (100.0 * c.Share) c.Checks
 

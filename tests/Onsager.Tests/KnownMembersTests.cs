@@ -100,7 +100,7 @@ public class KnownMembersTests
     public void DescribePrintsTheFormula()
     {
         var ac = KnownMembers.AllenCahn(Grid.Periodic(2 * Math.PI, 64));
-        Assert.Equal("du/dt = -(diag(1)) dE,  E = integral 25 (u^2 - 1^2)^2 + 1/2 |D+ u|^2", ac.Describe());
+        Assert.Equal("du/dt = -(diag(1)) dE,  E = integral 25 (u^2 - 1)^2 + 1/2 |D+ u|^2", ac.Describe());
         var kdv = KnownMembers.KdV(Grid.Periodic(2 * Math.PI, 64));
         Assert.Equal("du/dt = -(D3 + (b D1 + D1 b)/2 [b = 4 u]) dE,  E = integral 1/2 u^2", kdv.Describe());
     }

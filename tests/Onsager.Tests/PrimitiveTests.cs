@@ -238,7 +238,7 @@ public sealed class PrimitiveTests
                 var facts = (string[])context.LoadFromAssemblyPath(output).GetType("GuideExample.Driver")!.GetMethod("Run")!.Invoke(null, null)!;
                 Assert.Equal(
                     [
-                        "formula: du/dt = -(0.5* (-Lap)^(1.5/2)) dE,  E = integral 0.25 (u^2 - 1^2)^2",
+                        "formula: du/dt = -(0.5* (-Lap)^(1.5/2)) dE,  E = integral 0.25 (u^2 - 1)^2",
                         "laws: 17 run, failing: []",
                         "json: True True",
                         "mass: True shift: True",

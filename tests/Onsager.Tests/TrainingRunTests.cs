@@ -151,7 +151,7 @@ public sealed class TrainingRunTests() : ScratchFolder("onsager-trainrun")
             Assert.Equal(inMemory.Read(a), streamed.Read(b));
         }
         // and both are the file's frames
-        var w = new WindowStart(split.Train[^1], split.TrainFrames.Start + 2);
+        var w = new WindowStart(split.Train[^1], split.TrainFrames!.Start + 2);
         Assert.Equal(diskReader.ReadWindow(w.Sample, w.Start, 4), streamed.Read([w]));
     }
 

@@ -122,7 +122,7 @@ public class WorkedExampleTests
             .Energy(e => e.DoubleWell(25, 1).Gradient(1, Derivative.Forward))
             .Dissipation(d => d.Mobility(1))
             .Build();
-        Assert.Equal("du/dt = -(diag(1)) dE,  E = integral 25 (u^2 - 1^2)^2 + 1/2 |D+ u|^2", allenCahn.Describe());
+        Assert.Equal("du/dt = -(diag(1)) dE,  E = integral 25 (u^2 - 1)^2 + 1/2 |D+ u|^2", allenCahn.Describe());
 
         var learnable = ModelBuilder.On(grid)
             .Energy(e => e.SineNetwork(a: 1, width: 64, depth: 3).Gradient(0.1, learned: true).LowModes(16))

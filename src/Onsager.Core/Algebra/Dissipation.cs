@@ -206,7 +206,7 @@ public abstract partial record Dissipation : IOperator<Dissipation>
                        () => this with { Beta = beta.Snapshot(), B = b.Snapshot() });
         }
 
-        internal override string FormulaText => $"{Beta} I + B B^T[rank {Rank}]";
+        internal override string FormulaText => $"{Formula.Times(Beta, "I")} + B B^T[rank {Rank}]";
         internal override bool PromisesMass => false;                      // beta I alone moves the mass
         internal override bool PromisesShiftEquivariance => false;         // dense: it sees the sites in their order
         internal override void ValidateIn(Grid g, int fields, string at) => Structure.CheckLowRank(B, Rank, g, fields, "low-rank dissipation's B", at + ".b");
@@ -439,7 +439,7 @@ public abstract partial record Conservation : IOperator<Conservation>
 
         internal override string FormulaText => Order == 1 && C.Length == 1 && C[0] == 0.5 ? "D1"
                                               : Order == 3 && C.Length == 2 && C[0] == -1 && C[1] == 0.5 ? "D3"
-                                              : $"sum c_j (S^j - S^-j)/h^{Order}";
+                                              : $"sum c_j (S^j - S^-j)/{Formula.Power("h", Order)}";
         internal override bool PromisesMass => true;
         internal override bool PromisesShiftEquivariance => true;
         internal override void ValidateIn(Grid g, int fields, string at)

@@ -84,7 +84,7 @@ public abstract partial record Anchor
             return EnergyCompiler.DensityPiece<Anchor>(Field, c.Grid, s => h.Get() * s.Power(4), s => h.Get().Times(4) * s.Power(3), () => this with { A = h.Snapshot() });
         }
 
-        internal override string FormulaText => $"{A} {Formula.U(Field)}^4";
+        internal override string FormulaText => Formula.Times(A, $"{Formula.U(Field)}^4");
         internal override (double C, double Const) Bound => (2 * A.Value, A.Value);                          // s^4 >= 2 s^2 - 1
         internal override double Scale => A.Value;
         internal override JsonNode EncodeWith(ModelJson.Writer w, string path) => new JsonObject { ["type"] = Tag, ["a"] = ModelJson.Writer.Param(A), ["field"] = Field };
@@ -117,7 +117,7 @@ public abstract partial record Anchor
                                                        () => this with { A = h.Snapshot(), Well = w.Snapshot() });
         }
 
-        internal override string FormulaText => $"{A} ({Formula.U(Field)}^2 - {Well}^2)^2";
+        internal override string FormulaText => Formula.Times(A, $"({Formula.U(Field)}^2 - {Formula.Squared(Well)})^2");
         internal override (double C, double Const) Bound
         {
             get
@@ -172,7 +172,7 @@ public abstract partial record Anchor
             }, () => this with { A = h.Snapshot(), Cubic = cubic.Snapshot(), G = g.Snapshot() });
         }
 
-        internal override string FormulaText => $"{A} {Formula.U(Field)}^4 + cubic({Formula.U(Field)}) + G({Formula.U(Field)})";
+        internal override string FormulaText => Formula.Times(A, $"{Formula.U(Field)}^4") + $" + cubic({Formula.U(Field)}) + G({Formula.U(Field)})";
         internal override (double C, double Const) Bound
         {
             get
@@ -621,7 +621,7 @@ public abstract partial record EnergyTerm
                        () => new Scaled(k.Snapshot(), inner.Snapshot())) { Parts = inner.Parts.Select(x => x.Scale(k.Get)).ToImmutableArray() };
         }
 
-        internal override string FormulaText => $"{C} ({Term.FormulaText})";
+        internal override string FormulaText => Formula.Times(C, $"({Term.FormulaText})");
         internal override bool PromisesShiftInvariance => Term.PromisesShiftInvariance;
         internal override void ValidateIn(Grid g, int fields, string at) => Term.ValidateIn(g, fields, at + ".term");
         internal override IEnumerable<int> ConvexFields => Term.ConvexFields;
@@ -658,7 +658,7 @@ public abstract partial record EnergyTerm
                        () => new Sum(parts.Select(p => p.Snapshot()).ToImmutableArray())) { Parts = parts.SelectMany(p => p.Parts).ToImmutableArray() };
         }
 
-        internal override string FormulaText => "(" + string.Join(" + ", Terms.Select(t => t.FormulaText)) + ")";
+        internal override string FormulaText => "(" + Formula.Sum(Terms.Select(t => t.FormulaText)) + ")";
         internal override bool PromisesShiftInvariance => Terms.All(t => t.PromisesShiftInvariance);
         internal override void ValidateIn(Grid g, int fields, string at)
         {

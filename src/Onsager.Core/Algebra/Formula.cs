@@ -13,9 +13,42 @@ public static class Formula
     internal static string Poly(ParamArray c, string v)
     {
         var parts = c.Values.Select((x, j) => (x, j)).Where(t => t.x != 0)
-            .Select(t => t.j == 0 ? N(t.x) : t.j == 1 ? $"{N(t.x)} {v}" : $"{N(t.x)} {v}^{t.j}").ToList();
-        return parts.Count == 0 ? "0" : string.Join(" + ", parts).Replace("+ -", "- ");
+            .Select(t => t.j == 0 ? N(t.x) : Times(t.x, Power(v, t.j))).ToList();
+        return parts.Count == 0 ? "0" : Sum(parts);
     }
+
+    // The printer writes what a paper would: no coefficient 1 ("u^2", not "1 u^2"), -1 as a minus sign ("-u^2"), no
+    // exponent 1 ("/h", not "/h^1") and "a - b", not "a + -b". Learned numbers keep their value and mark ("1* u^4").
+
+    /// <summary><paramref name="body"/> times a number: the number omitted when it prints as 1, a minus sign when it prints as -1.</summary>
+    internal static string Times(double c, string body) => Times(N(c), body);
+
+    /// <summary><paramref name="body"/> times a parameter: a fixed 1 omitted, a fixed -1 a minus sign; a learned one always shown.</summary>
+    internal static string Times(Param c, string body) => Times(Number(c), body);
+
+    private static string Times(string number, string body) => number switch
+    {
+        "1" => body,
+        "-1" => "-" + body,
+        _ => $"{number} {body}",
+    };
+
+    /// <summary>A parameter as printed: a fixed one as its value, a learned one with its mark.</summary>
+    private static string Number(Param p) => p is Param.Fixed ? N(p.Value) : P(p);
+
+    /// <summary><paramref name="v"/> to the power <paramref name="j"/> (no exponent 1).</summary>
+    internal static string Power(string v, int j) => j == 1 ? v : $"{v}^{j}";
+
+    /// <summary>Terms joined by " + ", a negative term as " - " (the sign belongs to the term's first number).</summary>
+    internal static string Sum(IEnumerable<string> terms) => string.Join(" + ", terms).Replace("+ -", "- ");
+
+    /// <summary>The square of a parameter: a fixed 1 is 1, a negative value in parentheses.</summary>
+    internal static string Squared(Param p) => Number(p) switch
+    {
+        "1" or "-1" => "1",
+        var t when t.StartsWith('-') => $"({t})^2",
+        var t => $"{t}^2",
+    };
 
     /// <summary>The model's equation, as text.</summary>
     public static string Of(Model m)
@@ -23,7 +56,7 @@ public static class Formula
         var ops = new List<string>();
         if (m.Dissipation is not null) ops.Add(Of(m.Dissipation));
         if (m.Conservation is not null) ops.Add(Of(m.Conservation));
-        string k = ops.Count == 0 ? "0" : string.Join(" + ", ops);
+        string k = ops.Count == 0 ? "0" : Sum(ops);
         string lhs = m.Fields == 1 ? "du/dt" : $"d(u0..u{m.Fields - 1})/dt";
         return $"{lhs} = -({k}) dE,  E = {Of(m.Energy)}";
     }
@@ -32,12 +65,13 @@ public static class Formula
     public static string Of(Energy e)
     {
         var parts = e.Anchors.Select(Of).Concat(e.Terms.Select(Of)).ToList();
-        string body = "integral " + string.Join(" + ", parts);
-        if (e.Factor != 1) body = $"{N(e.Factor)} ({body})";
+        string body = "integral " + Sum(parts);
+        if (e.Factor != 1) body = Times(e.Factor, $"({body})");
+        var tail = new List<string> { body };
         for (int f = 0; f < e.Shift.Length; f++)
-            if (e.Shift[f] != 0) body += $" + {N(e.Shift[f])} integral {U(f)}";
-        if (e.Offset != 0) body += $" + {N(e.Offset)}";
-        return body;
+            if (e.Shift[f] != 0) tail.Add(Times(e.Shift[f], $"integral {U(f)}"));
+        if (e.Offset != 0) tail.Add(N(e.Offset));
+        return Sum(tail);
     }
 
     /// <summary>The anchor's formula (each anchor formats itself).</summary>

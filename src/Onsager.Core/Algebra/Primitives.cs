@@ -164,8 +164,8 @@ internal static class Combinators
 
     // ---- formula ----
 
-    public static string FormatSum<T>(ImmutableArray<T> terms) where T : class, IOperator<T> => string.Join(" + ", terms.Select(t => t.FormulaText));
-    public static string FormatScaled<T>(Param c, T inner) where T : class, IOperator<T> => $"{c} ({inner.FormulaText})";
+    public static string FormatSum<T>(ImmutableArray<T> terms) where T : class, IOperator<T> => Formula.Sum(terms.Select(t => t.FormulaText));
+    public static string FormatScaled<T>(Param c, T inner) where T : class, IOperator<T> => Formula.Times(c, $"({inner.FormulaText})");
     public static string FormatCongruence<T>(Linear l, T inner) where T : class, IOperator<T> => $"{Formula.Of(l)}^T ({inner.FormulaText}) {Formula.Of(l)}";
 
     // ---- structural promises ----

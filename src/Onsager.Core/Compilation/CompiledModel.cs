@@ -193,10 +193,34 @@ public static class Dynamics
     /// <summary>The variational derivative dE/du of the compiled model at u.</summary>
     public static Tensor VariationalDerivative(CompiledModel m, Tensor u) => m.VariationalDerivative(u);
 
-    /// <summary>A tensor of states from a flat array, shaped for <paramref name="model"/>'s grid and fields.</summary>
+    /// <summary>A tensor of states from a flat array, shaped for <paramref name="model"/>'s grid and fields. A length other
+    /// than batch x fields x sites is an <see cref="ArgumentException"/> naming both.</summary>
     public static Tensor State(Model model, double[] values, long batch = 1, CompileOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(values);
+        var shape = StateShape.CheckFlat(model.Grid, model.Fields, values.LongLength, batch);
         var o = options ?? CompileOptions.Default;
-        return tensor(values, o.DType, o.ResolvedDevice).reshape(model.Grid.Shape(batch, model.Fields));
+        return tensor(values, o.DType, o.ResolvedDevice).reshape(shape);
+    }
+
+    /// <summary>A tensor of states [batch, fields, sites] on <paramref name="model"/>'s 1-D grid. A shape that does not fit
+    /// the model is an <see cref="ArgumentException"/> naming the expected and the given shape.</summary>
+    public static Tensor State(Model model, double[,,] values, CompileOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var (flat, shape) = StateShape.Flatten(model.Grid, model.Fields, values);
+        var o = options ?? CompileOptions.Default;
+        return tensor(flat, o.DType, o.ResolvedDevice).reshape(shape);
+    }
+
+    /// <summary>A tensor of states [batch, fields, x, y] on <paramref name="model"/>'s 2-D grid. A shape that does not fit
+    /// the model is an <see cref="ArgumentException"/> naming the expected and the given shape.</summary>
+    public static Tensor State(Model model, double[,,,] values, CompileOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var (flat, shape) = StateShape.Flatten(model.Grid, model.Fields, values);
+        var o = options ?? CompileOptions.Default;
+        return tensor(flat, o.DType, o.ResolvedDevice).reshape(shape);
     }
 }

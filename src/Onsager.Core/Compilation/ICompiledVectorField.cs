@@ -26,16 +26,3 @@ public interface ICompiledVectorField : IDisposable
     /// <summary>The value with the current (learned) numbers.</summary>
     IVectorField Snapshot();
 }
-
-/// <summary>The state check every compiled vector field makes (public as <see cref="Onsager.Time.VectorField.CheckState"/>).</summary>
-internal static class StateShape
-{
-    /// <summary>Throws naming the expected shape when u is not a batch of states (batch, fields, points...) of this grid.</summary>
-    internal static Tensor Check(Grid grid, int fields, Tensor u)
-    {
-        var expected = grid.Shape(1, fields).Skip(1).ToArray();
-        if (u.dim() != expected.Length + 1 || !u.shape.Skip(1).SequenceEqual(expected))
-            throw new ArgumentException($"Expected a state of shape (batch, {string.Join(", ", expected)}), got ({string.Join(", ", u.shape)}).");
-        return u;
-    }
-}

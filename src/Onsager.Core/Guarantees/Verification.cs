@@ -3,6 +3,13 @@ using System.Collections.Immutable;
 namespace Onsager.Guarantees;
 
 /// <summary>What a verification run covers.</summary>
+/// <param name="RandomMembers">How many random members to check (seeds <paramref name="Seed"/> onwards).</param>
+/// <param name="Seed">The seed of the first random member (`random:seed`).</param>
+/// <param name="KnownMembers">Whether the known members are checked too (each on N = 32 and spectrally on N = 64).</param>
+/// <param name="Laws">The options of the algebra laws (null: <see cref="LawOptions.Default"/>).</param>
+/// <param name="Generator">The options of the random-member generator (null: its defaults).</param>
+/// <param name="Schemes">The steppers and time steps whose scheme laws are checked (default: none).</param>
+/// <param name="AlgebraLaws">Whether the algebra laws are checked (false: only the scheme laws).</param>
 /// <param name="SchemeRandomMembers">How many of the random members (the first ones, in seed order) also get the scheme
 /// laws; null: all. The known members always do. `verify --dg-laws` uses 200, so that `verify --random 2000 --dg-laws`
 /// adds the DG laws of 216 members (648 DG solves) rather than 2000.</param>
@@ -70,6 +77,10 @@ public static class Verification
         }
     }
 
+    /// <summary>Checks the laws on every member <paramref name="o"/> covers.</summary>
+    /// <param name="o">What the run covers.</param>
+    /// <param name="progress">Receives a report as each member is done.</param>
+    /// <param name="cancel">Stops the run between members.</param>
     /// <param name="track">Called as member i (of the total, by name) starts; the handle it returns is disposed when the
     /// member is done: a caller's sign-of-life hook.</param>
     public static VerificationReport Run(VerificationOptions o, IProgress<VerificationProgress>? progress = null, CancellationToken cancel = default,

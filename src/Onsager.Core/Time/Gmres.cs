@@ -12,7 +12,13 @@ public static class Gmres
     /// <param name="Converged">Whether the tolerance was reached.</param>
     public sealed record Result(Tensor X, double RelativeResidual, int Iterations, bool Converged);
 
+    /// <summary>Solves A x = b to a relative residual below <paramref name="tolerance"/>, or reports the closest x found.</summary>
     /// <param name="apply">x -> A x.</param>
+    /// <param name="b">The right-hand side.</param>
+    /// <param name="x0">The initial guess (zero when null).</param>
+    /// <param name="tolerance">The target residual |b - A x| / |b|.</param>
+    /// <param name="restart">The Krylov dimension between restarts (m of GMRES(m)).</param>
+    /// <param name="maxIterations">The iterations allowed over all restarts.</param>
     /// <param name="precondition">Right preconditioner z -> P^-1 z (identity when null).</param>
     public static Result Solve(Func<Tensor, Tensor> apply, Tensor b, Tensor? x0, double tolerance, int restart = 40, int maxIterations = 400,
                                Func<Tensor, Tensor>? precondition = null)

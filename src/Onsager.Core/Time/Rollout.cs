@@ -11,7 +11,31 @@ public sealed record SolverStatistics(int Steps, long Iterations, double WorstRe
 /// and per frame the energy, the dissipation rate &lt;dE, M dE&gt;_h and the mass per field.
 /// </summary>
 public sealed record Trajectory(double[] States, long[] Shape, ImmutableArray<double> Times, double[,] Energy, double[,] DissipationRate,
-                                double[,,] Mass, SolverStatistics Statistics);
+                                double[,,] Mass, SolverStatistics Statistics)
+{
+    /// <summary>The saved frames as a float64 tensor of shape <see cref="Shape"/>: (batch, frame, field, x[, y]).</summary>
+    public Tensor StatesTensor() => tensor(States, ScalarType.Float64).reshape(Shape);
+
+    /// <summary>The saved frames of a rollout on a 1-D grid: [batch, frame, field, site].</summary>
+    /// <exception cref="InvalidOperationException">The grid is 2-D (use <see cref="States2D"/>).</exception>
+    public double[,,,] States1D()
+    {
+        var a = Shape.Length == 4 ? new double[Shape[0], Shape[1], Shape[2], Shape[3]]
+            : throw new InvalidOperationException($"States1D is for a rollout on a 1-D grid; this one's frames have shape {StateShape.Show(Shape)} (use States2D).");
+        Buffer.BlockCopy(States, 0, a, 0, States.Length * sizeof(double));
+        return a;
+    }
+
+    /// <summary>The saved frames of a rollout on a 2-D grid: [batch, frame, field, x, y].</summary>
+    /// <exception cref="InvalidOperationException">The grid is 1-D (use <see cref="States1D"/>).</exception>
+    public double[,,,,] States2D()
+    {
+        var a = Shape.Length == 5 ? new double[Shape[0], Shape[1], Shape[2], Shape[3], Shape[4]]
+            : throw new InvalidOperationException($"States2D is for a rollout on a 2-D grid; this one's frames have shape {StateShape.Show(Shape)} (use States1D).");
+        Buffer.BlockCopy(States, 0, a, 0, States.Length * sizeof(double));
+        return a;
+    }
+}
 
 /// <summary>Progress of a rollout.</summary>
 public sealed record RolloutProgress(int Step, int Steps, double Time, double MeanEnergy);
@@ -90,7 +114,16 @@ public static class Rollout
         return new RolloutFrames(states.MoveToImmutable(), energy, unconverged);
     }
 
+    /// <summary>Rolls <paramref name="u0"/> forward <paramref name="steps"/> steps of <paramref name="dt"/>, saving every
+    /// <paramref name="saveEvery"/>-th state with its energy, dissipation rate and mass.</summary>
+    /// <param name="m">The compiled member.</param>
+    /// <param name="stepper">The time stepper.</param>
+    /// <param name="u0">The initial states (batch, field, x[, y]), finite.</param>
+    /// <param name="dt">The time step.</param>
+    /// <param name="steps">The number of steps (non-negative).</param>
     /// <param name="saveEvery">Save a frame every this many steps (the initial state is frame 0).</param>
+    /// <param name="progress">Receives the step, time and mean energy at every saved frame.</param>
+    /// <param name="cancel">Stops the rollout between steps.</param>
     /// <param name="stepStarting">Called with n as step n (1-based) starts: a caller's sign-of-life hook.</param>
     public static Trajectory Run(CompiledModel m, Stepper stepper, Tensor u0, double dt, int steps, int saveEvery = 1,
                                  IProgress<RolloutProgress>? progress = null, CancellationToken cancel = default, Action<int>? stepStarting = null)
