@@ -395,8 +395,9 @@ public static class Steppers
     /// </summary>
     private static Tensor Safeguard(CompiledModel m, DgOptions o, Tensor u, Tensor predicted, double dt, Tensor dE)
     {
-        var atU = Kbar(m, o, u, u, dE).Times(dt).flatten(1).norm(1L);
-        var atPredicted = Residual(m, o, u, predicted, dt).flatten(1).norm(1L);
+        // Per sample: each sample's squared norm.
+        var atU = Kbar(m, o, u, u, dE).Times(dt).flatten(1).square().sum(1);
+        var atPredicted = Residual(m, o, u, predicted, dt).flatten(1).square().sum(1);
         var worse = (atPredicted.isfinite().logical_not() | (atPredicted > atU));
         if (!worse.any().item<bool>()) return predicted;
         return where(Broadcast(worse, u), u, predicted);
