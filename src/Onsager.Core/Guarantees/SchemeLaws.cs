@@ -116,48 +116,62 @@ public static class SchemeLaws
         }
         if (Structure.ConservesMass(model))
         {
+            // v - u = R - dt Kbar dbarE and the flow's mass is zero when M 1 = W 1 = 0, so a DG step moves mass by the mass of
+            // its residual R: at most h sum |R| <= h sqrt(n) |R|, with |R| as computed plus its round-off (the floor the
+            // solver measures, which at dt |K E''| ~ 1e12 is 1e-4 relative). A step accepted at that floor may move mass by
+            // what its residual allows; an allowance in the energy tolerance alone did not scale with it.
             var t = new Margins($"step-mass-conserved [{tag}]");
-            var masses = segments.Select(s => (From: m.Mass(s.From).data<double>().ToArray(), To: m.Mass(s.To).data<double>().ToArray(),
-                                               Size: s.From.abs().max().item<double>() + s.To.abs().max().item<double>())).ToArray();
+            int fields = model.Fields;
+            double perSample = Math.Sqrt(fields * model.Grid.Sites);
+            var masses = segments.Select(s =>
+            {
+                double[]? bound = null;
+                if (stepper is Stepper.DiscreteGradient dgm)
+                {
+                    var r = Steppers.DgResidual(m, dgm.Options, s.From, s.To, s.H);
+                    var flow = (r - s.To).Plus(s.From);
+                    double floor = Steppers.ResidualFloor(m, dgm.Options, s.From, s.To, s.H);
+                    static Tensor Norms(Tensor x) => x.flatten(1).square().sum(1).sqrt();
+                    var norms = Norms(r).Plus(Norms(s.From).Plus(Norms(s.To)).Plus(Norms(flow)).Times(10 * floor));
+                    bound = norms.Times(perSample * model.Grid.CellVolume).data<double>().ToArray();
+                }
+                return (From: m.Mass(s.From).data<double>().ToArray(), To: m.Mass(s.To).data<double>().ToArray(),
+                        Size: s.From.abs().max().item<double>() + s.To.abs().max().item<double>(), Residual: bound);
+            }).ToArray();
             Judge(t, (k, i) =>
             {
-                var (m0, m1, un) = masses[k];
-                return (m1[i] - m0[i], 1e4 * Eps * un * model.Grid.Volume + 10 * tol * un * model.Grid.Volume + 1e-300);
+                var (m0, m1, un, bound) = masses[k];
+                // Mass is per sample and field: the worst field of sample i.
+                double change = 0;
+                for (int f = 0; f < fields; f++)
+                    if (!(Math.Abs(m1[i * fields + f] - m0[i * fields + f]) <= Math.Abs(change))) change = m1[i * fields + f] - m0[i * fields + f];
+                return (change, 1e4 * Eps * un * model.Grid.Volume + (bound?[i] ?? 0) + 1e-300);
             }, "mass changed by {0:G3}");
             results.Add(t.Result(unconverged));
         }
         if (model.Dissipation is null && model.Conservation is not null && stepper is Stepper.DiscreteGradient dgr && dgr.Options.Freeze is Freeze.Midpoint or Freeze.Reversible && step.Converged)
         {
-            // Time reversal: stepping back with -dt equals stepping forward with K -> -K (dbarE is symmetric in its
-            // arguments). Where that step's solution is unique (dt <= 1 here) the solver must return to u; at larger
-            // dt the implicit equation may have several solutions, so the law checks that u solves the reversed step.
+            // Time reversal: stepping back with -dt equals stepping forward with K -> -K (dbarE is symmetric in its arguments,
+            // Kbar is taken at the midpoint), so u solves the reversed step from u+ exactly when u+ solves the forward one: its
+            // residual is the forward residual with the sign flipped, up to round-off. That is the scheme's symmetry, at any dt.
+            // Whether a solver stepping back returns to u is another matter: only where the reversed equation has a unique
+            // solution, which a non-convex E under a stiff W does not promise even at dt = 0.01 (docs/benchmarks.md). The
+            // allowance is what the solver accepts a forward step at: StagnationFactor x max(state tolerance, round-off floor),
+            // the floor measured at both ends (last-bit flips of u+ forward and of u backward).
+            // A composed step reverses substep by substep (the composition of the reversed substeps in reverse order).
             var reversed = new Model(model.Grid, model.Fields, model.Energy, null, new Conservation.Scaled(-1.0, model.Conservation));
             using var mr = Dynamics.Compile(reversed);
             var t = new Margins($"step-reversible [{tag}]");
-            double scale = u.abs().max().item<double>() + 1e-300;
-            if (dt <= 1 && step.Path.IsEmpty)
+            foreach (var s in segments)
             {
-                var back = take(mr, stepper, step.State, dt);
-                double err = (back.State - u).abs().max().item<double>();
-                t.Error(err, 1e3 * tol * scale + 1e4 * Eps * scale, back.Converged, "stepping back with -dt did not return to u");
-                results.Add(t.Result(back.Converged ? 0 : 1));
+                var flow = mr.Operator(s.From.Plus(s.To).Times(0.5), DiscreteGradient.Of(mr, s.To, s.From)).Times(s.H);
+                double r = (s.From - s.To).Plus(flow).norm().item<double>();
+                double size = s.From.norm().item<double>() + s.To.norm().item<double>() + flow.norm().item<double>();
+                double floor = Math.Max(Steppers.ResidualFloor(mr, dgr.Options, s.To, s.From, s.H), Steppers.ResidualFloor(m, dgr.Options, s.From, s.To, s.H));
+                t.Error(r, Steppers.StagnationFactor * Math.Max(dgr.Options.Tolerance, floor) * size + 1e4 * Eps * size, true,
+                        segments.Length > 1 ? $"u does not solve the reversed step (substep h = {s.H:G3} of {segments.Length})" : "u does not solve the reversed step");
             }
-            else
-            {
-                // A composed step reverses substep by substep (the composition of the reversed substeps in reverse order).
-                foreach (var s in segments)
-                {
-                    var flow = mr.Operator(s.From.Plus(s.To).Times(0.5), DiscreteGradient.Of(mr, s.To, s.From)).Times(s.H);
-                    double r = (s.From - s.To).Plus(flow).norm().item<double>();
-                    double size = s.From.norm().item<double>() + s.To.norm().item<double>() + flow.norm().item<double>();
-                    // The residual cannot be judged finer than float64 resolves it: what last-bit flips of u do to it (the same
-                    // floor the solver measures; about 1e-3 relative for W = i phi with |phi| E'' dt ~ 1e12, 1e-16 usually).
-                    double floor = Steppers.ResidualFloor(mr, dgr.Options, s.To, s.From, s.H);
-                    t.Error(r, Steppers.StagnationFactor * Math.Max(10 * tol, floor) * size + 1e4 * Eps * size, true,
-                            segments.Length > 1 ? $"u does not solve the reversed step (substep h = {s.H:G3} of {segments.Length})" : "u does not solve the reversed step");
-                }
-                results.Add(t.Result(0));
-            }
+            results.Add(t.Result(0));
         }
         return results.ToImmutableArray();
     }
