@@ -19,10 +19,10 @@ public static class CliApp
         new("evaluate", EvaluateCommand.Usage, ["model", "data", "json", "scheme", "seed", "split", "stride", "out"], null, EvaluateCommand.Run),
         new("reproduce", ReproduceCommand.Usage, ["quick", "out", "budget", "samples", "kind", "scheme", "seed", "horizon", "epochs", "dtype", "steps-per-epoch", "lr",
                                                   "patience", "picard", "full-backprop", "width", "depth", "window", "batch", "threads"], "DATASET", ReproduceCommand.Run),
-        new("report", ReportCommand.Usage, ["model", "data", "out", "scheme", "steps", "trajectories"], null, ReportCommand.Run),
+        new("report", ReportCommand.Usage, ["model", "data", "out", "scheme", "steps", "trajectories", "class-check"], null, ReportCommand.Run),
         new("export", ExportCommand.Usage, ["model", "out", "data", "points"], null, ExportCommand.Run),
         new("equation", EquationCommand.Usage, ["model", "data", "json", "terms", "threshold", "states"], null, EquationCommand.Run),
-        new("check-class", CheckClassCommand.Usage, ["data", "budget", "json", "kind", "baseline", "seed", "split", "threads"], null, CheckClassCommand.Run),
+        new("check-class", CheckClassCommand.Usage, ["data", "budget", "json", "kind", "baseline", "seed", "split", "threads", "out"], null, CheckClassCommand.Run),
     ];
 
     private const string VerifyUsage = """

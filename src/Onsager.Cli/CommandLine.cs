@@ -41,7 +41,7 @@ public static class CommandLine
         ["rank"] = "rank of W (onsagernet)", ["split"] = "time or trajectories", ["stride"] = "every K-th test frame starts a rollout",
         ["quick"] = "100 trajectories and a 2-minute budget", ["trajectories"] = "test trajectories", ["points"] = "points of the u grid",
         ["terms"] = "library terms, comma-separated", ["threshold"] = "drop terms below this share", ["states"] = "states the field is sampled on",
-        ["baseline"] = "the out-of-class baseline kind",
+        ["baseline"] = "the out-of-class baseline kind", ["class-check"] = "a verdict saved by check-class --out",
     };
 
     /// <summary>The outcome of parsing: the arguments for a command, or an exit code when parsing already answered (help).</summary>

@@ -19,7 +19,8 @@ public static class EvaluateCommand
               statistic from every K-th test frame of every test trajectory (--stride K, default 5; on 128 x 128
               the default makes 2000 rollouts, hours of float64 dg); the error after a rollout of 50 steps (fewer
               where the test frames are fewer); the share of rollout steps where the member's energy rises (null
-              for a force field: it has no energy). --out also writes the JSON to FILE.
+              for a force field: it has no energy). --out also writes the JSON to FILE. A phase running longer than
+              10 s (a batch of rollouts) prints a line to stderr every 10 s.
         """;
 
     public static int Run(Arguments a, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
@@ -34,10 +35,12 @@ public static class EvaluateCommand
         var file = ModelReference.ResolveFile(reference, reader.Dataset.Grid);
         var scheme = a.Text("scheme") is { } name ? Schemes.Parse(name) : DefaultScheme(file);
         var split = TrainCommand.SplitOption(a) ?? TrainedSplit(file);
+        using var beat = new Heartbeat(line => stderr.WriteLine(line), TimeSpan.FromSeconds(10));   // a phase running long says so
         var result = Evaluator.Evaluate(file, reference, reader, new EvaluationOptions
         {
-            Scheme = scheme, Seed = a.Int("seed", 0), WindowStride = a.Int("stride", new EvaluationOptions().WindowStride, 1), Split = split,
+            Progress = new Reporter<string>(beat.Set), Scheme = scheme, Seed = a.Int("seed", 0), WindowStride = a.Int("stride", new EvaluationOptions().WindowStride, 1), Split = split,
         }, cancel);
+        beat.Set(null);
         var json = result.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true });
         if (outFile is not null) TrainingRun.WriteText(outFile, json);
         if (a.Flag("json")) stdout.WriteLine(json);

@@ -54,7 +54,7 @@ public static class Diagnosis
         var dataEnergy = Diagnose.Energy(m, u, times);
         progress?.Report($"rollout ({o.Stepper.Name}, {frames - 1} steps of {dt:G3})");
         var u0 = u[TensorIndex.Colon, 0];
-        var roll = Rollout.Run(m, stepper, u0, dt, frames - 1, cancel: cancel);
+        var roll = Rollout.Run(m, stepper, u0, dt, frames - 1, progress: Steps(progress, "rollout", frames - 1), cancel: cancel);
         var predicted = new ModelTrajectories(roll.States, [.. roll.Shape], roll.Times, observed.Samples);
         var p = tensor(roll.States, ScalarType.Float64).reshape(roll.Shape);
         var rollEnergy = Diagnose.Trace(roll.Energy, roll.Times);
@@ -62,15 +62,17 @@ public static class Diagnosis
 
         var flat = u.flatten();
         double lo = flat.min().item<double>(), hi = flat.max().item<double>(), pad = 0.1 * Math.Max(hi - lo, 1e-12);
-        progress?.Report("density, spectra, split, order");
+        progress?.Report("density");
         var density = Enumerable.Range(0, model.Fields).Select(f => Diagnose.Density(m, lo - pad, hi + pad, 101, f)).ToImmutableArray();
         var vsTruth = t is null ? ImmutableArray<DensityComparison>.Empty
             : density.Select(d => Diagnose.Compare(d, Diagnose.Density(t, lo - pad, hi + pad, 101, d.Field))).ToImmutableArray();
         int maxMode = model.Grid.Points[0] / 2;
+        progress?.Report("spectra and mobility");
         var spectrum = Diagnose.Spectrum(m, 0, 0, maxMode);
         var truthSpectrum = t is null ? null : Diagnose.Spectrum(t, 0, 0, maxMode);
         var mobility = Diagnose.Mobility(m, lo, hi);
         var truthMobility = t is null ? null : Diagnose.Mobility(t, lo, hi);
+        progress?.Report("split and order");
         var split = Diagnose.Split(m, u, times);
         var order = Diagnose.Order(m, u0);
 
@@ -83,11 +85,24 @@ public static class Diagnosis
 
         int driftSteps = o.DriftSteps ?? 10 * (frames - 1);
         progress?.Report($"drift rollout ({driftSteps} steps)");
-        var longRoll = Rollout.Run(m, stepper, u0, dt, driftSteps, saveEvery: Math.Max(1, driftSteps / 100), cancel: cancel);
+        var longRoll = Rollout.Run(m, stepper, u0, dt, driftSteps, saveEvery: Math.Max(1, driftSteps / 100), progress: Steps(progress, "drift rollout", driftSteps), cancel: cancel);
         var drift = Diagnose.Drift(model, longRoll, dt);
 
         return new DiagnosisResult(model, truth, data.Name, dataPath, data.Grid, dt, [.. chosen], observed, predicted, o.Stepper.Name,
             dataEnergy, rollEnergy, Diagnose.StepScaling(dataEnergy, dt), Diagnose.StepScaling(rollEnergy, dt),
             density, vsTruth, spectrum, truthSpectrum, mobility, truthMobility, split, order, ident, drift, error, lo, hi);
+    }
+
+    // A line at every tenth of a rollout's steps (a long rollout says how far it is).
+    private static IProgress<RolloutProgress>? Steps(IProgress<string>? progress, string what, int steps)
+    {
+        if (progress is null || steps < 10) return null;
+        int every = steps / 10, last = 0;
+        return new Reporter<RolloutProgress>(p =>
+        {
+            if (p.Step - last < every && p.Step != p.Steps) return;
+            last = p.Step;
+            progress.Report($"{what}: step {p.Step} of {p.Steps}");
+        });
     }
 }

@@ -27,6 +27,9 @@ public sealed record EvaluationOptions
     public SplitKind? Split { get; init; }
     /// <summary>The TorchSharp device to evaluate on.</summary>
     public Device? Device { get; init; }
+    /// <summary>Told the phase now running ("first table", "windows 1-128 of 500", "long rollouts"): the CLI's heartbeat
+    /// prints it while a phase runs long. Null: nothing is told.</summary>
+    public IProgress<string>? Progress { get; init; }
 }
 
 /// <summary>The evaluation of one model on one dataset (the JSON of `evaluate --json` and evaluation.json). <see cref="EnergyRises"/>
@@ -104,15 +107,17 @@ public static class Evaluator
         var referenceSamples = RelativeRmse.ReferenceIndices(test.Length, Math.Min(o.ReferenceTrajectories, test.Length)).Select(i => test[i]).ToList();
         int unconverged = 0;
         int batch = Chunks.States(m.Grid, o.Batch);                             // 4 rollouts at a time on 128 x 128
+        o.Progress?.Report($"evaluate: first table ({referenceSamples.Count} rollouts of {steps} steps, {stepper.Name})");
         var reference = Errors(m, stepper, reader, referenceSamples.Select(s => new WindowStart(s, frames.Start)).ToList(), steps, dt, batch, ref unconverged, cancellationToken);
 
         // All test trajectories, start frames first, first + stride, ... within the test frames
         var windows = test.SelectMany(s => Enumerable.Range(0, frames.Count - steps).Where(f => f % o.WindowStride == 0)
                                                      .Select(f => new WindowStart(s, frames.Start + f))).ToList();
-        var all = Errors(m, stepper, reader, windows, steps, dt, batch, ref unconverged, cancellationToken);
+        var all = Errors(m, stepper, reader, windows, steps, dt, batch, ref unconverged, cancellationToken, o.Progress);
 
         // Long rollouts from the first test frame of the reference trajectories, with the energy along them.
         int longSteps = Math.Min(o.LongSteps, frames.Count - 1);
+        o.Progress?.Report($"evaluate: long rollouts ({referenceSamples.Count} of {longSteps} steps)");
         var (longErrors, rises, transitions) = LongRollouts(m, stepper, reader, referenceSamples, frames.Start, longSteps, dt, ref unconverged, cancellationToken);
         var longSummary = RelativeRmse.Summarise(longErrors);
         return new EvaluationResult(data.Name, modelName, stepper.Name, RelativeRmse.Summarise(reference), RelativeRmse.Summarise(all),
@@ -140,11 +145,12 @@ public static class Evaluator
     }
 
     private static List<double[]> Errors(ICompiledVectorField m, Stepper stepper, DatasetReader reader, List<WindowStart> starts, int steps, double dt, int batch,
-                                         ref int unconverged, CancellationToken cancel)
+                                         ref int unconverged, CancellationToken cancel, IProgress<string>? progress = null)
     {
         var errors = new List<double[]>();
         for (int i = 0; i < starts.Count; i += batch)
         {
+            progress?.Report($"evaluate: windows {i + 1}-{Math.Min(i + batch, starts.Count)} of {starts.Count} ({steps} steps each)");
             using var scope = NewDisposeScope();
             errors.AddRange(Roll(m, stepper, reader, starts.Skip(i).Take(batch).ToList(), steps, dt, ref unconverged, cancel).Errors);
         }

@@ -20,7 +20,7 @@ public static class Report
     private static string G(double x, int digits = 3) => double.IsFinite(x) ? x.ToString("G" + digits, Inv) : x.ToString(Inv);
 
     /// <summary>Writes the diagnosis's figures and report into the directory.</summary>
-    public static ReportFiles Write(DiagnosisResult d, string directory)
+    public static ReportFiles Write(DiagnosisResult d, string directory, ClassCheckVerdict? classCheck = null)
     {
         System.IO.Directory.CreateDirectory(directory);
         var images = new List<string>();
@@ -46,7 +46,7 @@ public static class Report
         Save(pred, "field-prediction.png"); Save(truth, "field-truth.png"); Save(err, "field-error.png");
 
         var md = Path.Combine(directory, "report.md");
-        File.WriteAllText(md, Markdown(d));
+        File.WriteAllText(md, Markdown(d, classCheck));
         return new ReportFiles(directory, md, [.. images]);
     }
 
@@ -241,29 +241,37 @@ public static class Report
     // ---------------- markdown ----------------
 
     /// <summary>
-    /// The energy half of <see cref="ClassCheck"/>'s verdict, by its rule (rises above its tolerance of max |E| in at most
-    /// its share of frame steps), on the test trajectories the report traces; the other half, the error against an
-    /// unconstrained fit at an equal budget, needs that fit, which `onsager check-class` makes.
+    /// <see cref="ClassCheck"/>'s full verdict when one was saved (<paramref name="classCheck"/>, from `check-class --out`);
+    /// else its energy half, by its rule (rises above its tolerance of max |E| in at most its share of frame steps), on the
+    /// test trajectories the report traces, said to be half: the other half, the error against an unconstrained fit at an
+    /// equal budget, needs that fit, which `onsager check-class` makes.
     /// </summary>
-    public static string ClassLine(DiagnosisResult d)
+    public static string ClassLine(DiagnosisResult d, ClassCheckVerdict? classCheck = null)
     {
+        if (classCheck is { } full)
+            return $"**Class check: {full.Verdict}** (check-class on `{full.Data ?? "unrecorded data"}`" +
+                   (full.Data is { } p && !SamePath(p, d.DataPath) ? $"; this report diagnoses `{d.DataPath}`, other data)." : ").");
         var rule = new ClassCheckOptions();
         double rises = Diagnose.Trace(d.DataEnergy.Energy, d.DataEnergy.Times, rule.RiseTolerance).RiseShare;
         bool ok = rises <= rule.MaxRiseShare;
         return string.Format(CultureInfo.InvariantCulture,
             "**Class check (energy): {0}** — the member's energy rises along the test data in {1:P1} of frame steps ({2} {3:P0}, check-class's rule); " +
-            "for the full verdict with an unconstrained fit at an equal budget, run `onsager check-class --data {4}`.",
+            "this is half of the verdict: for the other half (the comparison with an unconstrained fit at an equal budget) run " +
+            "`onsager check-class --data {4} --out MODEL/" + ClassCheckVerdict.FileName + "` and report again.",
             ok ? "consistent with the Onsager class" : "not consistent with the Onsager class", rises, ok ? "at most" : "more than", rule.MaxRiseShare, d.DataPath);
     }
 
+    private static bool SamePath(string a, string b) =>
+        string.Equals(Path.GetFullPath(a).TrimEnd('/'), Path.GetFullPath(b).TrimEnd('/'), StringComparison.Ordinal);
+
     /// <summary>The diagnosis as a markdown report.</summary>
-    public static string Markdown(DiagnosisResult d)
+    public static string Markdown(DiagnosisResult d, ClassCheckVerdict? classCheck = null)
     {
         var s = new StringBuilder();
         var r = d.Identifiability;
         s.AppendLine($"# Diagnostics: {d.Model.Describe()}");
         s.AppendLine();
-        s.AppendLine(ClassLine(d));
+        s.AppendLine(ClassLine(d, classCheck));
         s.AppendLine();
         s.AppendLine($"Data: `{d.DataPath}` ({d.DataName}), grid {d.Grid}, dt {G(d.Dt)}; test trajectories {string.Join(", ", d.TestTrajectories)} " +
                      $"(the reference split: the last 10 % in file order); rollouts with `{d.Scheme}` at the data's dt. " +

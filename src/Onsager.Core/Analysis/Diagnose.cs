@@ -161,10 +161,161 @@ public static class Diagnose
     /// <summary>Probed symbols (see <see cref="OperatorSpectrum"/>) at the uniform state s on field <paramref name="field"/>, modes 0..N/2 along axis 0.</summary>
     public static OperatorSpectrum Spectrum(CompiledModel m, double state = 0, int field = 0, int? maxMode = null)
     {
-        var (mk, wk, ek) = Probe(m, [state], field, maxMode ?? m.Grid.Points[0] / 2, withEnergy: true);
+        int top = maxMode ?? m.Grid.Points[0] / 2;
+        // Shift-equivariant members (every class member but a custom piece that depends on x): the operators at a uniform
+        // state are Fourier multipliers, so one impulse response gives every mode; else one cos/sin probe pair per mode.
+        var (mk, wk, ek) = ImpulseProbe(m, state, field, top) is { } fast ? (fast.M, fast.W, (double[,]?)fast.E) : Probe(m, [state], field, top, withEnergy: true);
         int modes = mk.GetLength(1);
         var k = Enumerable.Range(0, modes).Select(j => 2 * Math.PI * j / m.Grid.Lengths[0]).ToImmutableArray();
         return new OperatorSpectrum(state, k, Row(mk, 0), Row(wk, 0), Row(ek!, 0));
+    }
+
+    /// <summary>The symbols of <see cref="Spectrum"/> probed mode by mode with cos(kx) and sin(kx) (one probe pair per mode, any
+    /// member); <see cref="Spectrum"/> takes one impulse response instead where the member is shift-equivariant.</summary>
+    public static OperatorSpectrum ProbedSpectrum(CompiledModel m, double state = 0, int field = 0, int? maxMode = null)
+    {
+        var (mk, wk, ek) = Probe(m, [state], field, maxMode ?? m.Grid.Points[0] / 2, withEnergy: true);
+        var k = Enumerable.Range(0, mk.GetLength(1)).Select(j => 2 * Math.PI * j / m.Grid.Lengths[0]).ToImmutableArray();
+        return new OperatorSpectrum(state, k, Row(mk, 0), Row(wk, 0), Row(ek!, 0));
+    }
+
+    /// <summary>
+    /// The symbols of <see cref="Probe"/> (one state, modes 0..modes) from impulse responses, for members whose M and W commute
+    /// with grid shifts: M, W and the central difference of dE (step 1e-4, as <see cref="Probe"/>) applied to a unit impulse on
+    /// the first grid plane of one field; the rfft of the response along axis 0 is the symbol sigma(k), and K_M = Re sigma_M,
+    /// K_W = Im sigma_W, E'' = Re sigma_E'' (what a cos/sin pair gives for a multiplier). The energy's multiplier parts go
+    /// through the impulse; its pointwise densities are differentiated at the state alone (their central-difference error
+    /// matched to the probe's); the others (low-mode and dense networks, custom terms) are probed mode by mode as in
+    /// <see cref="Probe"/>. The three add up to the E'' that <see cref="Probe"/> measures.
+    /// does not promise shift equivariance, or when a second impulse, a third of the grid further on, does not give the same
+    /// response shifted (to 1e-9 of its size).
+    /// </summary>
+    internal static (double[,] M, double[,] W, double[,] E)? ImpulseProbe(CompiledModel m, double state, int field, int modes)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var g = m.Grid;
+        var model = m.Structure;
+        int n0 = g.Points[0], rest = g.Sites / n0, shift = Math.Max(1, n0 / 3), count = modes + 1;
+        if (count > n0 / 2 + 1 || model.Dissipation is { PromisesShiftEquivariance: false } || model.Conservation is { PromisesShiftEquivariance: false }) return null;
+        var local = m.EnergyParts.Where(p => p.Kind == PartKind.Quadratic && p.Symbol is not null).ToList();
+        var densities = m.EnergyParts.Where(p => p.Kind == PartKind.Density).ToList();
+        var other = m.EnergyParts.Where(p => !local.Contains(p) && !densities.Contains(p)).ToList();
+        var shape = g.Shape(2, m.Fields);
+        var values = new double[2 * m.Fields * g.Sites];
+        var uniform = new double[values.Length];
+        for (int b = 0; b < 2; b++)
+            for (int r = 0; r < rest; r++)
+            {
+                values[(b * m.Fields + field) * g.Sites + (b == 0 ? 0 : shift) * rest + r] = 1;
+                for (int i = 0; i < n0; i++) uniform[(b * m.Fields + field) * g.Sites + i * rest + r] = state;
+            }
+        var p = tensor(values, ScalarType.Float64).reshape(shape);
+        var u = tensor(uniform, ScalarType.Float64).reshape(shape);
+        const double eps = 1e-4;
+        var responses = new[]
+        {
+            m.Dissipation(u, p), m.Conservation(u, p),
+            (PartsDerivative(m, local, u.Plus(p.Times(eps))) - PartsDerivative(m, local, u - p.Times(eps))).Over(2 * eps)
+        };
+        var symbols = new List<double[]>();
+        foreach (var response in responses)
+        {
+            // the line of the probed field at the first grid point of the other axes: (2, n0)
+            var line = response.select(1, field).reshape(2, n0, rest).select(2, 0);
+            var first = line[0]; var second = line[1].roll(-shift, 0);
+            double size = first.abs().max().item<double>(), gap = (first - second).abs().max().item<double>();
+            if (!(gap <= 1e-9 * size)) return null;
+            var hat = fft.rfft(first).narrow(0, 0, count);
+            symbols.Add(hat.real.contiguous().data<double>().ToArray());
+            symbols.Add(hat.imag.contiguous().data<double>().ToArray());
+        }
+        var energy = symbols[4];
+        var x = g.Coordinates(0).ToArray();
+        if (densities.Any(d => d.Field == field))
+        {
+            // A pointwise density F on the probed field: the cos/sin probe's central difference is F''(s) + eps^2/6 F''''(s) T4(k)
+            // + O(eps^4), T4(k) = sum(c^4 + s^4) / sum(c^2 + s^2) of the probe's values; F'' and eps^2/6 F'''' from central
+            // differences with steps eps and 2 eps (ga = F'' + C, gb = F'' + 4 C), so the symbol equals the probe's.
+            var steps = tensor(new[] { eps, -eps, 2 * eps, -2 * eps }, ScalarType.Float64).Plus(state)
+                            .reshape(new long[] { 4 }.Concat(Enumerable.Repeat(1L, g.Dimensions)).ToArray()).expand(new long[] { 4 }.Concat(g.Points.Select(q => (long)q)).ToArray());
+            double second = 0, fourth = 0;
+            foreach (var part in densities.Where(d => d.Field == field))
+            {
+                var d = (part.DensityDerivative is not null ? part.DensityDerivative(steps) : DiscreteGradient.PointwiseDerivative(part.Density!, steps, false))
+                            .flatten(1).select(1, 0).data<double>().ToArray();
+                double ga = (d[0] - d[1]) / (2 * eps), gb = (d[2] - d[3]) / (4 * eps);
+                second += (4 * ga - gb) / 3; fourth += (gb - ga) / 3;
+            }
+            for (int j = 0; j < count; j++)
+            {
+                double k = 2 * Math.PI * j / g.Lengths[0], num = 0, den = 0;
+                foreach (var v in x)
+                {
+                    double c = Math.Cos(k * v), sn = Math.Sin(k * v), c2 = c * c, s2 = sn * sn;
+                    num += c2 * c2 + s2 * s2; den += c2 + s2;
+                }
+                energy[j] += second + fourth * num / den;
+            }
+        }
+        if (other.Count > 0)
+        {
+            // the other parts mode by mode: cos and sin probes, E'' = (<c, H c> + <s, H s>) / (<c, c> + <s, s>)
+            var probe = zeros(g.Shape(2 * count, m.Fields), ScalarType.Float64);
+            var along = g.Points.Select((q, a) => a == 0 ? (long)q : 1L).ToArray();
+            var full = g.Points.Select(q => (long)q).ToArray();
+            for (int j = 0; j < count; j++)
+            {
+                double k = 2 * Math.PI * j / g.Lengths[0];
+                probe[2 * j, field] = tensor(x.Select(v => Math.Cos(k * v)).ToArray(), ScalarType.Float64).reshape(along).expand(full);
+                probe[2 * j + 1, field] = tensor(x.Select(v => Math.Sin(k * v)).ToArray(), ScalarType.Float64).reshape(along).expand(full);
+            }
+            var at = zeros(g.Shape(2 * count, m.Fields), ScalarType.Float64);
+            Scalars.With(state, value => at[TensorIndex.Colon, field].fill_(value));
+            var hp = Chunks.Map(g, 2 * count, (start, length) =>
+            {
+                var ui = at.narrow(0, start, length); var pi = probe.narrow(0, start, length);
+                return (PartsDerivative(m, other, ui.Plus(pi.Times(eps))) - PartsDerivative(m, other, ui - pi.Times(eps))).Over(2 * eps);
+            });
+            var cos = probe[TensorIndex.Slice(0, null, 2)]; var sin = probe[TensorIndex.Slice(1, null, 2)];
+            var norm = m.Inner(cos, cos).Plus(m.Inner(sin, sin)).data<double>().ToArray();
+            var ee = m.Inner(cos, hp[TensorIndex.Slice(0, null, 2)]).Plus(m.Inner(sin, hp[TensorIndex.Slice(1, null, 2)])).data<double>().ToArray();
+            energy = energy.Select((e, j) => e + ee[j] / norm[j]).ToArray();
+        }
+        double[,] AsRow(double[] a) { var r = new double[1, count]; for (int j = 0; j < count; j++) r[0, j] = a[j]; return r; }
+        return (AsRow(symbols[0]), AsRow(symbols[3]), AsRow(energy));
+    }
+
+    /// <summary>The L2 gradient of the given energy parts at u, composed as <see cref="CompiledModel.LinearPart"/> and
+    /// <see cref="CompiledModel.NonlinearPart"/> compose all of them (without the Casimir shift, a constant that central
+    /// differences cancel).</summary>
+    private static Tensor PartsDerivative(CompiledModel m, IReadOnlyList<EnergyPart> parts, Tensor u)
+    {
+        Tensor acc = zeros_like(u);
+        var open = new List<Func<Tensor, Tensor>>();
+        foreach (var p in parts)
+        {
+            switch (p.Kind)
+            {
+                case PartKind.Quadratic:
+                    acc = acc.Plus(p.Linear!(u));
+                    break;
+                case PartKind.Density:
+                    var s = u.select(1, p.Field);
+                    var d = p.DensityDerivative is not null ? p.DensityDerivative(s) : DiscreteGradient.PointwiseDerivative(p.Density!, s, false);
+                    acc = acc.Plus(EnergyCompiler.OnField(u, p.Field, d));
+                    break;
+                case PartKind.General when p.Gradient is not null:
+                    acc = acc.Plus(p.Gradient(u));
+                    break;
+                case PartKind.General:
+                    open.Add(p.Value);
+                    break;
+                default:
+                    throw new NotSupportedException($"Unknown energy part {p.Kind}.");
+            }
+        }
+        return open.Count > 0 ? acc.Plus(EnergyCompiler.AutogradGradient(open, u, m.Grid, false)) : acc;
     }
 
     /// <summary>m(s) and b(s) (see <see cref="MobilityCurves"/>) on <paramref name="points"/> values in [lo, hi].</summary>

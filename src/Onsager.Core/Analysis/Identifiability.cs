@@ -29,12 +29,32 @@ public sealed record IdentifiabilityReport(
     double Ratio, double Threshold, ImmutableSortedDictionary<string, double> Weakest, ImmutableArray<string> WeakestFactors,
     int NearNull)
 {
-    /// <summary>Whether the ratio reaches the threshold.</summary>
-    public bool Identified => Ratio >= Threshold;
+    /// <summary>Whether M depends on the state (probed at two data quantiles).</summary>
+    public bool StateDependentM { get; init; }
+    /// <summary>Whether W depends on the state (probed at two data quantiles).</summary>
+    public bool StateDependentW { get; init; }
 
-    /// <summary>One line: ratio, verdict and what the weakest direction mixes.</summary>
+    /// <summary>
+    /// Whether the ratio reaches the threshold and no operator depends on the state. A state-dependent M or W trades off
+    /// against the energy along whole families of factorisations with the same equation (Burgers: any convex F with
+    /// m = nu / F'' and b solving b F'' + b' F' / 2 = u), nonlinear gauges that the local factor basis here does not span,
+    /// so its ratio cannot certify the factors.
+    /// </summary>
+    public bool Identified => Ratio >= Threshold && !StateDependentM && !StateDependentW;
+
+    /// <summary>The factors not identified whatever the ratio: the energy and the state-dependent m(u) (M) and b(u) (W).</summary>
+    public ImmutableArray<string> NotIdentified =>
+        !StateDependentM && !StateDependentW ? []
+        : [.. new[] { "the energy E", StateDependentM ? "the state-dependent M (m(u))" : null, StateDependentW ? "the state-dependent W (b(u))" : null }.OfType<string>()];
+
+    /// <summary>One line: ratio, verdict and what the weakest direction mixes; for a state-dependent member, which factors
+    /// are not identified and what is.</summary>
     public string Summary =>
-        $"sigma_min/sigma_max = {Ratio:G3} ({(Identified ? "identified" : "NOT identified")} at threshold {Threshold:G2}); " +
+        (NotIdentified.IsEmpty ? "" :
+            $"factors NOT identified: {string.Join(", ", NotIdentified)} (M or W depends on u: whole families of factorisations give the same " +
+            "equation, e.g. for Burgers any convex F with m = nu/F'', b solving b F'' + b' F'/2 = u); the identifiable read-out is the " +
+            "equation (`onsager equation`); within the local factor basis: ") +
+        $"sigma_min/sigma_max = {Ratio:G3} ({(Ratio >= Threshold ? "identified" : "NOT identified")} at threshold {Threshold:G2}); " +
         $"{NearNull} direction(s) below threshold; weakest direction: " +
         string.Join(", ", Weakest.Where(kv => kv.Value >= 0.05).OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {kv.Value:P0}"));
 }
@@ -46,9 +66,10 @@ public sealed record IdentifiabilityReport(
 /// <item>energy: F'(u) perturbed by piecewise-linear hats phi_j(u) at data quantiles (dE += c_j phi_j(u)), and a quadratic
 /// energy symbol per excited mode (dE += l_k P_k u);</item>
 /// <item>dissipation: a symbol per excited mode (M += mu_k P_k) and, when M depends on the state, a mobility m(u) in hats
-/// (diag(phi_j(u)), or D+^T diag(phi_j(ubar)) D+ when the member conserves mass);</item>
+/// in the member's own form (diag(phi_j(u)); D+^T diag(phi_j(ubar)) D+ for a divergence; L^T diag(phi_j(u)) L for a congruence
+/// with a difference L, e.g. the polynomial family's spectral d);</item>
 /// <item>conservation: an odd symbol per excited mode (W += i beta_k P_k) and, when W depends on the state, b(u) in hats
-/// ((diag(phi_j) D1 + D1 diag(phi_j))/2).</item>
+/// ((diag(phi_j) D + D diag(phi_j))/2 with the member's first derivative D: central D1, or spectral).</item>
 /// </list>
 /// J = d f / d factors at the member (f = -(M + W) dE is bilinear in the two sides, so each column is one operator
 /// application). Columns are normalised (so the ratio does not depend on how each factor is scaled), then the directions
@@ -152,10 +173,16 @@ public static class Identifiability
         for (int j = 0; j < nodes.Count; j++) Add(-m.Operator(u, Hat(u, j)), $"F'(u={nodes[j]:G3})", "F'(u)");
         int mStart = columns.Count;
         if (stateM)
-            for (int j = 0; j < nodes.Count; j++) Add(-MobilityPerturbation(u, Hat(u, j), dE, g, conserves), $"m(u={nodes[j]:G3})", "m(u)");
+        {
+            var mobility = MobilityDerivative(m.Structure.Dissipation, conserves);
+            for (int j = 0; j < nodes.Count; j++) Add(-MobilityPerturbation(Hat(u, j), dE, g, mobility), $"m(u={nodes[j]:G3})", "m(u)");
+        }
         int bStart = columns.Count;
         if (stateW)
-            for (int j = 0; j < nodes.Count; j++) Add(-AdvectionPerturbation(Hat(u, j), dE, g), $"b(u={nodes[j]:G3})", "b(u)");
+        {
+            var derivative = AdvectionDerivative(m.Structure.Conservation);
+            for (int j = 0; j < nodes.Count; j++) Add(-AdvectionPerturbation(Hat(u, j), dE, g, derivative), $"b(u={nodes[j]:G3})", "b(u)");
+        }
         int total = columns.Count;
 
         var J = stack(columns, 1);                                              // (rows, factors)
@@ -234,7 +261,7 @@ public static class Identifiability
             nodes.ToImmutableArray<double>(),
             removed.Select((r, i) => new RemovedDirection(r.Name, r.Why, residuals[i])).ToImmutableArray(),
             sv.Select(x => x / sv[0]).ToImmutableArray(), ratio, o.Threshold, share.ToImmutableSortedDictionary(), topFactors,
-            sv.Count(x => x / sv[0] < o.Threshold));
+            sv.Count(x => x / sv[0] < o.Threshold)) { StateDependentM = stateM, StateDependentW = stateW };
     }
 
     private static bool Differs(double[,] probe)
@@ -248,10 +275,57 @@ public static class Identifiability
         return scale > 0 && diff > 1e-9 * scale;
     }
 
-    // diag(phi(u)) g, or sum over axes D+^T diag(phi(ubar)) D+ g for mass-conserving members.
-    private static Tensor MobilityPerturbation(Tensor u, Tensor phiOfU, Tensor g, Grid grid, bool divergence)
+    /// <summary>How the member's state-dependent mobility differentiates: D+ with m at half points (a divergence), L^T diag(m(u)) L
+    /// of a difference L (a congruence), or none (diag(m(u)), L2 relaxation).</summary>
+    internal sealed record MobilityForm(DifferenceKind? Kind, bool HalfPoint, int Axis);
+
+    /// <summary>The form of the mobility pieces of <paramref name="d"/> when they agree; else D+ at half points on
+    /// mass-conserving members and diag(m(u)) on the others.</summary>
+    internal static MobilityForm MobilityDerivative(Dissipation? d, bool conserves)
     {
-        if (!divergence) return phiOfU * g;
+        var forms = new List<MobilityForm>();
+        void Walk(Dissipation x)
+        {
+            switch (x)
+            {
+                case Dissipation.Divergence: forms.Add(new MobilityForm(DifferenceKind.Forward, true, -1)); break;
+                case Dissipation.Mobility: forms.Add(new MobilityForm(null, false, -1)); break;
+                case Dissipation.Congruence { L: Linear.Difference l, Inner: Dissipation.Mobility }: forms.Add(new MobilityForm(l.Kind, false, l.Axis)); break;
+                case Dissipation.Sum sum: foreach (var t in sum.Terms) Walk(t); break;
+                case Dissipation.Scaled sc: Walk(sc.Inner); break;
+                case Dissipation.Weighted w: Walk(w.Inner); break;
+                default: break;                                                 // constant pieces and customs carry no m(u) form
+            }
+        }
+        if (d is not null) Walk(d);
+        var distinct = forms.Distinct().ToList();
+        return distinct.Count == 1 ? distinct[0] : conserves ? new MobilityForm(DifferenceKind.Forward, true, -1) : new MobilityForm(null, false, -1);
+    }
+
+    /// <summary>The first derivative of the member's advection pieces when they agree (central or spectral), else central D1.</summary>
+    internal static DifferenceKind AdvectionDerivative(Conservation? w)
+    {
+        var kinds = new List<DifferenceKind>();
+        void Walk(Conservation x)
+        {
+            switch (x)
+            {
+                case Conservation.Advection a: kinds.Add(a.Derivative); break;
+                case Conservation.Sum sum: foreach (var t in sum.Terms) Walk(t); break;
+                case Conservation.Scaled sc: Walk(sc.Inner); break;
+                default: break;                                                 // constant pieces and customs carry no b(u)
+            }
+        }
+        if (w is not null) Walk(w);
+        var distinct = kinds.Distinct().ToList();
+        return distinct.Count == 1 ? distinct[0] : DifferenceKind.Central;
+    }
+
+    // diag(phi(u)) g; sum over axes D+^T diag(phi(ubar)) D+ g (divergence); or L^T diag(phi(u)) L g (congruence).
+    private static Tensor MobilityPerturbation(Tensor phiOfU, Tensor g, Grid grid, MobilityForm form)
+    {
+        if (form.Kind is not { } kind) return phiOfU * g;
+        if (!form.HalfPoint) return Stencils.ApplyTranspose(kind, phiOfU * Stencils.Apply(kind, g, grid, form.Axis), grid, form.Axis);
         Tensor? acc = null;
         for (int axis = 0; axis < grid.Dimensions; axis++)
         {
@@ -259,11 +333,10 @@ public static class Identifiability
             var term = Stencils.ForwardTranspose(phiHalf * Stencils.Forward(g, grid, axis), grid, axis);
             acc = acc is null ? term : acc.Plus(term);
         }
-        _ = u;
         return acc!;
     }
 
-    // (diag(phi) D1 + D1 diag(phi)) / 2 g along axis 0.
-    private static Tensor AdvectionPerturbation(Tensor phiOfU, Tensor g, Grid grid) =>
-        (phiOfU * Stencils.Central(g, grid, 0)).Plus(Stencils.Central(phiOfU * g, grid, 0)).Times(0.5);
+    // (diag(phi) D + D diag(phi)) / 2 g along axis 0, with the member's first derivative D (central D1 or spectral).
+    private static Tensor AdvectionPerturbation(Tensor phiOfU, Tensor g, Grid grid, DifferenceKind derivative) =>
+        (phiOfU * Stencils.Apply(derivative, g, grid, 0)).Plus(Stencils.Apply(derivative, phiOfU * g, grid, 0)).Times(0.5);
 }
