@@ -43,7 +43,7 @@ public sealed class PrimitiveTests
     public void EveryPrimitiveImplementsEveryInstanceInterpretation(string hierarchy)
     {
         const BindingFlags Instance = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance;
-        var h = Core.GetType("Onsager." + hierarchy)!;
+        var h = Core.GetType("Onsager.Algebra." + hierarchy)!;
         MethodInfo Accessor(MemberInfo m) => m switch
         {
             MethodInfo method => method,

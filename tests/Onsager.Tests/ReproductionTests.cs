@@ -54,7 +54,7 @@ public sealed class ReproductionTests() : ScratchFolder("onsager-reproduce")
             Assert.True(File.Exists(Path.Combine(outDir, f)), f);
         var data = Path.Combine(outDir, "data.h5");
         var member = (Model)ModelDirectory.Load(Path.Combine(outDir, "model")).Field;
-        Assert.Equal("du/dt = -(diag(1)) dE,  E = integral 25 (u^2 - 1^2)^2 + 1/2 |grad u|^2", member.Describe());   // the spectral gradient
+        Assert.Equal("du/dt = -(diag(1)) dE,  E = integral 25 (u^2 - 1)^2 + 1/2 |grad u|^2", member.Describe());   // the spectral gradient
         const double dt = 1e-3;
 
         // evaluation.json's step-1 error: the classical member's DG step against the ETDRK4 data (4 substeps per frame),

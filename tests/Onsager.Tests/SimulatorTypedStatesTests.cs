@@ -16,6 +16,16 @@ public class SimulatorTypedStatesTests
         return r;
     }
 
+    /// <summary>The same values in the same layout: libtorch's reductions may differ in the last bits between runs (thread
+    /// counts change under a parallel test run), a layout error by O(1).</summary>
+    private static void Close(double[] expected, double[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double scale = Math.Max(1, expected.Max(Math.Abs));
+        int worst = Enumerable.Range(0, expected.Length).MaxBy(i => Math.Abs(expected[i] - actual[i]));
+        Assert.True(Math.Abs(expected[worst] - actual[worst]) <= 1e-12 * scale, $"at {worst}: {expected[worst]:R} against {actual[worst]:R}");
+    }
+
     [Fact]
     public async Task ATypedRunEqualsTheFlatRunAndItsFramesComeBackInTheSameLayout()
     {
@@ -29,13 +39,13 @@ public class SimulatorTypedStatesTests
         foreach (var t in new[] { b, c })
         {
             Assert.Equal(a.Shape, t.Shape);
-            Assert.Equal(a.States, t.States);
-            Assert.Equal(a.Energy, t.Energy);
+            Close(a.States, t.States);
+            Close(a.Energy.Cast<double>().ToArray(), t.Energy.Cast<double>().ToArray());
         }
         var frames = c.States1D();                                          // [batch, frame, field, site]
         Assert.Equal(new[] { 2, 3, 1, 32 }, Enumerable.Range(0, 4).Select(frames.GetLength));
         Assert.Equal(flat[32 + 7], frames[1, 0, 0, 7]);                     // sample 1, frame 0, site 7 is the initial value
-        Assert.Equal(a.States[^1], frames[1, 2, 0, 31]);
+        Assert.Equal(c.States[^1], frames[1, 2, 0, 31]);
         using var states = c.StatesTensor();
         Assert.Equal(c.Shape, states.shape);
         Assert.Equal(frames[1, 2, 0, 5], states[1, 2, 0, 5].item<double>());
@@ -51,7 +61,7 @@ public class SimulatorTypedStatesTests
         Buffer.BlockCopy(flat, 0, u0, 0, flat.Length * sizeof(double));
         var a = await sim.RunAsync(flat, 2, 1e-3, 4, saveEvery: 2);
         var b = await sim.RunAsync(u0, 1e-3, 4, saveEvery: 2);
-        Assert.Equal(a.States, b.States);
+        Close(a.States, b.States);
         var frames = b.States2D();                                          // [batch, frame, field, x, y]
         Assert.Equal(new[] { 2, 3, 1, 6, 5 }, Enumerable.Range(0, 5).Select(frames.GetLength));
         Assert.Equal(u0[1, 0, 4, 3], frames[1, 0, 0, 4, 3]);

@@ -131,7 +131,7 @@ public static class SchemeLaws
                     var r = Steppers.DgResidual(m, dgm.Options, s.From, s.To, s.H);
                     var flow = (r - s.To).Plus(s.From);
                     double floor = Steppers.ResidualFloor(m, dgm.Options, s.From, s.To, s.H);
-                    static Tensor Norms(Tensor x) => x.flatten(1).square().sum(1).sqrt();
+                    static Tensor Norms(Tensor x) => x.flatten(1).Squared().sum(1).sqrt();
                     var norms = Norms(r).Plus(Norms(s.From).Plus(Norms(s.To)).Plus(Norms(flow)).Times(10 * floor));
                     bound = norms.Times(perSample * model.Grid.CellVolume).data<double>().ToArray();
                 }

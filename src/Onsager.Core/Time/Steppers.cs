@@ -396,8 +396,8 @@ public static class Steppers
     private static Tensor Safeguard(CompiledModel m, DgOptions o, Tensor u, Tensor predicted, double dt, Tensor dE)
     {
         // Per sample: each sample's squared norm.
-        var atU = Kbar(m, o, u, u, dE).Times(dt).flatten(1).square().sum(1);
-        var atPredicted = Residual(m, o, u, predicted, dt).flatten(1).square().sum(1);
+        var atU = Kbar(m, o, u, u, dE).Times(dt).flatten(1).Squared().sum(1);
+        var atPredicted = Residual(m, o, u, predicted, dt).flatten(1).Squared().sum(1);
         var worse = (atPredicted.isfinite().logical_not() | (atPredicted > atU));
         if (!worse.any().item<bool>()) return predicted;
         return where(Broadcast(worse, u), u, predicted);
