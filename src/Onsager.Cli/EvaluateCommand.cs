@@ -33,8 +33,8 @@ public static class EvaluateCommand
         if (reader.Dataset.Frames < 2)
             throw new DatasetException(dataPath, $"has {reader.Dataset.Frames} frame per trajectory; evaluating a rollout needs at least 2 (a start and a frame to compare with).");
         var file = ModelReference.ResolveFile(reference, reader.Dataset.Grid);
-        var scheme = a.Text("scheme") is { } name ? Schemes.Parse(name) : DefaultScheme(file);
-        var split = TrainCommand.SplitOption(a) ?? TrainedSplit(file);
+        var scheme = a.Text("scheme") is { } name ? Schemes.Parse(name) : Schemes.Recorded(file);
+        var split = TrainCommand.SplitOption(a) ?? TrainingRecord.Split(file);
         using var beat = new Heartbeat(line => stderr.WriteLine(line), TimeSpan.FromSeconds(10));   // a phase running long says so
         var result = Evaluator.Evaluate(file, reference, reader, new EvaluationOptions
         {
@@ -47,16 +47,4 @@ public static class EvaluateCommand
         else EvaluationTable.Write(result, stdout);
         return 0;
     }
-
-    /// <summary>The scheme recorded in the model's training metadata (the stepper it learned with), else dg for a member and euler for a force field.</summary>
-    public static Stepper DefaultScheme(ModelFile file) =>
-        file.Metadata.Training.TryGetProperty("scheme", out var s) && s.ValueKind == JsonValueKind.String && s.GetString() is { } name && Schemes.Names.Contains(name)
-            ? Schemes.Parse(name)
-            : file.Field is Model ? new Stepper.DiscreteGradient() : new Stepper.Euler();
-
-    /// <summary>The split recorded in the model's training metadata (run.json's "split"), if any.</summary>
-    public static SplitKind? TrainedSplit(ModelFile file) =>
-        file.Metadata.Training.ValueKind == JsonValueKind.Object && file.Metadata.Training.TryGetProperty("split", out var s) && s.ValueKind == JsonValueKind.String
-            ? DatasetSplit.Parse(s.GetString())
-            : null;
 }

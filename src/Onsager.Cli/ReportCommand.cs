@@ -31,7 +31,7 @@ public static class ReportCommand
         int trajectories = a.Int("trajectories", 4, 1);
         var file = ModelReference.ResolveFile(reference);
         var model = file.Model;
-        var stepper = a.Text("scheme") is { } name ? Schemes.Parse(name) : EvaluateCommand.DefaultScheme(file);
+        var stepper = a.Text("scheme") is { } name ? Schemes.Parse(name) : Schemes.Recorded(file);
         var classPath = a.Text("class-check") ?? (Directory.Exists(reference) ? Path.Combine(reference, ClassCheckVerdict.FileName) : null);
         ClassCheckVerdict? verdict = null;
         if (classPath is not null && (a.Text("class-check") is not null || File.Exists(classPath)))

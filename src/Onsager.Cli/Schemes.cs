@@ -22,4 +22,9 @@ public static class Schemes
         "dg-laws" => new Stepper.DiscreteGradient(DgOptions.Laws),
         _ => throw new UsageException($"Unknown scheme '{name}'. Schemes: {string.Join(", ", Names)}.")
     };
+
+    /// <summary>The stepper a saved model was trained with (its recorded name, when this command line knows it), else
+    /// <see cref="TrainingRecord.DefaultStepper"/>.</summary>
+    public static Stepper Recorded(ModelFile file) =>
+        TrainingRecord.Scheme(file) is { } name && Names.Contains(name) ? Parse(name) : TrainingRecord.DefaultStepper(file.Field);
 }
