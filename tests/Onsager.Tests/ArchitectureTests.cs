@@ -37,7 +37,7 @@ public sealed class ArchitectureTests
         var core = Path.Combine(GuideSnippets.Root(), "src", "Onsager.Core");
         var misplaced = Directory.GetFiles(core, "*.cs", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(core, f).Split(Path.DirectorySeparatorChar))
-            .Where(p => p[0] is not ("obj" or "bin") && p is not ["GlobalUsings.cs"])
+            .Where(p => p[0] is not ("obj" or "bin"))
             .Where(p => p.Length != 2 || !Rooms.Contains(p[0])
                         || !File.ReadLines(Path.Combine(core, p[0], p[1])).Any(l => l == $"namespace Onsager.{p[0]};"))
             .Select(p => string.Join('/', p)).ToList();
@@ -80,8 +80,6 @@ public sealed class ArchitectureTests
 
     private const BindingFlags Declared = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
 
-    private static readonly Dictionary<short, OpCode> OpCodesByValue = typeof(OpCodes).GetFields(BindingFlags.Public | BindingFlags.Static)
-        .Select(f => (OpCode)f.GetValue(null)!).ToDictionary(o => o.Value);
 
     /// <summary>The types a type's declaration and method bodies mention (generic arguments and element types unwrapped).</summary>
     private static HashSet<Type> References(Type t)
@@ -129,22 +127,8 @@ public sealed class ArchitectureTests
     {
         var typeArgs = m.DeclaringType!.IsGenericType ? m.DeclaringType.GetGenericArguments() : null;
         var methodArgs = m.IsGenericMethod ? m.GetGenericArguments() : null;
-        for (int i = 0; i < il.Length;)
-        {
-            short value = il[i++];
-            if (value == 0xFE) value = (short)(0xFE00 | il[i++]);
-            var op = OpCodesByValue[value];
+        foreach (var (_, op, operand) in IlWalk.Instructions(il))
             if (op.OperandType is OperandType.InlineMethod or OperandType.InlineField or OperandType.InlineType or OperandType.InlineTok)
-                yield return m.Module.ResolveMember(BitConverter.ToInt32(il, i), typeArgs, methodArgs)!;
-            i += op.OperandType switch
-            {
-                OperandType.InlineNone => 0,
-                OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar => 1,
-                OperandType.InlineVar => 2,
-                OperandType.InlineI8 or OperandType.InlineR => 8,
-                OperandType.InlineSwitch => 4 + 4 * BitConverter.ToInt32(il, i),
-                _ => 4,
-            };
-        }
+                yield return m.Module.ResolveMember(BitConverter.ToInt32(il, operand), typeArgs, methodArgs)!;
     }
 }

@@ -223,8 +223,9 @@ public sealed class PrimitiveTests
             File.WriteAllText(Path.Combine(dir, "DissipationFractional.cs"), primitive);
             File.WriteAllText(Path.Combine(dir, "Driver.cs"), driver);
             File.WriteAllText(Path.Combine(dir, "Usings.cs"), string.Join("\n",
-                new[] { "System", "System.Collections.Generic", "System.IO", "System.Linq", "System.Net.Http", "System.Threading", "System.Threading.Tasks" }
-                .Select(n => $"global using global::{n};")));
+                new[] { "System", "System.Collections.Generic", "System.IO", "System.Linq", "System.Net.Http", "System.Threading", "System.Threading.Tasks",
+                        "Onsager.Numbers", "Onsager.Algebra", "Onsager.Compilation", "Onsager.Time", "Onsager.Learning", "Onsager.Guarantees", "Onsager.Analysis" }
+                .Select(n => $"global using global::{n};")));                // the implicit usings and the rooms (build/Rooms.props)
             var output = Path.Combine(dir, "Onsager.Core.dll");
             var core = Path.Combine(Root(), "src", "Onsager.Core");   // every room's folder, not the build's obj/ and bin/
             var sources = Directory.GetFiles(core, "*.cs", SearchOption.AllDirectories)

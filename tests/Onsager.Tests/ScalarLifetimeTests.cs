@@ -152,8 +152,6 @@ public sealed class ScalarLifetimeTests
         }
         public sealed record Assembly(ImmutableArray<Method> Methods);
 
-        private static readonly Dictionary<short, OpCode> OpCodesByValue = typeof(OpCodes).GetFields(BindingFlags.Public | BindingFlags.Static)
-            .Select(f => (OpCode)f.GetValue(null)!).ToDictionary(o => o.Value);
 
         public static Assembly Read(string path)
         {
@@ -177,24 +175,9 @@ public sealed class ScalarLifetimeTests
         private static ImmutableArray<Call> Calls(MetadataReader md, MetadataReader? pdb, MethodDefinitionHandle mh, byte[] il)
         {
             var calls = ImmutableArray.CreateBuilder<Call>();
-            for (int i = 0; i < il.Length;)
-            {
-                int start = i;
-                short value = il[i++];
-                if (value == 0xFE) value = (short)(0xFE00 | il[i++]);
-                var op = OpCodesByValue[value];
+            foreach (var (start, op, operand) in IlWalk.Instructions(il))
                 if (op.OperandType == OperandType.InlineMethod)
-                    calls.Add(new Call(Callee(md, MetadataTokens.EntityHandle(BitConverter.ToInt32(il, i))), Line(pdb, mh, start)));
-                i += op.OperandType switch
-                {
-                    OperandType.InlineNone => 0,
-                    OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar => 1,
-                    OperandType.InlineVar => 2,
-                    OperandType.InlineI8 or OperandType.InlineR => 8,
-                    OperandType.InlineSwitch => 4 + 4 * BitConverter.ToInt32(il, i),
-                    _ => 4,
-                };
-            }
+                    calls.Add(new Call(Callee(md, MetadataTokens.EntityHandle(BitConverter.ToInt32(il, operand))), Line(pdb, mh, start)));
             return calls.ToImmutable();
         }
 

@@ -1,8 +1,0 @@
-// The rooms of Onsager.Core (docs/architecture.md).
-global using Onsager.Numbers;
-global using Onsager.Algebra;
-global using Onsager.Compilation;
-global using Onsager.Time;
-global using Onsager.Learning;
-global using Onsager.Guarantees;
-global using Onsager.Analysis;
