@@ -80,7 +80,7 @@ public static class CliApp
             if (Environment.GetEnvironmentVariable("ONSAGER_DEBUG") is not null) stderr.WriteLine(e);
             return 2;
         }
-        catch (Exception e) when (e is ModelFileException or Onsager.Data.DatasetException or TrainingDivergedException or StepFailedException
+        catch (Exception e) when (e is FileProblemException or TrainingDivergedException or StepFailedException
                                       or OutputPathException or SubstepCapException)
         {
             // Bad files, a diverged training or a failed solve: the message names the file or the step; nothing saved before is lost.

@@ -95,16 +95,17 @@ public sealed record ModelFile(IVectorField Field, ModelMetadata Metadata)
     }
 }
 
-/// <summary>A model file that cannot be used (or a model that cannot be saved): names the file and what is wrong.</summary>
-public sealed class ModelFileException : Exception
+/// <summary>A file that cannot be used: names the file and what is wrong with it, in one line (the base of
+/// <see cref="ModelFileException"/> and of Onsager.Data's dataset errors).</summary>
+public abstract class FileProblemException : Exception
 {
-    /// <summary>The model file.</summary>
+    /// <summary>The file.</summary>
     public string File { get; }
     /// <summary>What is wrong with it.</summary>
     public string Problem { get; }
 
     /// <summary>An error in the file, with the problem in one line.</summary>
-    public ModelFileException(string file, string problem, Exception? inner = null) : base($"{file}: {OneLine(problem)}", inner)
+    protected FileProblemException(string file, string problem, Exception? inner) : base($"{file}: {OneLine(problem)}", inner)
     {
         File = file;
         Problem = OneLine(problem);
@@ -119,3 +120,9 @@ public sealed class ModelFileException : Exception
         return flat.Length <= 400 ? flat : flat[..397] + "...";
     }
 }
+
+/// <summary>A model file that cannot be used (or a model that cannot be saved): names the file and what is wrong.</summary>
+/// <param name="file">The file.</param>
+/// <param name="problem">What is wrong with it (made one line).</param>
+/// <param name="inner">The error that revealed it, if any.</param>
+public sealed class ModelFileException(string file, string problem, Exception? inner = null) : FileProblemException(file, problem, inner);
