@@ -180,20 +180,29 @@ public sealed class ReliabilityTests() : ScratchFolder("onsager-reliability")
     [Fact]
     public void AHeartbeatReportsLongWorkOnly()
     {
+        // Waits for lines rather than sleeping a fixed time: the timer runs on the thread pool, which a parallel test run
+        // can keep busy for longer than a few intervals.
         var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        static bool Eventually(Func<bool> condition)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (!condition() && clock.Elapsed < TimeSpan.FromSeconds(30)) Thread.Sleep(10);
+            return condition();
+        }
         using (var beat = new Heartbeat(lines.Enqueue, TimeSpan.FromMilliseconds(50)))
         {
             beat.Set("short");
             beat.Set("long work");
-            Thread.Sleep(400);
+            Assert.True(Eventually(() => lines.Any(l => l.StartsWith("long work: ", StringComparison.Ordinal) && l.EndsWith(" s so far", StringComparison.Ordinal))),
+                        "no line for long work within 30 s");
             beat.Set(null);
+            Thread.Sleep(300);                                                  // a tick that read the work before Set(null) has reported
             int seen = lines.Count;
-            Thread.Sleep(200);
+            Thread.Sleep(300);
             Assert.Equal(seen, lines.Count);                                    // nothing running: silent
-            using (beat.Track("tracked")) Thread.Sleep(300);
+            using (beat.Track("tracked"))
+                Assert.True(Eventually(() => lines.Any(l => l.StartsWith("tracked: ", StringComparison.Ordinal))), "no line for tracked work within 30 s");
         }
-        Assert.Contains(lines, l => l.StartsWith("long work: ", StringComparison.Ordinal) && l.EndsWith(" s so far", StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.StartsWith("tracked: ", StringComparison.Ordinal));
         Assert.DoesNotContain(lines, l => l.StartsWith("short", StringComparison.Ordinal));
     }
 

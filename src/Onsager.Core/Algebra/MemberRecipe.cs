@@ -76,8 +76,21 @@ public sealed record MemberRecipe
         : Seed is int t ? $"random:{t} ({Options})"
         : $"a shrunk recipe ({Options}) of {Draws.Length} draws [{string.Join(", ", Draws.Select(d => d.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))}]";
 
+    /// <summary>A Random that answers only what RandomMembers asks (ints and doubles); anything else would escape the recipe.</summary>
+    private abstract class IntsAndDoubles : Random
+    {
+        protected override double Sample() => NextDouble();
+
+        public override long NextInt64() => throw new NotSupportedException("RandomMembers draws ints and doubles only.");
+        public override long NextInt64(long maxValue) => throw new NotSupportedException("RandomMembers draws ints and doubles only.");
+        public override long NextInt64(long minValue, long maxValue) => throw new NotSupportedException("RandomMembers draws ints and doubles only.");
+        public override float NextSingle() => throw new NotSupportedException("RandomMembers draws ints and doubles only.");
+        public override void NextBytes(byte[] buffer) => throw new NotSupportedException("RandomMembers draws ints and doubles only.");
+        public override void NextBytes(Span<byte> buffer) => throw new NotSupportedException("RandomMembers draws ints and doubles only.");
+    }
+
     /// <summary>Passes a source's draws through, writing each down as a number in [0, 1) that <see cref="Replayer"/> maps back to it.</summary>
-    private sealed class Recorder(Random source) : Random
+    private sealed class Recorder(Random source) : IntsAndDoubles
     {
         public List<double> Draws { get; } = [];
 
@@ -99,19 +112,10 @@ public sealed record MemberRecipe
         }
 
         public override double NextDouble() { double u = source.NextDouble(); Draws.Add(u); return u; }
-
-        protected override double Sample() => NextDouble();
-
-        public override long NextInt64() => throw new NotSupportedException("RandomMembers draws ints and doubles only.");
-        public override long NextInt64(long maxValue) => throw new NotSupportedException("RandomMembers draws ints and doubles only.");
-        public override long NextInt64(long minValue, long maxValue) => throw new NotSupportedException("RandomMembers draws ints and doubles only.");
-        public override float NextSingle() => throw new NotSupportedException("RandomMembers draws ints and doubles only.");
-        public override void NextBytes(byte[] buffer) => throw new NotSupportedException("RandomMembers draws ints and doubles only.");
-        public override void NextBytes(Span<byte> buffer) => throw new NotSupportedException("RandomMembers draws ints and doubles only.");
     }
 
     /// <summary>Answers the generator from recorded draws; past the end every draw is 0 (the first choice, the lower end).</summary>
-    private sealed class Replayer(ImmutableArray<double> draws) : Random
+    private sealed class Replayer(ImmutableArray<double> draws) : IntsAndDoubles
     {
         private int next;
 
@@ -133,14 +137,5 @@ public sealed record MemberRecipe
         }
 
         public override double NextDouble() => U();
-
-        protected override double Sample() => NextDouble();
-
-        public override long NextInt64() => throw new NotSupportedException("RandomMembers draws ints and doubles only.");
-        public override long NextInt64(long maxValue) => throw new NotSupportedException("RandomMembers draws ints and doubles only.");
-        public override long NextInt64(long minValue, long maxValue) => throw new NotSupportedException("RandomMembers draws ints and doubles only.");
-        public override float NextSingle() => throw new NotSupportedException("RandomMembers draws ints and doubles only.");
-        public override void NextBytes(byte[] buffer) => throw new NotSupportedException("RandomMembers draws ints and doubles only.");
-        public override void NextBytes(Span<byte> buffer) => throw new NotSupportedException("RandomMembers draws ints and doubles only.");
     }
 }
