@@ -67,10 +67,10 @@ public static partial class Laws
         var ctx = new Context(model, o);
         return law switch
         {
-            "dissipation-symmetric" => DissipationSymmetric(ctx),
-            "dissipation-psd-probes" => DissipationPsdProbes(ctx),
-            "dissipation-psd-spectrum" => DissipationSpectrum(ctx),
-            "conservation-antisymmetric" => ConservationAntisymmetric(ctx),
+            "dissipation-symmetric" => OnOperator(ctx, law, ctx.Compiled.HasDissipation, ctx.Compiled.Dissipation, "M", CheckSymmetric),
+            "dissipation-psd-probes" => OnOperator(ctx, law, ctx.Compiled.HasDissipation, ctx.Compiled.Dissipation, "M", CheckPsdProbes),
+            "dissipation-psd-spectrum" => OnOperator(ctx, law, ctx.Compiled.HasDissipation, ctx.Compiled.Dissipation, "M", CheckSpectrum),
+            "conservation-antisymmetric" => OnOperator(ctx, law, ctx.Compiled.HasConservation, ctx.Compiled.Conservation, "W", CheckAntisymmetric),
             "operator-split-psd" => OperatorSplit(ctx),
             "closure-sum" => ClosureSum(ctx),
             "closure-scaling" => ClosureScaling(ctx),
@@ -271,31 +271,12 @@ public static partial class Laws
 
     // ------------------------------------------------------------------ the laws
 
-    private static LawResult DissipationSymmetric(Context c)
+    /// <summary>A law of one operator (M or W), checked when the member has that operator (else it makes no checks).</summary>
+    private static LawResult OnOperator(Context c, string law, bool present, Func<Tensor, Tensor, Tensor> op, string what,
+                                        Action<Context, Func<Tensor, Tensor, Tensor>, Tally, string> check)
     {
-        var t = new Tally("dissipation-symmetric");
-        if (c.Compiled.HasDissipation) CheckSymmetric(c, c.Compiled.Dissipation, t, "M");
-        return t.Result();
-    }
-
-    private static LawResult DissipationPsdProbes(Context c)
-    {
-        var t = new Tally("dissipation-psd-probes");
-        if (c.Compiled.HasDissipation) CheckPsdProbes(c, c.Compiled.Dissipation, t, "M");
-        return t.Result();
-    }
-
-    private static LawResult DissipationSpectrum(Context c)
-    {
-        var t = new Tally("dissipation-psd-spectrum");
-        if (c.Compiled.HasDissipation) CheckSpectrum(c, c.Compiled.Dissipation, t, "M");
-        return t.Result();
-    }
-
-    private static LawResult ConservationAntisymmetric(Context c)
-    {
-        var t = new Tally("conservation-antisymmetric");
-        if (c.Compiled.HasConservation) CheckAntisymmetric(c, c.Compiled.Conservation, t, "W");
+        var t = new Tally(law);
+        if (present) check(c, op, t, what);
         return t.Result();
     }
 
