@@ -7,15 +7,16 @@ namespace Onsager;
 public static class TrainingRecord
 {
     /// <summary>The name of the stepper the model was trained with, if recorded.</summary>
-    public static string? Scheme(ModelFile file) =>
-        file.Metadata.Training.ValueKind == JsonValueKind.Object && file.Metadata.Training.TryGetProperty("scheme", out var s) && s.ValueKind == JsonValueKind.String
-            ? s.GetString()
-            : null;
+    public static string? Scheme(ModelFile file) => Recorded(file, "scheme");
 
     /// <summary>The split the model was trained with (run.json's "split"), if recorded.</summary>
-    public static SplitKind? Split(ModelFile file) =>
-        file.Metadata.Training.ValueKind == JsonValueKind.Object && file.Metadata.Training.TryGetProperty("split", out var s) && s.ValueKind == JsonValueKind.String
-            ? DatasetSplit.Parse(s.GetString())
+    public static SplitKind? Split(ModelFile file) => DatasetSplit.Parse(Recorded(file, "split"));
+
+    /// <summary>The training metadata's string property <paramref name="name"/>, or null when the metadata is not an object
+    /// or has no such string.</summary>
+    private static string? Recorded(ModelFile file, string name) =>
+        file.Metadata.Training.ValueKind == JsonValueKind.Object && file.Metadata.Training.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String
+            ? v.GetString()
             : null;
 
     /// <summary>The stepper for a field with no recorded scheme: the discrete gradient for a member (its energy never
