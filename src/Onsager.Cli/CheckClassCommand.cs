@@ -40,7 +40,7 @@ public static class CheckClassCommand
         var outFile = a.Text("out") is { } o ? OutputPath.File(o) : null;
         var r = ClassCheck.Run(reader, options, progress, cancel);
         if (outFile is not null)
-            TrainingRun.WriteText(outFile, ClassCheckVerdict.Json(r, Path.GetFullPath(dataPath)).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            Atomic.WriteText(outFile, ClassCheckVerdict.Json(r, Path.GetFullPath(dataPath)).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         if (a.Flag("json")) stdout.WriteLine(r.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         else stdout.WriteLine($"{reader.Dataset.Name}: {r.Verdict}");
         return 0;

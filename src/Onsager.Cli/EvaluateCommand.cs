@@ -42,7 +42,7 @@ public static class EvaluateCommand
         }, cancel);
         beat.Set(null);
         var json = result.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true });
-        if (outFile is not null) TrainingRun.WriteText(outFile, json);
+        if (outFile is not null) Atomic.WriteText(outFile, json);
         if (a.Flag("json")) stdout.WriteLine(json);
         else EvaluationTable.Write(result, stdout);
         return 0;

@@ -243,4 +243,8 @@ public static class Atomic
             throw;
         }
     }
+
+    /// <summary>Writes a text file (UTF-8, no byte-order mark) atomically, through <see cref="WriteFile"/>.</summary>
+    public static void WriteText(string path, string text) =>
+        WriteFile(path, s => { using var w = new StreamWriter(s, leaveOpen: true); w.Write(text); });
 }

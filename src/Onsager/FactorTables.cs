@@ -61,7 +61,7 @@ public static class FactorTables
         using var scope = NewDisposeScope();
         using var m = Dynamics.Compile(model);
         var written = new List<string>();
-        void Save(string name, string text) { var p = Path.Combine(dir, name); TrainingRun.WriteText(p, text); written.Add(p); }
+        void Save(string name, string text) { var p = Path.Combine(dir, name); Atomic.WriteText(p, text); written.Add(p); }
         double lo = range.Lo, hi = range.Hi;
 
         var density = new StringBuilder("field,u,F,dF\n");

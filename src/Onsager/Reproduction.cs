@@ -101,7 +101,7 @@ public static class Reproduction
         file.CheckCompatible(reader.Dataset.Grid, reader.Dataset.Fields, modelDir);
         var evaluation = Evaluator.Evaluate(file.Field, reader, new EvaluationOptions { Scheme = options.Scheme, Seed = options.Seed },
                                             $"{file.Metadata.Kind} ({modelDir})", cancel);
-        TrainingRun.WriteText(Path.Combine(dir, "evaluation.json"), evaluation.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        Atomic.WriteText(Path.Combine(dir, "evaluation.json"), evaluation.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
 
         // 4. report (diagnostics and pictures) on a few test trajectories; a force field has no energy or operators to diagnose
         if (file.Field is not Model member)

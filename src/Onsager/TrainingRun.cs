@@ -173,7 +173,7 @@ public static class TrainingRun
             var run = RunJson(null, null);
             run["fit"] = fit.ToJson();
             ModelDirectory.Save(outDir, fit.Model, Metadata(run));
-            WriteText(Path.Combine(outDir, "run.json"), run.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            Atomic.WriteText(Path.Combine(outDir, "run.json"), run.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             return new TrainingRunResult(outDir, kind, null, fit.Model) { Fit = fit };
         }
 
@@ -200,9 +200,9 @@ public static class TrainingRun
         foreach (var line in result.Log) log?.Report(line);
         var final = new ModelFile(result.Trained, Metadata(RunJson(result, null)));
         if (last is null) ModelDirectory.Save(outDir, final); else ModelDirectory.Save(outDir, final, StateFiles(last));
-        WriteText(Path.Combine(outDir, "loss.csv"), "epoch,step,train_loss,validation_loss,learning_rate,seconds\n" +
+        Atomic.WriteText(Path.Combine(outDir, "loss.csv"), "epoch,step,train_loss,validation_loss,learning_rate,seconds\n" +
             string.Concat(result.Curve.Select(c => string.Format(inv, "{0},{1},{2:R},{3:R},{4:R},{5:F3}\n", c.Epoch, c.Step, c.TrainLoss, c.ValidationLoss, c.LearningRate, c.Seconds))));
-        WriteText(Path.Combine(outDir, "run.json"), RunJson(result, null).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        Atomic.WriteText(Path.Combine(outDir, "run.json"), RunJson(result, null).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         return new TrainingRunResult(outDir, kind, result, result.Trained);
     }
 
@@ -246,10 +246,6 @@ public static class TrainingRun
             throw new ModelFileException(json, $"not a readable training checkpoint: {e.Message}", e);
         }
     }
-
-    /// <summary>A text file written through <see cref="Atomic.WriteFile"/> (temporary name, flush, rename).</summary>
-    public static void WriteText(string path, string text) =>
-        Atomic.WriteFile(path, s => { using var w = new StreamWriter(s, leaveOpen: true); w.Write(text); });
 }
 
 /// <summary>An IProgress that reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
