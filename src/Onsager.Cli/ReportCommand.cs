@@ -32,9 +32,8 @@ public static class ReportCommand
         var file = ModelReference.ResolveFile(reference);
         var model = file.Model;
         var stepper = a.Text("scheme") is { } name ? Schemes.Parse(name) : Schemes.Recorded(file);
-        var classPath = a.Text("class-check") ?? (Directory.Exists(reference) ? Path.Combine(reference, ClassCheckVerdict.FileName) : null);
         ClassCheckVerdict? verdict = null;
-        if (classPath is not null && (a.Text("class-check") is not null || File.Exists(classPath)))
+        if (ClassCheckVerdict.Locate(a.Text("class-check"), reference) is { } classPath)
         {
             if (!File.Exists(classPath)) { stderr.WriteLine($"error: --class-check '{classPath}': no such file."); return 1; }
             try { verdict = ClassCheckVerdict.Read(classPath); }

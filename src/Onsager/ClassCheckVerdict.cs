@@ -14,6 +14,18 @@ public sealed record ClassCheckVerdict(bool Consistent, ImmutableArray<string> R
     /// <summary>The file name `report` looks for in the model's folder when no file is given.</summary>
     public const string FileName = "class-check.json";
 
+    /// <summary>
+    /// Where `report` reads the verdict from: <paramref name="explicitPath"/> when one is given (whether or not it exists, so
+    /// that a missing file is an error for the caller to name), else <see cref="FileName"/> in the folder
+    /// <paramref name="modelReference"/> names when that file exists, else null (a builtin model, or a folder without one).
+    /// </summary>
+    public static string? Locate(string? explicitPath, string modelReference)
+    {
+        if (explicitPath is not null) return explicitPath;
+        var inFolder = Path.Combine(modelReference, FileName);
+        return Directory.Exists(modelReference) && File.Exists(inFolder) ? inFolder : null;
+    }
+
     /// <summary>The verdict line, as check-class prints it.</summary>
     public string Verdict => (Consistent ? "consistent with the Onsager class" : "not consistent with the Onsager class") + ": " + string.Join("; ", Reasons);
 

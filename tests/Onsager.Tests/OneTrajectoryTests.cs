@@ -94,6 +94,21 @@ public sealed class OneTrajectoryTests() : ScratchFolder("onsager-one")
         Assert.DoesNotContain("other data", output);
     }
 
+    [Fact]
+    public void LocateTakesTheGivenPathElseTheModelFoldersFileElseNone()
+    {
+        var model = Path.Combine(dir, "locate");
+        Directory.CreateDirectory(model);
+        Assert.Null(ClassCheckVerdict.Locate(null, model));                                   // a folder without the file
+        Assert.Null(ClassCheckVerdict.Locate(null, "builtin:allen-cahn"));                    // a builtin model has no folder
+        var inFolder = Path.Combine(model, ClassCheckVerdict.FileName);
+        File.WriteAllText(inFolder, "{}");
+        Assert.Equal(inFolder, ClassCheckVerdict.Locate(null, model));
+        var given = Path.Combine(dir, "elsewhere.json");                                      // given: wins, even when missing
+        Assert.Equal(given, ClassCheckVerdict.Locate(given, model));
+        Assert.Equal(given, ClassCheckVerdict.Locate(given, "builtin:allen-cahn"));
+    }
+
     [Theory]
     [InlineData("burgers")]
     [InlineData("kdv")]
