@@ -15,7 +15,6 @@ public sealed class CompiledForceField : CompiledVectorField<ForceField>
 
     internal CompiledForceField(ForceField field, CompileOptions options) : base("force_field", field, options)
     {
-        NativeSettings.QuietNnpack();
         weights = Store.Array(field.Weights, Constraint.Free, field.Kind);
         rhs = field switch
         {

@@ -38,12 +38,16 @@ public sealed class CompiledModel : CompiledVectorField<Model>
     {
         var store = Store;
         energy = EnergyCompiler.Compile(model.Energy, model.Grid, store, options.Tabulation?.Validate());
+        Tabulated = options.Tabulation is not null;
         if (model.Dissipation is not null) dissipation = OperatorCompiler.Compile(model.Dissipation, model.Grid, model.Fields, store, "M");
         if (model.Conservation is not null) conservation = OperatorCompiler.Compile(model.Conservation, model.Grid, model.Fields, store, "W");
         RegisterParameters();
     }
 
     internal ImmutableArray<EnergyPart> EnergyParts => energy.Parts;
+
+    /// <summary>Its density networks run on tables (<see cref="CompileOptions.Tabulation"/>).</summary>
+    internal bool Tabulated { get; }
 
     /// <summary>L u: the L2 gradient of the energy's quadratic part 1/2 &lt;u, L u&gt;_h (zero when it has none).</summary>
     public Tensor LinearPart(Tensor u)

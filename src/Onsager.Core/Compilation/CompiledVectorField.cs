@@ -25,6 +25,7 @@ public abstract class CompiledVectorField<T> : nn.Module, ICompiledVectorField w
 
     private protected CompiledVectorField(string name, T value, CompileOptions options) : base(name)
     {
+        NativeSettings.Apply();
         Structure = value;
         DType = options.DType;
         Device = options.ResolvedDevice;

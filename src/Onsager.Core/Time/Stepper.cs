@@ -55,6 +55,15 @@ public sealed record DgOptions(NonlinearSolver Solver = NonlinearSolver.Newton, 
             : throw new ArgumentException($"A DG step's time budget must be positive and finite seconds, got {value}.");
     } = DefaultStepSeconds;
 
+    /// <summary>How many past iterates Anderson acceleration mixes into each iteration of the <see cref="NonlinearSolver.Picard"/>
+    /// solver on members whose K and L are Fourier multipliers (docs/theory.md, 8.3); 0: plain Picard. Default 3. The
+    /// converged step is the same either way (same fixed point, same stopping rule); the mixing cuts the iterations.</summary>
+    public int AndersonDepth
+    {
+        get;
+        init => field = value >= 0 ? value : throw new ArgumentException($"A DG step's Anderson depth must be 0 (off) or positive, got {value}.");
+    } = Anderson.DefaultDepth;
+
     /// <summary>The default options.</summary>
     public static DgOptions Default { get; } = new();
 

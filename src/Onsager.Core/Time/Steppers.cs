@@ -229,6 +229,10 @@ public static class Steppers
     private static Tensor Residual(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt) =>
         (v - u).Plus(Kbar(m, o, u, v, DiscreteGradient.Of(m, u, v)).Times(dt));
 
+    /// <summary>The residual against a start whose u-only parts are evaluated once (<see cref="DiscreteGradient.Start"/>).</summary>
+    private static Tensor Residual(CompiledModel m, DgOptions o, DiscreteGradient.Start s, Tensor v, double dt) =>
+        (v - s.U).Plus(Kbar(m, o, s.U, v, DiscreteGradient.Of(m, s, v)).Times(dt));
+
     /// <summary>How far the current iterate is from solving the step, in the two norms that matter.</summary>
     /// <param name="State">|R| over the size of its terms |u| + |v| + dt |Kbar dbarE| (so stiff members are judged fairly).</param>
     /// <param name="Energy">The energy defect, worst over the batch: E(v) - E(u) + dt &lt;dbarE, Mbar dbarE&gt;_h (= &lt;dbarE, R&gt;_h
@@ -256,21 +260,22 @@ public static class Steppers
     /// <summary>The distance of v from solving the step, and dbarE(u, v) (moved to the caller's scope: the next Picard update
     /// and the dissipated energy reuse it instead of evaluating the energy twice more). For multiplier members R is formed
     /// in Fourier space: R^ = v^ - u^ + dt K (L (u^ + v^)/2 + dbarE_N^).</summary>
-    private static (Distance Distance, Gradients Dbar) Measure(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt, FourierSymbols? f)
+    private static (Distance Distance, Gradients Dbar, Tensor PerSample) Measure(CompiledModel m, DgOptions o, DiscreteGradient.Start s, Tensor v, double dt, FourierSymbols? f)
     {
         using var scope = NewDisposeScope();
+        var u = s.U;
         Tensor dbar, flow, r;
         Tensor? nonlinear = null;
         if (f is null)
         {
-            dbar = DiscreteGradient.Of(m, u, v);
+            dbar = DiscreteGradient.Of(m, s, v);
             flow = Kbar(m, o, u, v, dbar).Times(dt);
             r = (v - u).Plus(flow);
         }
         else
         {
             var g = m.Grid;
-            nonlinear = DiscreteGradient.Nonlinear(m, u, v);
+            nonlinear = DiscreteGradient.Nonlinear(m, s, v);
             var uh = Spectral.Forward(u, g); var vh = Spectral.Forward(v, g);
             var gh = (f.L.Times(0.5) * uh.Plus(vh)).Plus(Spectral.Forward(nonlinear, g));
             var fh = f.K.Times(dt) * gh;
@@ -279,8 +284,10 @@ public static class Steppers
             r = Spectral.Inverse((vh - uh).Plus(fh), g);
         }
         Gradients Out() => new(dbar.MoveToOuterDisposeScope(), nonlinear?.MoveToOuterDisposeScope());
+        // |R|^2 per sample: what the predictor's safeguard compares.
+        var perSample = r.flatten(1).Squared().sum(1).MoveToOuterDisposeScope();
         double residual = Norm(r), state = residual / (Norm(u) + Norm(v) + Norm(flow) + 1e-300);
-        if (o.EnergyTolerance is null) return (new Distance(state, 0, residual), Out());
+        if (o.EnergyTolerance is null) return (new Distance(state, 0, residual), Out(), perSample);
         // The defect as the laws compute it, E(v) - E(u) + dt <dbarE, Mbar dbarE>_h, rounded at eps (|E| + dissipated).
         // <dbarE, R>_h equals it in exact arithmetic but carries eps |dbarE| dt |Kbar dbarE|, which on stiff Hamiltonian
         // members hides an exact step under round-off (docs/benchmarks.md, "Time stepping", item 2).
@@ -288,7 +295,7 @@ public static class Steppers
         var dissipated = m.Inner(dbar, m.Dissipation(FrozenAt(m, o, u, v), dbar)).Times(dt);
         var defect = (e1 - e0).Plus(dissipated).abs();
         var size = e0.abs().Plus(e1.abs()).Plus(dissipated.abs()).Plus(1e-300);
-        return (new Distance(state, (defect / size).max().item<double>(), residual), Out());
+        return (new Distance(state, (defect / size).max().item<double>(), residual), Out(), perSample);
     }
 
     private static bool Within(DgOptions o, Distance d, double factor = 1) =>
@@ -316,20 +323,26 @@ public static class Steppers
     private static StepResult DgSolve(CompiledModel m, DgOptions o, FourierSymbols? fourier, Tensor u, double dt, Tensor? guess = null, long deadline = long.MaxValue)
     {
         using var scope = NewDisposeScope();
+        // What every residual of this solve needs from u alone, evaluated once.
+        var start = DiscreteGradient.At(m, u);
         // Predictor: the given guess, else the linearly implicit step with dbarE_N frozen at u (u itself if its linear solve fails).
         // dbarE(u, u) = dE(u): the predictor needs one gradient evaluation, as explicit Euler does.
         Tensor v;
-        if (guess is not null) v = guess.clone();
+        Distance d;
+        Gradients dbarV;
+        if (guess is not null) { v = guess.clone(); (d, dbarV, _) = Measure(m, o, start, v, dt, fourier); }
         else
         {
             // One energy evaluation feeds both the predictor and the safeguard: dbarE_N(u, u) for the Fourier predictor
             // (dE = dbarE_N + L u for the safeguard's comparison), dE itself otherwise.
-            var nonlinear = fourier is null ? null : DiscreteGradient.Nonlinear(m, u, u);
+            var nonlinear = fourier is null ? null : DiscreteGradient.Nonlinear(m, start, u);
             var dE = nonlinear is null ? m.VariationalDerivative(u) : nonlinear.Plus(m.LinearPart(u));
-            v = PicardUpdate(m, o, u, u, dt, fourier, new Gradients(dE, nonlinear)) is { } predicted ? Safeguard(m, o, u, predicted, dt, dE) : u.clone();
+            (v, d, dbarV) = PicardUpdate(m, o, start, u, dt, fourier, new Gradients(dE, nonlinear)) is { } predicted
+                ? Safeguard(m, o, start, predicted, dt, dE, fourier)
+                : Measured(u.clone());
         }
+        (Tensor, Distance, Gradients) Measured(Tensor at) { var (dm, gm, _) = Measure(m, o, start, at, dt, fourier); return (at, dm, gm); }
         int it = 1;
-        var (d, dbarV) = Measure(m, o, u, v, dt, fourier);
         int unknowns = m.Fields * m.Grid.Sites;
         bool dense = unknowns <= DenseNewtonLimit && u.shape[0] * unknowns <= DenseEvaluationLimit;
         bool stagnated = false;
@@ -339,12 +352,14 @@ public static class Steppers
         // solve (exact in one iteration when E is quadratic and Kbar = K(u), as for Burgers in coercive form); the cheap
         // path at moderate dt. The first iteration that does not halve |R| hands over to Newton (and is dropped if it raised |R|).
         bool picard = true, atFloor = false;
+        // The Picard solver on multiplier members iterates a contraction: Anderson acceleration cuts its iterations.
+        var anderson = o.Solver == NonlinearSolver.Picard && fourier is not null && o.AndersonDepth > 0 ? Anderson.Start(o.AndersonDepth) : null;
         double previous = best, floor = 0;
         // Accepts v when |R| is within StagnationFactor of max(tolerance, round-off floor) and the energy defect meets its
         // tolerance (see below): no float64 v does better.
         bool AtFloor()
         {
-            floor = RoundOffFloor(m, o, u, v, dt);
+            floor = RoundOffFloor(m, o, start, v, dt);
             atFloor = d.Finite && d.State <= StagnationFactor * Math.Max(o.Tolerance, floor) && (o.EnergyTolerance is not double et || d.Energy <= et);
             return atFloor;
         }
@@ -354,20 +369,27 @@ public static class Steppers
             // Each iteration's temporaries die with it: a rollout or a law run makes thousands of iterations.
             using (var inner = NewDisposeScope())
             {
-                next = picard ? PicardUpdate(m, o, u, v, dt, fourier, dbarV)
+                next = picard ? PicardUpdate(m, o, start, v, dt, fourier, dbarV)
                      : dense ? NewtonDenseUpdate(m, o, u, v, dt)
-                     : NewtonUpdate(m, o, u, v, dt, Norm(Residual(m, o, u, v, dt)));
+                     : NewtonUpdate(m, o, start, v, dt, Norm(Residual(m, o, start, v, dt)));
                 next?.MoveToOuterDisposeScope();
+                if (anderson is not null && next is not null)
+                {
+                    var (mixed, after) = anderson.Mix(v, next);
+                    anderson = after;
+                    if (!ReferenceEquals(mixed, next)) next = mixed.MoveToOuterDisposeScope();
+                }
             }
             if (next is null)
             {
                 if (picard && o.Solver == NonlinearSolver.Newton) { picard = false; continue; }
                 stagnated = true; break;
             }
-            var (dn, dbarN) = Measure(m, o, u, next, dt, fourier);
+            var (dn, dbarN, _) = Measure(m, o, start, next, dt, fourier);
             double now = dn.Residual;
             bool halved = now < 0.5 * previous;
             if (picard && o.Solver == NonlinearSolver.Newton && !halved) picard = false;
+            if (anderson is not null && now >= previous) anderson = anderson.Restart();
             if (now < previous || o.Solver == NonlinearSolver.Picard) (v, d, dbarV, previous) = (next, dn, dbarN, now);
             // An iteration that no longer halves |R| may be at the round-off floor already: then stop here, before Newton
             // steps that only reshuffle round-off (they raised the energy defect of an exact Cayley step from 1e-16 to 1e-6).
@@ -389,31 +411,40 @@ public static class Steppers
     }
 
     /// <summary>
-    /// The predictor per sample, or u where u is closer to solving the step (|R(u)| = dt |Kbar dE(u)| is smaller). With
-    /// dE_N explicit the predictor can be absurd: a quartic energy under a mobility of 1e6 at dt = 1e-4 sent it to
-    /// |v| = 1e13, where Newton on a cubic crawls and its finite-difference Jacobian is noise.
+    /// The predictor per sample, or u where u is closer to solving the step (|R(u)| = dt |Kbar dE(u)| is smaller), measured.
+    /// With dE_N explicit the predictor can be absurd: a quartic energy under a mobility of 1e6 at dt = 1e-4 sent it to
+    /// |v| = 1e13, where Newton on a cubic crawls and its finite-difference Jacobian is noise. The predictor's measure is
+    /// the solve's first (no second evaluation of dbarE) unless some sample falls back to u.
     /// </summary>
-    private static Tensor Safeguard(CompiledModel m, DgOptions o, Tensor u, Tensor predicted, double dt, Tensor dE)
+    private static (Tensor V, Distance D, Gradients Dbar) Safeguard(CompiledModel m, DgOptions o, DiscreteGradient.Start s, Tensor predicted, double dt, Tensor dE,
+                                                                   FourierSymbols? fourier)
     {
+        var u = s.U;
+        var (d, dbar, atPredicted) = Measure(m, o, s, predicted, dt, fourier);
         // Per sample: each sample's squared norm.
         var atU = Kbar(m, o, u, u, dE).Times(dt).flatten(1).Squared().sum(1);
-        var atPredicted = Residual(m, o, u, predicted, dt).flatten(1).Squared().sum(1);
         var worse = (atPredicted.isfinite().logical_not() | (atPredicted > atU));
-        if (!worse.any().item<bool>()) return predicted;
-        return where(Broadcast(worse, u), u, predicted);
+        if (!worse.any().item<bool>()) return (predicted, d, dbar);
+        var v = where(Broadcast(worse, u), u, predicted);
+        var (dv, dbarV, _) = Measure(m, o, s, v, dt, fourier);
+        return (v, dv, dbarV);
     }
 
     /// <summary>|R(v + eta) - R(v)| for eta a last-bit perturbation of v (4 eps |v_i|, random signs), relative like
     /// <see cref="Distance.State"/>: the resolution at which float64 can tell candidate solutions apart.</summary>
-    private static double RoundOffFloor(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt)
+    private static double RoundOffFloor(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt) =>
+        RoundOffFloor(m, o, DiscreteGradient.At(m, u), v, dt);
+
+    private static double RoundOffFloor(CompiledModel m, DgOptions o, DiscreteGradient.Start s, Tensor v, double dt)
     {
+        var u = s.U;
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var gen = new TorchSharp.torch.Generator(12345);
         var signs = randint(0, 2, v.shape, dtype: v.dtype, device: v.device, generator: gen).Times(2).Minus(1);
         var eta = v.abs().Times(4 * 2.220446049250313e-16) * signs;
-        var r0 = Residual(m, o, u, v, dt);
-        var r1 = Residual(m, o, u, v.Plus(eta), dt);
+        var r0 = Residual(m, o, s, v, dt);
+        var r1 = Residual(m, o, s, v.Plus(eta), dt);
         var flow = (r0 - v).Plus(u);
         return Norm(r1 - r0) / (Norm(u) + Norm(v) + Norm(flow) + 1e-300);
     }
@@ -428,16 +459,17 @@ public static class Steppers
 
     /// <summary>P v+ = u - dt Kbar (L u/2 + dbarE_N(u, v)), P = I + dt/2 Kbar L; for multiplier members mode by mode:
     /// v+^ = ((1 - dt/2 K L) u^ - dt K dbarE_N^) / (1 + dt/2 K L) (the exact Cayley step when E is quadratic).</summary>
-    private static Tensor? PicardUpdate(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt, FourierSymbols? f, Gradients? known = null)
+    private static Tensor? PicardUpdate(CompiledModel m, DgOptions o, DiscreteGradient.Start s, Tensor v, double dt, FourierSymbols? f, Gradients? known = null)
     {
+        var u = s.U;
         if (f is not null)
         {
             var g = m.Grid;
-            var nonlinear = known?.Nonlinear ?? DiscreteGradient.Nonlinear(m, u, v);
+            var nonlinear = known?.Nonlinear ?? DiscreteGradient.Nonlinear(m, s, v);
             var half = f.K.Times(0.5 * dt) * f.L;
             return Spectral.Inverse((half.SubtractedFrom(1) * Spectral.Forward(u, g) - f.K.Times(dt) * Spectral.Forward(nonlinear, g)) / half.Plus(1), g);
         }
-        var dbar = known?.Full ?? DiscreteGradient.Of(m, u, v);
+        var dbar = known?.Full ?? DiscreteGradient.Of(m, s, v);
         // L u/2 + dbarE_N = dbarE - L v/2 (dbarE_N = dbarE - L (u + v)/2)
         var state = FrozenAt(m, o, u, v);
         var b = u - m.Operator(state, dbar - m.LinearPart(v).Times(0.5)).Times(dt);
@@ -497,9 +529,10 @@ public static class Steppers
     }
 
     /// <summary>One Newton step on R(v) with Jacobian-vector products by finite differences, GMRES, and backtracking.</summary>
-    private static Tensor? NewtonUpdate(CompiledModel m, DgOptions o, Tensor u, Tensor v, double dt, double residualNorm)
+    private static Tensor? NewtonUpdate(CompiledModel m, DgOptions o, DiscreteGradient.Start s, Tensor v, double dt, double residualNorm)
     {
-        var r = Residual(m, o, u, v, dt);
+        var u = s.U;
+        var r = Residual(m, o, s, v, dt);
         double vn = Norm(v) + Norm(u) + 1e-300;
         // Each product's temporaries die with it: GMRES makes up to 120 of them per Newton step, too many to keep to the
         // end of the step (docs/benchmarks.md, "Figures behind the solver's defaults").
@@ -509,7 +542,7 @@ public static class Steppers
             double wn = Norm(w);
             if (wn == 0) return zeros_like(w).MoveToOuterDisposeScope();
             double eps = 1e-7 * vn / wn;
-            return (Residual(m, o, u, v.Plus(w.Times(eps)), dt) - r).Over(eps).MoveToOuterDisposeScope();
+            return (Residual(m, o, s, v.Plus(w.Times(eps)), dt) - r).Over(eps).MoveToOuterDisposeScope();
         }
         var solved = Gmres.Solve(J, -r, null, 1e-4, restart: 30, maxIterations: 120, precondition: Preconditioner(m, dt / 2));
         var delta = solved.X;
@@ -517,7 +550,7 @@ public static class Steppers
         for (int k = 0; k < 12; k++, step /= 2)
         {
             var cand = v.Plus(delta.Times(step));
-            double rn = Norm(Residual(m, o, u, cand, dt));
+            double rn = Norm(Residual(m, o, s, cand, dt));
             if (double.IsFinite(rn) && rn < residualNorm) return cand;
         }
         return null;
