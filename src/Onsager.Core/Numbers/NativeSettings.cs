@@ -8,7 +8,7 @@ namespace Onsager.Numbers;
 /// blocks above its mmap threshold (128 KB at start, raised only as such blocks are freed) with fresh pages, and returns a
 /// freed heap top above its trim threshold to the system; either way the next tensor of that size page-faults all its pages
 /// again. A float64 network density on 4 x 1024 sites allocates 4 MB activations many times per solver iteration, and in a
-/// virtual machine those faults cost more than the arithmetic (docs/benchmarks.md, "Allocator"). Onsager fixes the mmap
+/// virtual machine those faults cost more than the arithmetic (docs/benchmarks.md, "Rollout cost of a trained member"). Onsager fixes the mmap
 /// threshold at 64 MB and the trim threshold at 256 MB, so blocks below 64 MB are reused from the heap and up to 256 MB of
 /// freed heap stays with the process. glibc on Linux only; the environment variable ONSAGER_MALLOC=system leaves the
 /// allocator as the process configured it.</para>

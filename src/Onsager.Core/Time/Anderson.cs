@@ -7,8 +7,9 @@ namespace Onsager.Time;
 /// Anderson acceleration of a fixed-point iteration v -> G(v), per sample (Anderson 1965; Walker &amp; Ni, "Anderson
 /// acceleration for fixed-point iterations", SIAM J. Numer. Anal. 49, 2011): from the last pairs (v_i, g_i = G(v_i)) with
 /// residuals f_i = g_i - v_i, the next iterate is g - dG gamma with gamma minimising |f - dF gamma| (dF, dG the differences of
-/// consecutive f and g). It has the iteration's fixed points and no others, and on a linear contraction it converges like
-/// GMRES on the fixed-point equation; the DG solve uses it on its Fourier Picard map (docs/benchmarks.md, "Rollout cost").
+/// consecutive f and g). It has the iteration's fixed points and no others; with unlimited depth on a linear problem it is
+/// GMRES on the fixed-point equation (Walker &amp; Ni). The DG solve uses it on its Fourier Picard map (docs/benchmarks.md,
+/// "Rollout cost of a trained member").
 /// A value: <see cref="Mix"/> returns the next iterate and the history with the newest pair.
 /// </summary>
 internal sealed record Anderson(ImmutableList<(Tensor V, Tensor G)> History, int Depth)
