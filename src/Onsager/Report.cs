@@ -46,7 +46,7 @@ public static class Report
         Save(pred, "field-prediction.png"); Save(truth, "field-truth.png"); Save(err, "field-error.png");
 
         var md = Path.Combine(directory, "report.md");
-        File.WriteAllText(md, Markdown(d, classCheck));
+        Atomic.WriteText(md, Markdown(d, classCheck));
         return new ReportFiles(directory, md, [.. images]);
     }
 

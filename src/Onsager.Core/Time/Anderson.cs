@@ -42,7 +42,7 @@ internal sealed record Anderson(ImmutableList<(Tensor V, Tensor G)> History, int
         var (q, r) = linalg.qr(dF);
         var diagonal = r.diagonal(0, 1, 2).abs();                                                                               // (b, k)
         var degenerate = (diagonal.amin(1) <= diagonal.amax(1).Times(1e-13)) | diagonal.amax(1).isfinite().logical_not();
-        var safeR = r + diag_embed(where(degenerate.unsqueeze(1), ones_like(diagonal), zeros_like(diagonal)));
+        var safeR = r.Plus(diag_embed(where(degenerate.unsqueeze(1), ones_like(diagonal), zeros_like(diagonal))));
         var gamma = linalg.solve(safeR, q.transpose(1, 2).matmul(f[^1].unsqueeze(2)));                                       // (b, k, 1)
         var mixed = g - dG.matmul(gamma).reshape(g.shape);
         var good = Flat(mixed).isfinite().all(1) & degenerate.logical_not();
