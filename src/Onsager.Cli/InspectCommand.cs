@@ -33,7 +33,8 @@ public static class InspectCommand
     {
         var inv = CultureInfo.InvariantCulture;
         string Arr(JsonNode? n) => string.Join(", ", n!.AsArray().Select(x => x!.GetValue<double>().ToString("G6", inv)));
-        o.WriteLine($"dataset: {r["name"]} ({r["equation"]})");
+        string equation = r["equation"]?.GetValue<string>() ?? "";
+        o.WriteLine(equation.Length > 0 ? $"dataset: {r["name"]} ({equation})" : $"dataset: {r["name"]}");
         o.WriteLine($"path: {r["path"]} ({r["format"]}, {r["files"]} file(s))");
         o.WriteLine($"shape: ({string.Join(", ", r["shape"]!.AsArray().Select(x => x!.GetValue<long>()))}) = (samples, frames, grid..., fields)");
         o.WriteLine(string.Format(inv, "dt: {0:G6}", r["dt"]!.GetValue<double>()));

@@ -105,6 +105,7 @@ public sealed class CliErrorTests() : ScratchFolder("onsager-cli-errors")
         var (code, output, err) = Run("inspect", path);
         Assert.True(code == 0, err);
         Assert.Contains("plain", output);
+        Assert.DoesNotContain("()", output);
         var d = Dataset.Open(path);
         Assert.Equal("plain", d.Name);
         Assert.Null(d.KnownMember);
