@@ -18,8 +18,9 @@ public static class TrainCommand
                 [--fit weak|strong]
               Train a member (or a baseline) on a dataset (split by trajectory as the reference does from 10
               trajectories on, else in time: the first 70 % of every trajectory's frames train, the next 20 %
-              validate, the last 10 % are kept for evaluate; --split chooses; 11-frame windows, batches of 32,
-              Adam, ReduceLROnPlateau, the best validation model kept). --budget is wall-clock (90s, 30m, 1h).
+              validate, the last 10 % are kept for evaluate; --split chooses; 11-frame windows, fewer when the
+              training or validation frames are fewer; batches of 32, Adam, ReduceLROnPlateau, the best
+              validation model kept). --budget is wall-clock (90s, 30m, 1h).
               DIR receives model.json + weights.bin (checkpointed atomically at every new best), loss.csv
               and run.json. --scheme is the stepper inside the loss (default dg; rk4-adaptive for local, RK4
               substeps as many as its stiffness needs; euler for the baselines onsagernet, unconstrained and

@@ -14,8 +14,20 @@ public sealed record TrainingOptions
     public Stepper Scheme { get; init; } = new Stepper.DiscreteGradient();
     /// <summary>Loss horizon k (3 in the reference; 5 for fput).</summary>
     public int Horizon { get; init; } = 3;
-    /// <summary>Frames per training window (the reference: 11).</summary>
-    public int WindowLength { get; init; } = 11;
+    /// <summary>Frames per training window; null: the reference's <see cref="ReferenceWindow"/>, or fewer where the split's
+    /// training or validation frames are fewer (<see cref="WindowOn"/>). A given length is used as given.</summary>
+    public int? WindowLength { get; init; }
+
+    /// <summary>The reference's window: 11 frames.</summary>
+    public const int ReferenceWindow = 11;
+
+    /// <summary>The window length training uses on a split of trajectories of the given frames: <see cref="WindowLength"/>
+    /// when given, else <see cref="ReferenceWindow"/> cut to the shortest part that windows are drawn from (the training and
+    /// validation frames; 41 frames split in time validate on 8), never below <see cref="Horizon"/> + 1 (a part shorter
+    /// than that is refused by <see cref="TrainingWindows"/>, naming it).</summary>
+    public int WindowOn(DatasetSplit split, int frames) =>
+        WindowLength ?? Math.Max(Horizon + 1, Math.Min(ReferenceWindow,
+            Math.Min(split.TrainFrames?.Count ?? frames, split.ValidationFrames?.Count ?? frames)));
     /// <summary>Windows per optimiser step.</summary>
     public int BatchSize { get; init; } = 32;
     /// <summary>Optimiser steps per epoch (one validation, one schedule update and one checkpoint decision per epoch).</summary>
@@ -113,8 +125,9 @@ public sealed class Trainer(IVectorField initial, TrainingOptions? options = nul
         double dt = data.Dt;
         if (!(dt > 0)) throw new ArgumentException($"{data.Path}: no positive time step in t_coord.");
         var split = data.SplitBy(o.Split, o.Seed);
-        var train = new TrainingWindows(reader, split.Train, o.WindowLength, frames: split.TrainFrames);
-        var validation = new TrainingWindows(reader, split.Validation.IsDefaultOrEmpty ? split.Train : split.Validation, o.WindowLength,
+        int window = o.WindowOn(split, data.Frames);
+        var train = new TrainingWindows(reader, split.Train, window, frames: split.TrainFrames);
+        var validation = new TrainingWindows(reader, split.Validation.IsDefaultOrEmpty ? split.Train : split.Validation, window,
                                              frames: split.ValidationFrames);
         var resume = ResumeFrom;
         var rng = resume is null ? new Random(o.Seed) : new Random(unchecked(o.Seed * 1_000_003 + (int)resume.Step));
@@ -140,7 +153,7 @@ public sealed class Trainer(IVectorField initial, TrainingOptions? options = nul
         var clock = Stopwatch.StartNew();
 
         Tensor Batch(IReadOnlyList<WindowStart> windows, TrainingWindows source) =>
-            Layout.ToModelTensor(source.Read(windows), windows.Count, o.WindowLength, data).to(o.DType, m.Device);
+            Layout.ToModelTensor(source.Read(windows), windows.Count, source.Length, data).to(o.DType, m.Device);
 
         double Validate()
         {

@@ -142,7 +142,9 @@ public static class TrainingRun
             initial = Families.Create(kind, data.Grid, data.Fields, options.Seed, data.KnownMember, spectral, baseline, conserveMass == true && kind != "polynomial");
         }
         string dtype = options.DType == ScalarType.Float32 ? "float32" : "float64";
-        options = options with { Split = split.Kind };
+        int window = options.WindowOn(split, data.Frames);
+        bool windowCut = options.WindowLength is null && window < TrainingOptions.ReferenceWindow;
+        options = options with { Split = split.Kind, WindowLength = window };
         string gauge = initial is Model ? "none fixed during training; see docs/theory.md (gauges)" : "none (a force field has no energy)";
         ModelMetadata Metadata(JsonObject training) =>
             new(kind, data.Dt, dtype, gauge, JsonDocument.Parse(training.ToJsonString()).RootElement);
@@ -180,6 +182,9 @@ public static class TrainingRun
         log?.Report(options.Split == data.DefaultSplit && data.DefaultSplit == SplitKind.Time
             ? $"{data.Samples} trajector{(data.Samples == 1 ? "y" : "ies")} (fewer than {Dataset.TrajectoriesForSplit}): {split.Describe()}"
             : split.Describe());
+        if (windowCut)
+            log?.Report($"windows of {options.WindowLength} frames (the split's {split.TrainFrames?.Count ?? data.Frames} training and " +
+                        $"{split.ValidationFrames?.Count ?? data.Frames} validation frames; --window chooses)");
         log?.Report($"training {kind} on {data.Name} ({data.Samples} trajectories, grid {string.Join("x", data.Points)}, dt {data.Dt:G3}): " +
                     $"scheme {options.Scheme}, horizon {options.Horizon}, {dtype}, budget {(options.Budget?.ToString() ?? "none")}");
         TrainingState? last = state;

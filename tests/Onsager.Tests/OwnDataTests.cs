@@ -169,6 +169,25 @@ public sealed class OwnDataTests() : ScratchFolder("onsager-own-data")
         Assert.Equal(2, Run("train", "--data", P("ac.h5"), "--kind", "spectral", "--out", P("n"), "--split", "weeks").Code);
     }
 
+    [Fact]
+    public void TheDefaultWindowFitsAShortSplitInTimeAndAGivenOneIsUsedAsGiven()
+    {
+        Assert.Equal(0, Run("generate", "ac", "--samples", "1", "--seed", "2", "--out", P("ac.h5"), "--n", "32", "--frames", "41").Code);
+        var data = Dataset.Open(P("ac.h5"));
+        Assert.Equal(8, new TrainingOptions().WindowOn(data.SplitInTime(), data.Frames));               // validation frames 29..36
+        Assert.Equal(4, new TrainingOptions { WindowLength = 4 }.WindowOn(data.SplitInTime(), data.Frames));
+        Assert.Equal(TrainingOptions.ReferenceWindow, new TrainingOptions().WindowOn(Dataset.Split(10), 41));
+        var (code, _, err) = Run("train", "--data", P("ac.h5"), "--kind", "spectral", "--out", P("m"), "--epochs", "1", "--steps-per-epoch", "2",
+                                 "--width", "8", "--depth", "1", "--horizon", "2");
+        Assert.True(code == 0, err);
+        Assert.Contains("windows of 8 frames", err);
+        Assert.Equal(8, JsonDocument.Parse(File.ReadAllText(P("m/run.json"))).RootElement.GetProperty("window").GetInt32());
+        (code, _, err) = Run("train", "--data", P("ac.h5"), "--kind", "spectral", "--out", P("n"), "--epochs", "1", "--window", "11");
+        Assert.Equal(2, code);                                                                           // an option the data cannot honour
+        Assert.Contains("windows of 11 frames do not fit in frames 29..36", err);
+        Assert.False(File.Exists(P("n/model.json")));
+    }
+
     // ---- the equation read back ----
 
     [Fact]
