@@ -57,6 +57,64 @@ public sealed class BaselineTests() : ScratchFolder("onsager-baselines")
             Assert.Throws<InvalidOperationException>(() => result.Model);
     }
 
+    /// <summary>The convolutional force field is the CNN it says, in 1D and 2D: each layer conv1d or conv2d of the
+    /// periodically padded state (libtorch's convolution, here in float64, as the reference), GELU, then the pointwise map.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void TheConvolutionalForceFieldIsACircularCnn(int dimensions)
+    {
+        var grid = dimensions == 1 ? Grid.Periodic(2 * Math.PI, 16) : Grid.Periodic(2 * Math.PI, 3.0, 8, 6);
+        var field = ForceField.CreateConvolutional(grid, fields: 2, width: 4, depth: 2, kernel: 3, seed: 7, outputScale: 1);
+        var u = randn(new long[] { 3, 2 }.Concat(grid.Points.Select(n => (long)n)).ToArray(), dtype: ScalarType.Float64);
+        using var compiled = VectorField.Compile(field);
+        var values = tensor(field.Weights.Values.ToArray(), ScalarType.Float64);
+        long offset = 0;
+        Tensor Take(params long[] shape)
+        {
+            long count = shape.Aggregate(1L, (a, b) => a * b);
+            var t = values.narrow(0, offset, count).view(shape);
+            offset += count;
+            return t;
+        }
+        var h = u;
+        for (int l = 0; l < 2; l++)
+        {
+            long inputs = l == 0 ? 2 : 4;
+            var w = Take(new long[] { 4, inputs }.Concat(Enumerable.Repeat(3L, dimensions)).ToArray());
+            var b = Take(4);
+            h = nn.functional.gelu(dimensions == 1
+                ? nn.functional.conv1d(nn.functional.pad(h, [1, 1], TorchSharp.PaddingModes.Circular), w, b)
+                : nn.functional.conv2d(nn.functional.pad(h, [1, 1, 1, 1], TorchSharp.PaddingModes.Circular), w, b));
+        }
+        var wOut = Take(2, 4);
+        var bOut = Take(2);
+        Assert.Equal(values.shape[0], offset);
+        var expected = einsum("oi,bis->bos", wOut, h.flatten(2)).add(bOut.view(-1, 1), Scalars.One).view(u.shape);
+        var rhs = compiled.Rhs(u);
+        Assert.True(expected.abs().max().item<double>() > 0.1);
+        Assert.True((rhs - expected).abs().max().item<double>() < 1e-12, $"max difference {(rhs - expected).abs().max().item<double>()}");
+    }
+
+    /// <summary>Training gradients of the convolutional force field stay finite over many backward passes (float32). With
+    /// libtorch's oneDNN convolution a few passes per thousand gave non-finite weight gradients on AVX-512 CPUs (10 of 4000
+    /// on this machine: docs/benchmarks.md, "Convolution gradients"; this test failed on it); the gradients accumulate, so one such pass fails the test.</summary>
+    [Fact]
+    public void ConvolutionalGradientsStayFiniteOverManyBackwardPasses()
+    {
+        var grid = Grid.Periodic(2 * Math.PI, 32);
+        using var compiled = VectorField.Compile(ForceField.CreateConvolutional(grid, width: 8, depth: 2, kernel: 3, seed: 1),
+                                                 CompileOptions.Training(ScalarType.Float32));
+        var parameters = compiled.parameters().ToArray();
+        var generator = new Generator(11);
+        for (int pass = 0; pass < 3000; pass++)
+        {
+            using var scope = NewDisposeScope();
+            compiled.Rhs(randn(24, 1, 32, generator: generator)).square().mean().backward();
+        }
+        Assert.All(parameters, p => Assert.True(p.grad!.isfinite().all().item<bool>(), "a non-finite gradient"));
+    }
+
     [Fact]
     public void OnsagerNetIsAMemberAndKeepsEveryLaw()
     {

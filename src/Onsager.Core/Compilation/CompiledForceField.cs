@@ -51,13 +51,20 @@ public sealed class CompiledForceField : CompiledVectorField<ForceField>
         }
     }
 
-    /// <summary>A circular (periodic) convolution of odd kernel size on a 1D or 2D grid.</summary>
+    /// <summary>
+    /// A circular (periodic) convolution of odd kernel size on a 1D or 2D grid, in the cross-correlation form of conv1d and
+    /// conv2d: out[b, o, x] = bias[o] + sum over i and taps j of w[o, i, j] x[b, i, x + j - p], sites taken modulo the grid.
+    /// Written as one product of the weights with the unfolded taps of the periodically padded input (the im2col form), not
+    /// with libtorch's convolution: on AVX-512 CPUs its oneDNN kernels returned non-finite weight gradients in a few
+    /// backward passes per thousand (docs/benchmarks.md, "Convolution gradients"), which training took for divergence.
+    /// </summary>
     private static Tensor CircularConvolution(Tensor x, Tensor w, Tensor b, int kernel, int dimensions)
     {
         long p = kernel / 2;
         return dimensions == 1
-            ? nn.functional.conv1d(nn.functional.pad(x, [p, p], PaddingModes.Circular), w, b)
-            : nn.functional.conv2d(nn.functional.pad(x, [p, p, p, p], PaddingModes.Circular), w, b);
+            ? einsum("bixj,oij->box", nn.functional.pad(x, [p, p], PaddingModes.Circular).unfold(2, kernel, 1), w).Plus(b.view(-1, 1))
+            : einsum("bixyjk,oijk->boxy", nn.functional.pad(x, [p, p, p, p], PaddingModes.Circular).unfold(2, kernel, 1).unfold(3, kernel, 1), w)
+                .Plus(b.view(-1, 1, 1));
     }
 
     /// <summary>A pointwise linear map of channels (dim 1): (batch, in, x) -> (batch, out, x).</summary>
